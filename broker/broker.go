@@ -1,0 +1,212 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/rocketkit/rocketkit/broker/store"
+)
+
+// Broker is a running name server + broker serving the RocketMQ remoting
+// protocol on one listener. Create it with Start; stop it with Close.
+type Broker struct {
+	cfg         Config
+	log         *slog.Logger
+	ln          net.Listener
+	addr        string         // advertised ip:port, put into routes
+	storeHost   netip.AddrPort // STOREHOST of every stored record
+	delayLevels []time.Duration
+	startedAt   time.Time
+
+	store   *store.Store
+	topics  *topicTable
+	clients *clientTable
+	offsets *offsetTable
+	holds   *pullHolds
+	locks   *lockTable
+
+	requests requestCounters
+
+	mu     sync.Mutex
+	conns  map[*conn]struct{} // guarded by mu
+	closed bool               // guarded by mu
+
+	done chan struct{} // closed by Close; stops background loops
+	wg   sync.WaitGroup
+}
+
+// Start validates cfg, opens the store (recovering it after a crash) and
+// starts serving. Cancelling ctx aborts start-up only; use Close to stop.
+func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
+	var o options
+	for _, opt := range opts {
+		opt.apply(&o)
+	}
+	if o.logger == nil {
+		o.logger = slog.New(slog.DiscardHandler)
+	}
+	if o.listen == nil {
+		o.listen = net.Listen
+	}
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("broker: start: %w", err)
+	}
+	levels, _ := ParseDelayLevels(cfg.MessageDelayLevel) // validated above
+
+	b := &Broker{
+		cfg:         cfg,
+		log:         o.logger,
+		delayLevels: levels,
+		startedAt:   time.Now(),
+		conns:       make(map[*conn]struct{}),
+		done:        make(chan struct{}),
+	}
+	b.holds = newPullHolds(b)
+	b.locks = newLockTable(cfg.RebalanceLockMaxLiveTime)
+	b.clients = newClientTable(b)
+
+	var err error
+	b.topics, err = loadTopicTable(filepath.Join(cfg.DataDir, "config", "topics.json"), cfg)
+	if err != nil {
+		return nil, err
+	}
+	b.offsets, err = loadOffsetTable(filepath.Join(cfg.DataDir, "config", "consumerOffset.json"))
+	if err != nil {
+		return nil, err
+	}
+
+	flushMode := store.FlushAsync
+	if cfg.FlushDiskType == SyncFlush {
+		flushMode = store.FlushSync
+	}
+	b.store, err = store.Open(store.Config{
+		Dir:              cfg.DataDir,
+		SegmentSize:      cfg.SegmentSize,
+		FlushMode:        flushMode,
+		FlushInterval:    cfg.FlushInterval,
+		SyncFlushTimeout: cfg.SyncFlushTimeout,
+		Logger:           b.log.With("component", "store"),
+		OnAppend:         b.holds.notify,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("broker: open store: %w", err)
+	}
+	b.topics.adoptStoredQueues(b.store.Queues())
+
+	b.ln, err = o.listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("broker: listen on %s: %w", cfg.Listen, err), b.store.Close())
+	}
+	b.addr, b.storeHost, err = advertisedAddr(cfg.AdvertisedAddr, b.ln.Addr())
+	if err != nil {
+		return nil, errors.Join(err, b.ln.Close(), b.store.Close())
+	}
+
+	b.wg.Add(2)
+	go b.acceptLoop()
+	go b.housekeepingLoop()
+	b.log.Info("broker started", "addr", b.addr, "data", cfg.DataDir, "flush", cfg.FlushDiskType,
+		"took", time.Since(b.startedAt))
+	return b, nil
+}
+
+// advertisedAddr picks the ip:port clients are told to dial.
+func advertisedAddr(configured string, listened net.Addr) (string, netip.AddrPort, error) {
+	if configured != "" {
+		ap, err := netip.ParseAddrPort(configured)
+		if err != nil {
+			return "", netip.AddrPort{}, fmt.Errorf("broker: advertised address %q: %w", configured, err)
+		}
+		return ap.String(), ap, nil
+	}
+	ap, err := netip.ParseAddrPort(listened.String())
+	if err != nil {
+		return "", netip.AddrPort{}, fmt.Errorf("broker: listener address %q: %w", listened, err)
+	}
+	if ap.Addr().IsUnspecified() {
+		// Bound to all interfaces: advertise loopback, which always works locally.
+		lo := netip.MustParseAddr("127.0.0.1")
+		if ap.Addr().Is6() && !ap.Addr().Is4In6() {
+			lo = netip.IPv6Loopback()
+		}
+		ap = netip.AddrPortFrom(lo, ap.Port())
+	}
+	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	return ap.String(), ap, nil
+}
+
+// Addr is the ip:port clients use as name server address.
+func (b *Broker) Addr() string { return b.addr }
+
+// Config returns the effective configuration, defaults applied.
+func (b *Broker) Config() Config { return b.cfg }
+
+// Close stops serving, drops every connection, flushes the store, persists
+// offsets and topics, writes the checkpoint and removes the abort marker.
+// It is safe to call more than once.
+func (b *Broker) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	conns := make([]*conn, 0, len(b.conns))
+	for c := range b.conns {
+		conns = append(conns, c)
+	}
+	b.mu.Unlock()
+
+	close(b.done)
+	err := b.ln.Close()
+	for _, c := range conns {
+		c.close()
+	}
+	b.wg.Wait()
+	b.holds.dropAll()
+	return errors.Join(
+		ignoreClosed(err),
+		b.offsets.persist(),
+		b.topics.persist(),
+		b.store.Close(),
+	)
+}
+
+func ignoreClosed(err error) error {
+	if errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// housekeepingLoop persists offsets and expires silent clients.
+func (b *Broker) housekeepingLoop() {
+	defer b.wg.Done()
+	persist := time.NewTicker(5 * time.Second)
+	defer persist.Stop()
+	expire := time.NewTicker(min(10*time.Second, max(b.cfg.ChannelExpiredTimeout/4, 10*time.Millisecond)))
+	defer expire.Stop()
+	for {
+		select {
+		case <-b.done:
+			return
+		case <-persist.C:
+			if err := errors.Join(b.offsets.persist(), b.topics.persist()); err != nil {
+				b.log.Error("persist broker metadata", "err", err)
+			}
+		case now := <-expire.C:
+			b.clients.expire(now)
+		}
+	}
+}

@@ -1,0 +1,747 @@
+package broker_test
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rocketkit/rocketkit/broker"
+)
+
+func TestParseBrokerConf(t *testing.T) {
+	base := broker.Config{Listen: "127.0.0.1:9876", DataDir: "/base"}
+	tests := []struct {
+		name string
+		conf string
+		// base overrides the shared base when set.
+		base *broker.Config
+		// want edits a copy of the base into the expected Config.
+		want func(c *broker.Config)
+		// wantErr is the whole error text; when set, the Config must be the
+		// base unchanged.
+		wantErr string
+		// report, when set, is the expected summary of the ConfReport.
+		report []string
+	}{
+		// Every supported key.
+		{
+			name:   "brokerClusterName",
+			conf:   "brokerClusterName=ProdCluster",
+			want:   func(c *broker.Config) { c.ClusterName = "ProdCluster" },
+			report: []string{"applied 1 brokerClusterName=ProdCluster -> cluster-name"},
+		},
+		{
+			name:   "brokerName",
+			conf:   "brokerName=broker-b",
+			want:   func(c *broker.Config) { c.BrokerName = "broker-b" },
+			report: []string{"applied 1 brokerName=broker-b -> broker-name"},
+		},
+		{
+			name:   "listenPort keeps the base host",
+			conf:   "listenPort=10911",
+			base:   &broker.Config{Listen: "0.0.0.0:1234", DataDir: "/base"},
+			want:   func(c *broker.Config) { c.Listen = "0.0.0.0:10911" },
+			report: []string{"applied 1 listenPort=10911 -> listen"},
+		},
+		{
+			name: "listenPort on an empty base listens on loopback",
+			conf: "listenPort=10911",
+			base: &broker.Config{},
+			want: func(c *broker.Config) { c.Listen = "127.0.0.1:10911" },
+		},
+		{
+			name: "listenPort leaves a base AdvertisedAddr alone",
+			conf: "listenPort=10911",
+			base: &broker.Config{Listen: "127.0.0.1:9876", AdvertisedAddr: "10.0.0.1:9876"},
+			want: func(c *broker.Config) { c.Listen = "127.0.0.1:10911" },
+		},
+		{
+			name: "brokerIP1 is bound and advertised",
+			conf: "brokerIP1=192.168.1.10",
+			want: func(c *broker.Config) {
+				c.Listen = "192.168.1.10:9876"
+				c.AdvertisedAddr = "192.168.1.10:9876"
+			},
+			report: []string{"applied 1 brokerIP1=192.168.1.10 -> advertised-addr"},
+		},
+		{
+			name: "brokerIP1 IPv6",
+			conf: "brokerIP1=fd00::7\nlistenPort=10911",
+			want: func(c *broker.Config) {
+				c.Listen = "[fd00::7]:10911"
+				c.AdvertisedAddr = "[fd00::7]:10911"
+			},
+		},
+		{
+			name: "bindAddress, brokerIP1 and listenPort in any order",
+			conf: "brokerIP1=192.168.1.10\nlistenPort=10911\nbindAddress=0.0.0.0",
+			want: func(c *broker.Config) {
+				c.Listen = "0.0.0.0:10911"
+				c.AdvertisedAddr = "192.168.1.10:10911"
+			},
+			report: []string{
+				"applied 1 brokerIP1=192.168.1.10 -> advertised-addr",
+				"applied 2 listenPort=10911 -> listen",
+				"applied 3 bindAddress=0.0.0.0 -> listen",
+			},
+		},
+		{
+			name: "brokerIP1 on a random port of its own address",
+			conf: "brokerIP1=127.0.0.1",
+			base: &broker.Config{Listen: "127.0.0.1:0", AdvertisedAddr: "127.0.0.1:1"},
+			want: func(c *broker.Config) { c.AdvertisedAddr = "" },
+		},
+		{
+			name:   "storePathRootDir",
+			conf:   "storePathRootDir=/var/lib/rocketmq/store",
+			want:   func(c *broker.Config) { c.DataDir = "/var/lib/rocketmq/store" },
+			report: []string{"applied 1 storePathRootDir=/var/lib/rocketmq/store -> data-dir"},
+		},
+		{
+			name: "flushDiskType",
+			conf: "flushDiskType=SYNC_FLUSH",
+			want: func(c *broker.Config) { c.FlushDiskType = broker.SyncFlush },
+		},
+		{
+			name: "flushIntervalCommitLog",
+			conf: "flushIntervalCommitLog=1000",
+			want: func(c *broker.Config) { c.FlushInterval = time.Second },
+		},
+		{
+			name: "syncFlushTimeout",
+			conf: "syncFlushTimeout=2500",
+			want: func(c *broker.Config) { c.SyncFlushTimeout = 2500 * time.Millisecond },
+		},
+		{
+			name:   "mappedFileSizeCommitLog",
+			conf:   "mappedFileSizeCommitLog=1073741824",
+			want:   func(c *broker.Config) { c.SegmentSize = 1 << 30 },
+			report: []string{"applied 1 mappedFileSizeCommitLog=1073741824 -> segment-size"},
+		},
+		{
+			name: "mapedFileSizeCommitLog (RocketMQ 4.x spelling)",
+			conf: "mapedFileSizeCommitLog=67108864",
+			want: func(c *broker.Config) { c.SegmentSize = 64 << 20 },
+		},
+		{
+			name: "autoCreateTopicEnable=false",
+			conf: "autoCreateTopicEnable=false",
+			want: func(c *broker.Config) { c.DisableAutoCreateTopic = true },
+		},
+		{
+			name: "autoCreateTopicEnable=TRUE",
+			conf: "autoCreateTopicEnable=TRUE",
+			base: &broker.Config{Listen: "127.0.0.1:9876", DisableAutoCreateTopic: true},
+			want: func(c *broker.Config) { c.DisableAutoCreateTopic = false },
+		},
+		{
+			name: "defaultTopicQueueNums",
+			conf: "defaultTopicQueueNums=8",
+			want: func(c *broker.Config) { c.DefaultTopicQueueNums = 8 },
+		},
+		{
+			name: "maxMessageSize",
+			conf: "maxMessageSize=1048576",
+			want: func(c *broker.Config) { c.MaxMessageSize = 1 << 20 },
+		},
+		{
+			name: "messageDelayLevel",
+			conf: "messageDelayLevel=1s 5s 10m 2h",
+			want: func(c *broker.Config) { c.MessageDelayLevel = "1s 5s 10m 2h" },
+		},
+		{
+			name: "transactionTimeOut",
+			conf: "transactionTimeOut=3000",
+			want: func(c *broker.Config) { c.TransactionTimeout = 3 * time.Second },
+		},
+		{
+			name: "transactionCheckInterval",
+			conf: "transactionCheckInterval=10000",
+			want: func(c *broker.Config) { c.TransactionCheckInterval = 10 * time.Second },
+		},
+		{
+			name: "transactionCheckMax",
+			conf: "transactionCheckMax=5",
+			want: func(c *broker.Config) { c.TransactionCheckMax = 5 },
+		},
+		{
+			name: "rebalanceLockMaxLiveTime",
+			conf: "rebalanceLockMaxLiveTime=30000",
+			want: func(c *broker.Config) { c.RebalanceLockMaxLiveTime = 30 * time.Second },
+		},
+		{
+			name: "rebalanceLockMaxLiveTime as Java's system property",
+			conf: "rocketmq.broker.rebalance.lockMaxLiveTime=45000",
+			want: func(c *broker.Config) { c.RebalanceLockMaxLiveTime = 45 * time.Second },
+		},
+		{
+			name: "channelExpiredTimeout",
+			conf: "channelExpiredTimeout=60000",
+			want: func(c *broker.Config) { c.ChannelExpiredTimeout = time.Minute },
+		},
+
+		// Syntax.
+		{
+			name: "comments and blank lines",
+			conf: "# a comment\n! another\n   # indented comment\n\n \t \nbrokerName=b1\n#brokerName=b2\n",
+			want: func(c *broker.Config) { c.BrokerName = "b1" },
+			report: []string{
+				"applied 6 brokerName=b1 -> broker-name",
+			},
+		},
+		{
+			name: "separators",
+			conf: "brokerName=b1\nbrokerClusterName: c1\nstorePathRootDir /data\n" +
+				"defaultTopicQueueNums \t = \t 6\nmaxMessageSize\t:\t1024\n  transactionCheckMax:7",
+			want: func(c *broker.Config) {
+				c.BrokerName, c.ClusterName, c.DataDir = "b1", "c1", "/data"
+				c.DefaultTopicQueueNums, c.MaxMessageSize, c.TransactionCheckMax = 6, 1024, 7
+			},
+			report: []string{
+				"applied 1 brokerName=b1 -> broker-name",
+				"applied 2 brokerClusterName=c1 -> cluster-name",
+				"applied 3 storePathRootDir=/data -> data-dir",
+				"applied 4 defaultTopicQueueNums=6 -> default-topic-queue-nums",
+				"applied 5 maxMessageSize=1024 -> max-message-size",
+				"applied 6 transactionCheckMax=7 -> transaction-check-max",
+			},
+		},
+		{
+			name: "trailing blanks, CRLF and CR line ends",
+			conf: "brokerName = b1  \t\r\nbrokerClusterName=c1\rdefaultTopicQueueNums=2 \r\n",
+			want: func(c *broker.Config) {
+				c.BrokerName, c.ClusterName, c.DefaultTopicQueueNums = "b1", "c1", 2
+			},
+			report: []string{
+				"applied 1 brokerName=b1 -> broker-name",
+				"applied 2 brokerClusterName=c1 -> cluster-name",
+				"applied 3 defaultTopicQueueNums=2 -> default-topic-queue-nums",
+			},
+		},
+		{
+			name: "line continuation",
+			conf: "messageDelayLevel=1s 5s \\\n     10s \\\n\t30s\nbrokerName=b1",
+			want: func(c *broker.Config) {
+				c.MessageDelayLevel = "1s 5s 10s 30s"
+				c.BrokerName = "b1"
+			},
+			report: []string{
+				"applied 1 messageDelayLevel=1s 5s 10s 30s -> message-delay-level",
+				"applied 4 brokerName=b1 -> broker-name",
+			},
+		},
+		{
+			name: "a comment line does not continue",
+			conf: "# comment \\\nbrokerName=b1",
+			want: func(c *broker.Config) { c.BrokerName = "b1" },
+		},
+		{
+			name: "an even number of backslashes does not continue",
+			conf: "storePathRootDir=C:\\\\store\\\\\nbrokerName=b1",
+			want: func(c *broker.Config) { c.DataDir, c.BrokerName = `C:\store\`, "b1" },
+		},
+		{
+			name: "escaped surrogate pair",
+			conf: `storePathRootDir=C:\\rocketmq\\st\u00f6re\ ` + "\n" + `broker\Name=b\u0031` + "\n" + `brokerClusterName=\uD83D\uDE00`,
+			want: func(c *broker.Config) {
+				c.DataDir = `C:\rocketmq\störe `
+				c.BrokerName = "b1"
+			},
+			wantErr: `broker.conf:3: brokerClusterName: "😀" is not a valid name (1-127 characters of [%|a-zA-Z0-9_-])`,
+		},
+		{
+			name: "escapes: unicode, backslash, escaped key and trailing blank",
+			conf: `storePathRootDir=C:\\rocketmq\\st\u00f6re\ ` + "\n" + `broker\Name=b\u0031` + "\n" + `broker\:x=1`,
+			want: func(c *broker.Config) {
+				c.DataDir = `C:\rocketmq\störe `
+				c.BrokerName = "b1"
+			},
+			report: []string{
+				"applied 1 storePathRootDir=C:\\rocketmq\\störe  -> data-dir",
+				"applied 2 brokerName=b1 -> broker-name",
+				"unknown 3 broker:x=1",
+			},
+		},
+		{
+			name: "a # inside a value is not a comment",
+			conf: "storePathRootDir=/data/#1",
+			want: func(c *broker.Config) { c.DataDir = "/data/#1" },
+		},
+		{
+			name: "byte order mark",
+			conf: "\uFEFFbrokerName=b1",
+			want: func(c *broker.Config) { c.BrokerName = "b1" },
+		},
+		{
+			name: "the last of repeated keys wins",
+			conf: "brokerName=b1\nbrokerName=b2\nlistenPort=1\nlistenPort=2",
+			want: func(c *broker.Config) { c.BrokerName, c.Listen = "b2", "127.0.0.1:2" },
+		},
+
+		// Bad values.
+		{
+			name:    "not an integer",
+			conf:    "# queues\n\n\n\n\n\ndefaultTopicQueueNums=four",
+			wantErr: `broker.conf:7: defaultTopicQueueNums: "four" is not an integer`,
+		},
+		{
+			name:    "zero",
+			conf:    "maxMessageSize=0",
+			wantErr: `broker.conf:1: maxMessageSize: "0" is not positive (a zero field would mean the default)`,
+		},
+		{
+			name:    "negative",
+			conf:    "transactionCheckMax=-3",
+			wantErr: `broker.conf:1: transactionCheckMax: "-3" is not positive (a zero field would mean the default)`,
+		},
+		{
+			name:    "Java int overflow",
+			conf:    "flushIntervalCommitLog=2147483648",
+			wantErr: `broker.conf:1: flushIntervalCommitLog: "2147483648" is out of range for a number of milliseconds`,
+		},
+		{
+			name:    "milliseconds with a unit",
+			conf:    "transactionTimeOut=5s",
+			wantErr: `broker.conf:1: transactionTimeOut: "5s" is not a number of milliseconds`,
+		},
+		{
+			name:    "milliseconds past time.Duration",
+			conf:    "syncFlushTimeout=9223372036854775807",
+			wantErr: `broker.conf:1: syncFlushTimeout: "9223372036854775807" milliseconds is out of range`,
+		},
+		{
+			name:    "flushDiskType",
+			conf:    "flushDiskType=async",
+			wantErr: `broker.conf:1: flushDiskType: "async" is neither ASYNC_FLUSH nor SYNC_FLUSH`,
+		},
+		{
+			name:    "a trailing comment is part of the value",
+			conf:    "flushDiskType=ASYNC_FLUSH # the default",
+			wantErr: `broker.conf:1: flushDiskType: "ASYNC_FLUSH # the default" is neither ASYNC_FLUSH nor SYNC_FLUSH (a '#' starts a comment only at the beginning of a line)`,
+		},
+		{
+			name:    "boolean",
+			conf:    "autoCreateTopicEnable=yes",
+			wantErr: `broker.conf:1: autoCreateTopicEnable: "yes" is neither true nor false`,
+		},
+		{
+			name:    "port",
+			conf:    "listenPort=70000",
+			wantErr: `broker.conf:1: listenPort: "70000" is not a port number (0-65535)`,
+		},
+		{
+			name:    "brokerIP1 host name",
+			conf:    "brokerIP1=broker.example.com",
+			wantErr: `broker.conf:1: brokerIP1: "broker.example.com" is not an IP address (the official client accepts only IP literals)`,
+		},
+		{
+			name:    "brokerIP1 cannot be advertised on a random port",
+			conf:    "bindAddress=0.0.0.0\nbrokerIP1=10.0.0.1",
+			base:    &broker.Config{Listen: "127.0.0.1:0"},
+			wantErr: `broker.conf:2: brokerIP1: 10.0.0.1 cannot be advertised: the listener on 0.0.0.0:0 picks a random port; set listenPort`,
+		},
+		{
+			name:    "bindAddress",
+			conf:    "bindAddress=[::1]",
+			wantErr: `broker.conf:1: bindAddress: "[::1]" is not an IP address or host name`,
+		},
+		{
+			name:    "messageDelayLevel",
+			conf:    "messageDelayLevel=1s 2x",
+			wantErr: `broker.conf:1: messageDelayLevel: level 2 "2x": unit must be ms, s, m, h or d`,
+		},
+		{
+			name:    "name",
+			conf:    "brokerName=broker a",
+			wantErr: `broker.conf:1: brokerName: "broker a" is not a valid name (1-127 characters of [%|a-zA-Z0-9_-])`,
+		},
+		{
+			name:    "empty value",
+			conf:    "storePathRootDir=\nbrokerName",
+			wantErr: "broker.conf:1: storePathRootDir: empty value (remove the line to keep the default)\nbroker.conf:2: brokerName: empty value (remove the line to keep the default)",
+		},
+		{
+			name:    "malformed unicode escape",
+			conf:    `brokerName=b\u00g1`,
+			wantErr: `broker.conf:1: brokerName: malformed \uxxxx escape`,
+		},
+		{
+			name: "every error is reported",
+			conf: "brokerName=b1\ndefaultTopicQueueNums=four\nbrokerId=0\nmaxMessageSize=big\nfoo=bar\nlistenPort=x",
+			wantErr: "broker.conf:2: defaultTopicQueueNums: \"four\" is not an integer\n" +
+				"broker.conf:4: maxMessageSize: \"big\" is not an integer\n" +
+				"broker.conf:6: listenPort: \"x\" is not a port number (0-65535)",
+			report: []string{
+				"applied 1 brokerName=b1 -> broker-name",
+				"ignored 3 brokerId=0 (replication is not supported: this broker is a standalone master)",
+				"unknown 5 foo=bar",
+			},
+		},
+
+		// Ignored and unknown keys.
+		{
+			name: "ignored keys",
+			conf: "brokerId=0\ndeleteWhen=04\nfileReservedTime=48\nbrokerRole=ASYNC_MASTER\n" +
+				"namesrvAddr=127.0.0.1:9876\nstorePathCommitLog=/s/commitlog\nstorePathConsumeQueue=/s/cq\n" +
+				"sendMessageThreadPoolNums=16\nenableAcl=true\nbrokerId",
+			report: []string{
+				"ignored 1 brokerId=0 (replication is not supported: this broker is a standalone master)",
+				"ignored 2 deleteWhen=04 (file retention and disk clean-up are not configurable here)",
+				"ignored 3 fileReservedTime=48 (file retention and disk clean-up are not configurable here)",
+				"ignored 4 brokerRole=ASYNC_MASTER (replication is not supported: this broker is a standalone master)",
+				"ignored 5 namesrvAddr=127.0.0.1:9876 (the name server runs in this process, on the broker's listener)",
+				"ignored 6 storePathCommitLog=/s/commitlog (store files live under storePathRootDir in a fixed layout)",
+				"ignored 7 storePathConsumeQueue=/s/cq (store files live under storePathRootDir in a fixed layout (RocketMQ has no such key either; it derives the path from storePathRootDir))",
+				"ignored 8 sendMessageThreadPoolNums=16 (requests run on goroutines: there are no thread pools or request queues to size)",
+				"ignored 9 enableAcl=true (ACL is not supported: every client is accepted)",
+				"ignored 10 brokerId= (replication is not supported: this broker is a standalone master)",
+			},
+		},
+		{
+			name: "unknown keys",
+			conf: "brokername=b1\nbrokerNmae=b1\nflushDiskTyp=SYNC_FLUSH\nfooBar=1\n=orphan\nlistenport=1",
+			report: []string{
+				"unknown 1 brokername=b1 (did you mean brokerName?)",
+				"unknown 2 brokerNmae=b1 (did you mean brokerName?)",
+				"unknown 3 flushDiskTyp=SYNC_FLUSH (did you mean flushDiskType?)",
+				"unknown 4 fooBar=1",
+				"unknown 5 =orphan (no key before the separator)",
+				"unknown 6 listenport=1 (did you mean listenPort?)",
+			},
+		},
+		{
+			name: "RocketMQ's distribution broker.conf",
+			conf: rocketmqBrokerConf,
+			want: func(c *broker.Config) {
+				c.ClusterName, c.BrokerName, c.FlushDiskType = "DefaultCluster", "broker-a", broker.AsyncFlush
+			},
+			report: []string{
+				"applied 16 brokerClusterName=DefaultCluster -> cluster-name",
+				"applied 17 brokerName=broker-a -> broker-name",
+				"applied 22 flushDiskType=ASYNC_FLUSH -> flush-disk-type",
+				"ignored 18 brokerId=0 (replication is not supported: this broker is a standalone master)",
+				"ignored 19 deleteWhen=04 (file retention and disk clean-up are not configurable here)",
+				"ignored 20 fileReservedTime=48 (file retention and disk clean-up are not configurable here)",
+				"ignored 21 brokerRole=ASYNC_MASTER (replication is not supported: this broker is a standalone master)",
+				"ignored 23 enableAcl=true (ACL is not supported: every client is accepted)",
+				"ignored 24 namesrvAddr=127.0.0.1:9876 (the name server runs in this process, on the broker's listener)",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := base
+			if tt.base != nil {
+				b = *tt.base
+			}
+			want := b
+			if tt.want != nil && tt.wantErr == "" {
+				tt.want(&want)
+			}
+			got, rep, err := broker.ParseBrokerConf(strings.NewReader(tt.conf), b)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("error:\n got %v\nwant %s", err, tt.wantErr)
+				}
+				var ce *broker.ConfError
+				if !errors.As(err, &ce) || ce.File != "broker.conf" || ce.Line < 1 || ce.Key == "" {
+					t.Errorf("error %v holds no *ConfError with file, line and key: %#v", err, ce)
+				}
+			} else if err != nil {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			if got != want {
+				t.Errorf("config:\n got %+v\nwant %+v", got, want)
+			}
+			if tt.report != nil {
+				if diff := diffLines(summarize(rep), tt.report); diff != "" {
+					t.Errorf("report (-got +want):\n%s", diff)
+				}
+			}
+		})
+	}
+}
+
+// rocketmqBrokerConf is distribution/conf/broker.conf of apache/rocketmq.
+const rocketmqBrokerConf = `# Licensed to the Apache Software Foundation (ASF) under one or more
+# contributor license agreements.  See the NOTICE file distributed with
+# this work for additional information regarding copyright ownership.
+# The ASF licenses this file to You under the Apache License, Version 2.0
+# (the "License"); you may not use this file except in compliance with
+# the License.  You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+#  Unless required by applicable law or agreed to in writing, software
+#  distributed under the License is distributed on an "AS IS" BASIS,
+#  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+#  See the License for the specific language governing permissions and
+#  limitations under the License.
+
+brokerClusterName = DefaultCluster
+brokerName = broker-a
+brokerId = 0
+deleteWhen = 04
+fileReservedTime = 48
+brokerRole = ASYNC_MASTER
+flushDiskType = ASYNC_FLUSH
+enableAcl=true
+namesrvAddr=127.0.0.1:9876
+`
+
+// summarize renders a report one entry a line, Applied then Ignored then
+// Unknown.
+func summarize(rep broker.ConfReport) []string {
+	var out []string
+	for _, e := range rep.Applied {
+		out = append(out, fmt.Sprintf("applied %d %s=%s -> %s", e.Line, e.Key, e.Value, e.Field))
+	}
+	for _, e := range rep.Ignored {
+		out = append(out, fmt.Sprintf("ignored %d %s=%s (%s)", e.Line, e.Key, e.Value, e.Reason))
+	}
+	for _, e := range rep.Unknown {
+		s := fmt.Sprintf("unknown %d %s=%s", e.Line, e.Key, e.Value)
+		if e.Reason != "" {
+			s += " (" + e.Reason + ")"
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// diffLines returns "" when got equals want, else both listed.
+func diffLines(got, want []string) string {
+	if strings.Join(got, "\n") == strings.Join(want, "\n") {
+		return ""
+	}
+	return "-" + strings.Join(got, "\n-") + "\n+" + strings.Join(want, "\n+")
+}
+
+func TestParseBrokerConfKeepsBaseOnError(t *testing.T) {
+	base := broker.Config{Listen: "127.0.0.1:9876", BrokerName: "keep"}
+	got, rep, err := broker.ParseBrokerConf(strings.NewReader("brokerName=changed\nmaxMessageSize=x\nfoo=1"), base)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if got != base {
+		t.Errorf("config = %+v, want the base %+v", got, base)
+	}
+	if len(rep.Applied) != 1 || len(rep.Unknown) != 1 {
+		t.Errorf("report not filled in on error: %+v", rep)
+	}
+}
+
+func TestParseBrokerConfReadError(t *testing.T) {
+	r := io.MultiReader(strings.NewReader("brokerName=b1\n"), iotestErrReader{})
+	_, _, err := broker.ParseBrokerConf(r, broker.Config{})
+	if err == nil || !strings.Contains(err.Error(), "read broker.conf: disk on fire") {
+		t.Fatalf("error = %v", err)
+	}
+}
+
+type iotestErrReader struct{}
+
+func (iotestErrReader) Read([]byte) (int, error) { return 0, errors.New("disk on fire") }
+
+func TestParseBrokerConfTooLarge(t *testing.T) {
+	big := strings.Repeat("# padding\n", 200_000)
+	_, _, err := broker.ParseBrokerConf(strings.NewReader(big), broker.Config{})
+	if err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("error = %v", err)
+	}
+}
+
+func TestLoadBrokerConf(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "broker.conf")
+	if err := os.WriteFile(path, []byte("brokerName=b1\n\ndefaultTopicQueueNums=four\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := broker.LoadBrokerConf(path, broker.Config{})
+	want := path + `:3: defaultTopicQueueNums: "four" is not an integer`
+	if err == nil || err.Error() != want {
+		t.Fatalf("error:\n got %v\nwant %s", err, want)
+	}
+
+	if err := os.WriteFile(path, []byte("brokerName=b1\nlistenPort=10911\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, rep, err := broker.LoadBrokerConf(path, broker.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (broker.Config{DataDir: dir, BrokerName: "b1", Listen: "127.0.0.1:10911"}); cfg != want {
+		t.Errorf("config = %+v, want %+v", cfg, want)
+	}
+	if len(rep.Applied) != 2 {
+		t.Errorf("applied = %+v", rep.Applied)
+	}
+
+	_, _, err = broker.LoadBrokerConf(filepath.Join(dir, "missing.conf"), broker.Config{})
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: error = %v, want fs.ErrNotExist", err)
+	}
+}
+
+func TestConfigWithDefaults(t *testing.T) {
+	cfg := broker.Config{DataDir: t.TempDir(), BrokerName: "b1"}.WithDefaults()
+	if cfg.BrokerName != "b1" || cfg.Listen == "" || cfg.FlushDiskType != broker.AsyncFlush || cfg.SegmentSize == 0 {
+		t.Errorf("WithDefaults = %+v", cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("defaults do not validate: %v", err)
+	}
+}
+
+func ExampleParseBrokerConf() {
+	conf := `# broker.conf of a RocketMQ 4.9 install
+brokerClusterName = DefaultCluster
+brokerName = broker-a
+brokerId = 0
+listenPort = 10911
+flushDiskType = SYNC_FLUSH
+storePathRootDir = /var/lib/rocketmq/store
+autoCreateTopicEnable = false
+brokerNmae = broker-b
+`
+	cfg, report, err := broker.ParseBrokerConf(strings.NewReader(conf), broker.Config{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(cfg.Listen, cfg.DataDir, cfg.FlushDiskType, cfg.DisableAutoCreateTopic)
+	for _, e := range report.Ignored {
+		fmt.Printf("line %d: %s has no effect: %s\n", e.Line, e.Key, e.Reason)
+	}
+	for _, e := range report.Unknown {
+		fmt.Printf("line %d: unknown key %s: %s\n", e.Line, e.Key, e.Reason)
+	}
+
+	_, _, err = broker.ParseBrokerConf(strings.NewReader("defaultTopicQueueNums = four\n"), cfg)
+	fmt.Println(err)
+	// Output:
+	// 127.0.0.1:10911 /var/lib/rocketmq/store SYNC_FLUSH true
+	// line 4: brokerId has no effect: replication is not supported: this broker is a standalone master
+	// line 9: unknown key brokerNmae: did you mean brokerName?
+	// broker.conf:1: defaultTopicQueueNums: "four" is not an integer
+}
+
+// FuzzParseBrokerConf checks that ParseBrokerConf never panics and that:
+//   - reading the input in two pieces gives the same result as in one;
+//   - on error the base comes back unchanged and every joined error is a
+//     *ConfError whose line exists;
+//   - every report entry's line exists, entries are in file order, Applied
+//     entries name a field and Ignored ones a reason;
+//   - on success, writing the Applied entries back out as a properties file
+//     (escaped) and parsing that gives the same Config.
+func FuzzParseBrokerConf(f *testing.F) {
+	for _, seed := range []string{
+		"",
+		"\n",
+		"=",
+		`\`,
+		"\\\n",
+		rocketmqBrokerConf,
+		"brokerName=b1\r\nlistenPort: 10911\rbrokerIP1 10.0.0.1\n",
+		"bindAddress=0.0.0.0\nbrokerIP1=::1\nlistenPort=0",
+		"messageDelayLevel=1s \\\n  5s\\\\\nstorePathRootDir=C:\\\\x\\ ",
+		`brokerName=\ud83d\ude00\u00e9\uzzzz`,
+		"\uFEFF# c\n! c\nflushDiskType=SYNC_FLUSH # x\ndefaultTopicQueueNums=-1\nmaxMessageSize=99999999999",
+		"autoCreateTopicEnable=False\ntransactionTimeOut=1\nmapedFileSizeCommitLog=65536\nbrokerNmae=x",
+	} {
+		f.Add(seed, uint16(len(seed)/2))
+	}
+	base := broker.Config{Listen: "127.0.0.1:9876", DataDir: "/base", BrokerName: "base"}
+	f.Fuzz(func(t *testing.T, conf string, split uint16) {
+		cut := int(split) % (len(conf) + 1)
+		cfg, rep, err := broker.ParseBrokerConf(strings.NewReader(conf), base)
+		cfg2, rep2, err2 := broker.ParseBrokerConf(io.MultiReader(strings.NewReader(conf[:cut]), strings.NewReader(conf[cut:])), base)
+		if cfg != cfg2 || fmt.Sprint(rep) != fmt.Sprint(rep2) || fmt.Sprint(err) != fmt.Sprint(err2) {
+			t.Fatalf("split read differs:\n%+v %+v %v\n%+v %+v %v", cfg, rep, err, cfg2, rep2, err2)
+		}
+		lines := countLines(conf)
+		if err != nil {
+			if cfg != base {
+				t.Fatalf("config changed on error: %+v", cfg)
+			}
+			errs := []error{err}
+			if j, ok := err.(interface{ Unwrap() []error }); ok {
+				errs = j.Unwrap()
+			}
+			for _, e := range errs {
+				var ce *broker.ConfError
+				if !errors.As(e, &ce) || ce.Line < 1 || ce.Line > lines {
+					t.Fatalf("error %q is not a *ConfError with a line in 1..%d", e, lines)
+				}
+			}
+		}
+		for _, list := range [][]broker.ConfEntry{rep.Applied, rep.Ignored, rep.Unknown} {
+			last := 0
+			for _, e := range list {
+				if e.Line < last || e.Line < 1 || e.Line > lines {
+					t.Fatalf("entry %+v: line out of order or outside 1..%d", e, lines)
+				}
+				last = e.Line
+			}
+		}
+		for _, e := range rep.Applied {
+			if e.Field == "" || e.Reason != "" {
+				t.Fatalf("applied entry %+v", e)
+			}
+		}
+		for _, e := range rep.Ignored {
+			if e.Field != "" || e.Reason == "" {
+				t.Fatalf("ignored entry %+v", e)
+			}
+		}
+		if err != nil {
+			return
+		}
+		var b strings.Builder
+		for _, e := range rep.Applied {
+			b.WriteString(escapeProp(e.Key) + "=" + escapeProp(e.Value) + "\n")
+		}
+		again, rep3, err := broker.ParseBrokerConf(strings.NewReader(b.String()), base)
+		if err != nil {
+			t.Fatalf("re-parse of\n%s: %v", b.String(), err)
+		}
+		if again != cfg || len(rep3.Applied) != len(rep.Applied) {
+			t.Fatalf("re-parse of\n%s\ngives %+v, want %+v", b.String(), again, cfg)
+		}
+	})
+}
+
+// countLines counts lines as ParseBrokerConf does: \r\n, \r and \n end one.
+func countLines(s string) int {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.Count(s, "\n") + strings.Count(s, "\r") + 1
+}
+
+// escapeProp escapes s for a properties file, key or value.
+func escapeProp(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\', '=', ':', '#', '!', ' ':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\f':
+			b.WriteString(`\f`)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}

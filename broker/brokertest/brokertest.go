@@ -1,0 +1,62 @@
+package brokertest
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/rocketkit/rocketkit/broker"
+)
+
+// Option adjusts the broker a test starts.
+type Option interface{ apply(*settings) }
+
+type settings struct {
+	cfg    broker.Config
+	logger *slog.Logger
+}
+
+type optionFunc func(*settings)
+
+func (f optionFunc) apply(s *settings) { f(s) }
+
+// WithConfig lets the test change the configuration before start. DataDir
+// and Listen are preset (temp dir, free loopback port) and may be replaced,
+// e.g. to restart a broker on the same data.
+func WithConfig(edit func(*broker.Config)) Option {
+	return optionFunc(func(s *settings) { edit(&s.cfg) })
+}
+
+// WithLogger sends the broker's logs to l (default: discarded).
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(s *settings) { s.logger = l })
+}
+
+// Start starts a broker for tb and registers its Close as a cleanup. It
+// fails the test if the broker does not start.
+func Start(tb testing.TB, opts ...Option) *broker.Broker {
+	tb.Helper()
+	s := settings{cfg: broker.Config{
+		Listen:      "127.0.0.1:0",
+		DataDir:     tb.TempDir(),
+		MaxPullHold: 2 * time.Second,
+	}}
+	for _, o := range opts {
+		o.apply(&s)
+	}
+	var bopts []broker.Option
+	if s.logger != nil {
+		bopts = append(bopts, broker.WithLogger(s.logger))
+	}
+	b, err := broker.Start(context.Background(), s.cfg, bopts...)
+	if err != nil {
+		tb.Fatalf("brokertest: start broker: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := b.Close(); err != nil {
+			tb.Errorf("brokertest: close broker: %v", err)
+		}
+	})
+	return b
+}

@@ -1,0 +1,15 @@
+// Package brokertest starts an in-process RocketKit broker for tests.
+//
+// Start picks a free loopback port and a temporary data directory, waits
+// until the broker accepts connections, and closes it when the test ends:
+//
+//	func TestOrders(t *testing.T) {
+//		b := brokertest.Start(t)
+//		p, _ := rocketmq.NewProducer(producer.WithNameServer(primitive.NamesrvAddr{b.Addr()}))
+//		...
+//	}
+//
+// Defaults are tuned for tests: pulls are held at most two seconds (so
+// clients shut down quickly), delay levels and transaction checks keep the
+// broker's defaults unless changed with WithConfig.
+package brokertest

@@ -1,0 +1,289 @@
+package broker
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+)
+
+// Flush disk types, spelled as in RocketMQ's broker.conf (flushDiskType).
+const (
+	// AsyncFlush acknowledges a send once the message is in the page cache;
+	// a background flusher syncs the log every FlushInterval.
+	AsyncFlush = "ASYNC_FLUSH"
+	// SyncFlush acknowledges a send only after the log was synced to disk
+	// (group commit); when the sync takes longer than SyncFlushTimeout the
+	// send is answered FLUSH_DISK_TIMEOUT.
+	SyncFlush = "SYNC_FLUSH"
+)
+
+// DefaultDelayLevels is RocketMQ's default messageDelayLevel table.
+const DefaultDelayLevels = "1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h"
+
+// Config is everything a user may put in a broker configuration file. A zero
+// value means the documented default; New/Start call setDefaults and Validate.
+//
+// The koanf keys are the kit's; [ParseBrokerConf] reads RocketMQ's own
+// broker.conf key names into the same struct.
+type Config struct {
+	// Listen is the TCP address the name server and broker share.
+	// Default "127.0.0.1:9876"; port 0 picks a free port.
+	Listen string `koanf:"listen"`
+	// AdvertisedAddr is the ip:port put into route data. Default: the
+	// listener's address. The official client only accepts IP literals.
+	AdvertisedAddr string `koanf:"advertised-addr"`
+	// DataDir is the store root (storePathRootDir). Required.
+	DataDir string `koanf:"data-dir"`
+
+	// ClusterName is brokerClusterName. Default "DefaultCluster".
+	ClusterName string `koanf:"cluster-name"`
+	// BrokerName is brokerName. Default "broker-a".
+	BrokerName string `koanf:"broker-name"`
+
+	// FlushDiskType is AsyncFlush (default) or SyncFlush.
+	FlushDiskType string `koanf:"flush-disk-type"`
+	// FlushInterval is how often the async flusher syncs. Default 500ms.
+	FlushInterval time.Duration `koanf:"flush-interval"`
+	// SyncFlushTimeout bounds a SYNC_FLUSH wait. Default 5s.
+	SyncFlushTimeout time.Duration `koanf:"sync-flush-timeout"`
+	// SegmentSize is the commit-log segment size in bytes. Default 1 GiB.
+	SegmentSize int64 `koanf:"segment-size"`
+
+	// DisableAutoCreateTopic refuses unknown topics with TOPIC_NOT_EXIST
+	// (autoCreateTopicEnable=false). Default: topics are auto-created.
+	DisableAutoCreateTopic bool `koanf:"disable-auto-create-topic"`
+	// DefaultTopicQueueNums is the queue count of auto-created topics. Default 4.
+	DefaultTopicQueueNums int `koanf:"default-topic-queue-nums"`
+	// MaxMessageSize is the largest accepted body in bytes. Default 4 MiB.
+	MaxMessageSize int `koanf:"max-message-size"`
+	// MaxFrameSize is the largest accepted remoting frame. Default 16 MiB,
+	// and never less than MaxMessageSize plus 64 KiB.
+	MaxFrameSize int `koanf:"max-frame-size"`
+
+	// MessageDelayLevel is the delay table, levels 1..n separated by spaces,
+	// each a number with unit ms, s, m, h or d. Default DefaultDelayLevels.
+	MessageDelayLevel string `koanf:"message-delay-level"`
+
+	// TransactionTimeout is the age at which a half message is first checked
+	// back (transactionTimeOut). Default 6s.
+	TransactionTimeout time.Duration `koanf:"transaction-timeout"`
+	// TransactionCheckInterval is how often half messages are checked
+	// (transactionCheckInterval). Default 30s.
+	TransactionCheckInterval time.Duration `koanf:"transaction-check-interval"`
+	// TransactionCheckMax is the number of checks before a half message is
+	// discarded (transactionCheckMax). Default 15.
+	TransactionCheckMax int `koanf:"transaction-check-max"`
+
+	// RebalanceLockMaxLiveTime is the orderly queue lock expiry. Default 60s.
+	RebalanceLockMaxLiveTime time.Duration `koanf:"rebalance-lock-max-live-time"`
+	// ChannelExpiredTimeout is how long a client may go without a heartbeat
+	// before it is dropped. Default 120s.
+	ChannelExpiredTimeout time.Duration `koanf:"channel-expired-timeout"`
+	// MaxPullHold caps how long a pull is held when no message is there
+	// (long polling). The client asks for 20s; default 20s.
+	MaxPullHold time.Duration `koanf:"max-pull-hold"`
+}
+
+// Defaults applied by setDefaults.
+const (
+	defaultListen          = "127.0.0.1:9876"
+	defaultClusterName     = "DefaultCluster"
+	defaultBrokerName      = "broker-a"
+	defaultQueueNums       = 4
+	defaultMaxMessageSize  = 4 << 20
+	defaultMaxFrameSize    = 16 << 20
+	defaultSegmentSize     = 1 << 30
+	defaultFlushInterval   = 500 * time.Millisecond
+	defaultSyncFlushTimout = 5 * time.Second
+	defaultTxTimeout       = 6 * time.Second
+	defaultTxCheckInterval = 30 * time.Second
+	defaultTxCheckMax      = 15
+	defaultLockLiveTime    = 60 * time.Second
+	defaultChannelExpiry   = 120 * time.Second
+	defaultMaxPullHold     = 20 * time.Second
+)
+
+// WithDefaults returns c with every zero field set to its documented
+// default, as Start does before it validates; calling Validate on the
+// result reports configuration errors without starting a broker.
+func (c Config) WithDefaults() Config {
+	c.setDefaults()
+	return c
+}
+
+func (c *Config) setDefaults() {
+	if c.Listen == "" {
+		c.Listen = defaultListen
+	}
+	if c.ClusterName == "" {
+		c.ClusterName = defaultClusterName
+	}
+	if c.BrokerName == "" {
+		c.BrokerName = defaultBrokerName
+	}
+	if c.FlushDiskType == "" {
+		c.FlushDiskType = AsyncFlush
+	}
+	if c.FlushInterval == 0 {
+		c.FlushInterval = defaultFlushInterval
+	}
+	if c.SyncFlushTimeout == 0 {
+		c.SyncFlushTimeout = defaultSyncFlushTimout
+	}
+	if c.SegmentSize == 0 {
+		c.SegmentSize = defaultSegmentSize
+	}
+	if c.DefaultTopicQueueNums == 0 {
+		c.DefaultTopicQueueNums = defaultQueueNums
+	}
+	if c.MaxMessageSize == 0 {
+		c.MaxMessageSize = defaultMaxMessageSize
+	}
+	if c.MaxFrameSize == 0 {
+		c.MaxFrameSize = max(defaultMaxFrameSize, c.MaxMessageSize+64<<10)
+	}
+	if c.MessageDelayLevel == "" {
+		c.MessageDelayLevel = DefaultDelayLevels
+	}
+	if c.TransactionTimeout == 0 {
+		c.TransactionTimeout = defaultTxTimeout
+	}
+	if c.TransactionCheckInterval == 0 {
+		c.TransactionCheckInterval = defaultTxCheckInterval
+	}
+	if c.TransactionCheckMax == 0 {
+		c.TransactionCheckMax = defaultTxCheckMax
+	}
+	if c.RebalanceLockMaxLiveTime == 0 {
+		c.RebalanceLockMaxLiveTime = defaultLockLiveTime
+	}
+	if c.ChannelExpiredTimeout == 0 {
+		c.ChannelExpiredTimeout = defaultChannelExpiry
+	}
+	if c.MaxPullHold == 0 {
+		c.MaxPullHold = defaultMaxPullHold
+	}
+}
+
+// Validate reports the first field that is out of range, by its koanf key.
+// It expects defaults to have been applied.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("broker config %s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	if c.DataDir == "" {
+		bad("data-dir", "is required")
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		bad("listen", "%q is not host:port: %v", c.Listen, err)
+	}
+	if c.AdvertisedAddr != "" {
+		host, _, err := net.SplitHostPort(c.AdvertisedAddr)
+		if err != nil || net.ParseIP(host) == nil {
+			bad("advertised-addr", "%q must be ip:port (the official client accepts only IP literals)", c.AdvertisedAddr)
+		}
+	}
+	if err := ValidateTopic(c.ClusterName); err != nil {
+		bad("cluster-name", "%v", err)
+	}
+	if err := ValidateTopic(c.BrokerName); err != nil {
+		bad("broker-name", "%v", err)
+	}
+	switch c.FlushDiskType {
+	case AsyncFlush, SyncFlush:
+	default:
+		bad("flush-disk-type", "%q is neither %s nor %s", c.FlushDiskType, AsyncFlush, SyncFlush)
+	}
+	if c.SegmentSize < 1<<16 {
+		bad("segment-size", "%d is below the 64 KiB minimum", c.SegmentSize)
+	}
+	if c.DefaultTopicQueueNums < 1 || c.DefaultTopicQueueNums > 1024 {
+		bad("default-topic-queue-nums", "%d is outside 1..1024", c.DefaultTopicQueueNums)
+	}
+	if c.MaxMessageSize < 1 {
+		bad("max-message-size", "%d must be positive", c.MaxMessageSize)
+	}
+	if c.MaxFrameSize < c.MaxMessageSize+1024 {
+		bad("max-frame-size", "%d must exceed max-message-size (%d) by at least 1 KiB", c.MaxFrameSize, c.MaxMessageSize)
+	}
+	if _, err := ParseDelayLevels(c.MessageDelayLevel); err != nil {
+		bad("message-delay-level", "%v", err)
+	}
+	for key, d := range map[string]time.Duration{
+		"flush-interval": c.FlushInterval, "sync-flush-timeout": c.SyncFlushTimeout,
+		"transaction-timeout": c.TransactionTimeout, "transaction-check-interval": c.TransactionCheckInterval,
+		"rebalance-lock-max-live-time": c.RebalanceLockMaxLiveTime,
+		"channel-expired-timeout":      c.ChannelExpiredTimeout, "max-pull-hold": c.MaxPullHold,
+	} {
+		if d < 0 {
+			bad(key, "%v must not be negative", d)
+		}
+	}
+	if c.TransactionCheckMax < 1 {
+		bad("transaction-check-max", "%d must be at least 1", c.TransactionCheckMax)
+	}
+	if c.MaxPullHold > 25*time.Second {
+		bad("max-pull-hold", "%v exceeds 25s; the client's pull RPC times out at 30s", c.MaxPullHold)
+	}
+	return errors.Join(errs...)
+}
+
+// ParseDelayLevels parses a messageDelayLevel table such as
+// "1s 5s 10s 30s 1m 2h" into durations, level 1 first.
+func ParseDelayLevels(s string) ([]time.Duration, error) {
+	fields := strings.Fields(s)
+	if len(fields) == 0 {
+		return nil, errors.New("empty delay level table")
+	}
+	out := make([]time.Duration, 0, len(fields))
+	for i, f := range fields {
+		unit := time.Duration(0)
+		num := f
+		switch {
+		case strings.HasSuffix(f, "ms"):
+			unit, num = time.Millisecond, strings.TrimSuffix(f, "ms")
+		case strings.HasSuffix(f, "s"):
+			unit, num = time.Second, strings.TrimSuffix(f, "s")
+		case strings.HasSuffix(f, "m"):
+			unit, num = time.Minute, strings.TrimSuffix(f, "m")
+		case strings.HasSuffix(f, "h"):
+			unit, num = time.Hour, strings.TrimSuffix(f, "h")
+		case strings.HasSuffix(f, "d"):
+			unit, num = 24*time.Hour, strings.TrimSuffix(f, "d")
+		default:
+			return nil, fmt.Errorf("level %d %q: unit must be ms, s, m, h or d", i+1, f)
+		}
+		var n int64
+		if _, err := fmt.Sscanf(num, "%d", &n); err != nil || n < 0 || fmt.Sprint(n) != num {
+			return nil, fmt.Errorf("level %d %q: not a whole number of %s", i+1, f, unit)
+		}
+		out = append(out, time.Duration(n)*unit)
+	}
+	return out, nil
+}
+
+// Option injects what only code can provide. Options are sealed.
+type Option interface{ apply(*options) }
+
+type options struct {
+	logger *slog.Logger
+	listen func(network, addr string) (net.Listener, error)
+}
+
+type optionFunc func(*options)
+
+func (f optionFunc) apply(o *options) { f(o) }
+
+// WithLogger routes the broker's logs to l. nil (the default) discards them.
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(o *options) { o.logger = l })
+}
+
+// WithListenFunc replaces net.Listen, e.g. to serve over an in-memory network.
+func WithListenFunc(f func(network, addr string) (net.Listener, error)) Option {
+	return optionFunc(func(o *options) { o.listen = f })
+}

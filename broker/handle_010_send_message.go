@@ -1,0 +1,265 @@
+package broker
+
+// SEND_MESSAGE (10) and SEND_MESSAGE_V2 (310).
+//
+// Behavior: wire doc §5.3. The topic is validated and auto-created (unless
+// disabled); a negative queueId picks a random queue; bodies over
+// MaxMessageSize and properties over 32767 bytes are refused with
+// MESSAGE_ILLEGAL; a message for %RETRY%<group> whose reconsumeTimes
+// exceeds maxReconsumeTimes goes to %DLQ%<group>. The broker adds UNIQ_KEY
+// when missing and CLUSTER. With SYNC_FLUSH the answer waits for the group
+// commit and is FLUSH_DISK_TIMEOUT when that takes longer than
+// SyncFlushTimeout (the message is stored either way).
+//
+// Deviations: none known for plain messages; transactional and delayed
+// messages are handled by the transaction and schedule services.
+
+import (
+	"context"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/rocketkit/rocketkit/broker/message"
+	"github.com/rocketkit/rocketkit/broker/remoting"
+	"github.com/rocketkit/rocketkit/broker/store"
+)
+
+func init() {
+	register(remoting.SendMessage, handleSendMessage)
+	register(remoting.SendMessageV2, handleSendMessage)
+}
+
+// maxPropertiesSize is the largest properties string (its length is an int16
+// in the stored record).
+const maxPropertiesSize = 32767
+
+// sendHeader is SEND_MESSAGE's header, from long (10) or short V2 keys.
+type sendHeader struct {
+	producerGroup     string
+	topic             string
+	queueID           int32
+	sysFlag           int32
+	bornTimestamp     int64
+	flag              int32
+	properties        string
+	reconsumeTimes    int32
+	maxReconsumeTimes int32
+	hasMaxReconsume   bool
+	batch             bool
+}
+
+// sendKeys names the header fields; V2 uses one-letter keys.
+var (
+	sendKeysLong = [...]string{"producerGroup", "topic", "queueId", "sysFlag", "bornTimestamp", "flag",
+		"properties", "reconsumeTimes", "maxReconsumeTimes", "batch"}
+	sendKeysShort = [...]string{"a", "b", "e", "f", "g", "h", "i", "j", "l", "m"}
+)
+
+func parseSendHeader(req *remoting.Command) (sendHeader, error) {
+	keys := &sendKeysLong
+	if req.Code == remoting.SendMessageV2 || req.Code == remoting.SendBatchMessage {
+		keys = &sendKeysShort
+	}
+	f := req.ExtFields
+	h := sendHeader{producerGroup: f.Get(keys[0]), topic: f.Get(keys[1]), properties: f.Get(keys[6]),
+		batch: f.Bool(keys[9])}
+	var err error
+	if h.queueID, err = f.Int32(keys[2]); err != nil {
+		return h, err
+	}
+	if h.sysFlag, err = f.Int32(keys[3]); err != nil {
+		return h, err
+	}
+	if h.bornTimestamp, err = f.Int64(keys[4]); err != nil {
+		return h, err
+	}
+	if v, ok := f.Lookup(keys[5]); ok && v != "" {
+		if h.flag, err = f.Int32(keys[5]); err != nil {
+			return h, err
+		}
+	}
+	if v, ok := f.Lookup(keys[7]); ok && v != "" {
+		if h.reconsumeTimes, err = f.Int32(keys[7]); err != nil {
+			return h, err
+		}
+	}
+	if v, ok := f.Lookup(keys[8]); ok && v != "" {
+		if h.maxReconsumeTimes, err = f.Int32(keys[8]); err != nil {
+			return h, err
+		}
+		h.hasMaxReconsume = true
+	}
+	return h, nil
+}
+
+func handleSendMessage(b *Broker, c *conn, req *remoting.Command) *remoting.Command {
+	return b.answerSend(c, req, func(ctx context.Context) *remoting.Command { return b.sendOne(ctx, c, req) })
+}
+
+// answerSend runs a send. With SYNC_FLUSH the flush wait must not block the
+// connection's reader (other senders share it), so the send runs in its own
+// goroutine and answers when done.
+func (b *Broker) answerSend(c *conn, req *remoting.Command, send func(context.Context) *remoting.Command) *remoting.Command {
+	if b.cfg.FlushDiskType != SyncFlush {
+		return send(context.Background())
+	}
+	go func() { c.reply(send(context.Background())) }()
+	return nil
+}
+
+// sendOne stores a single message.
+func (b *Broker) sendOne(ctx context.Context, c *conn, req *remoting.Command) *remoting.Command {
+	h, err := parseSendHeader(req)
+	if err != nil {
+		return errorResponse(req, remoting.InvalidParameter, "send header: "+err.Error())
+	}
+	if h.producerGroup != "" {
+		b.clients.addProducer(h.producerGroup, c)
+	}
+	if resp := b.checkMessage(req, h.properties, len(req.Body)); resp != nil {
+		return resp
+	}
+	tc, resp := b.writableTopic(req, &h)
+	if resp != nil {
+		return resp
+	}
+	if resp := b.routeRetry(req, &h); resp != nil {
+		return resp
+	}
+	props := h.properties
+	uniq, ok := message.GetProperty(props, message.PropertyUniqKey)
+	if !ok {
+		uniq = newUniqKey(b.storeHost)
+		props = message.SetProperty(props, message.PropertyUniqKey, uniq)
+	}
+	props = message.SetProperty(props, message.PropertyCluster, b.cfg.ClusterName)
+	ext := &message.Ext{
+		QueueID: h.queueID, Flag: h.flag, SysFlag: h.sysFlag, BornTimestamp: h.bornTimestamp,
+		BornHost: c.remote, StoreHost: b.storeHost, ReconsumeTimes: h.reconsumeTimes,
+		Body: req.Body, Topic: tc.Name, Properties: props,
+	}
+	results, err := b.store.Append(ctx, []store.Entry{b.entryFor(ext)})
+	if err != nil {
+		return errorResponse(req, remoting.SystemError, "store message: "+err.Error())
+	}
+	return b.sendResponse(req, results, h.queueID, uniq)
+}
+
+// checkMessage enforces the size limits.
+func (b *Broker) checkMessage(req *remoting.Command, props string, bodyLen int) *remoting.Command {
+	if bodyLen > b.cfg.MaxMessageSize {
+		return errorResponse(req, remoting.MessageIllegal, "message body size "+strconv.Itoa(bodyLen)+
+			" exceeds the maximum "+strconv.Itoa(b.cfg.MaxMessageSize)+" bytes (maxMessageSize)")
+	}
+	if len(props) > maxPropertiesSize {
+		return errorResponse(req, remoting.MessageIllegal, "message properties size "+
+			strconv.Itoa(len(props))+" exceeds the maximum 32767 bytes")
+	}
+	return nil
+}
+
+// writableTopic validates and resolves the destination topic and queue.
+func (b *Broker) writableTopic(req *remoting.Command, h *sendHeader) (TopicConfig, *remoting.Command) {
+	if err := message.ValidateTopic(h.topic); err != nil {
+		return TopicConfig{}, errorResponse(req, remoting.InvalidParameter, err.Error())
+	}
+	tc, err := b.topics.ensure(h.topic, 0)
+	if err != nil {
+		return tc, errorResponse(req, remoting.TopicNotExist, err.Error())
+	}
+	if tc.system() {
+		return tc, errorResponse(req, remoting.NoPermission, "topic "+h.topic+" is reserved for the broker")
+	}
+	if tc.Perm&PermWrite == 0 {
+		return tc, errorResponse(req, remoting.NoPermission, "topic "+h.topic+" is not writable")
+	}
+	queues := max(tc.WriteQueues, tc.ReadQueues)
+	switch {
+	case h.queueID < 0:
+		h.queueID = int32(rand.IntN(max(tc.WriteQueues, 1)))
+	case int(h.queueID) >= queues:
+		return tc, errorResponse(req, remoting.InvalidParameter, "queueId "+strconv.Itoa(int(h.queueID))+
+			" is out of range: topic "+h.topic+" has "+strconv.Itoa(queues)+" queues")
+	}
+	return tc, nil
+}
+
+// routeRetry sends a %RETRY% message that has been reconsumed too often to
+// the group's dead-letter topic instead.
+func (b *Broker) routeRetry(req *remoting.Command, h *sendHeader) *remoting.Command {
+	if !message.IsRetryTopic(h.topic) {
+		return nil
+	}
+	group := h.topic[len(message.RetryTopic("")):]
+	exhausted := h.hasMaxReconsume && h.reconsumeTimes > h.maxReconsumeTimes
+	if !exhausted && !b.locks.groupHoldsLock(group, time.Now()) {
+		return nil
+	}
+	dlq, err := b.topics.ensure(message.DLQTopic(group), 1)
+	if err != nil {
+		return errorResponse(req, remoting.SystemError, err.Error())
+	}
+	h.topic, h.queueID = dlq.Name, 0
+	h.properties = message.DeleteProperties(h.properties, message.PropertyDelay)
+	return nil
+}
+
+// entryFor encodes ext for the store with its index keys and tag code.
+func (b *Broker) entryFor(ext *message.Ext) store.Entry {
+	e := store.Entry{Topic: ext.Topic, QueueID: ext.QueueID, Record: message.AppendEncode(nil, ext)}
+	if tags, ok := message.GetProperty(ext.Properties, message.PropertyTags); ok {
+		e.TagsCode = message.TagsHashCode(tags)
+	}
+	if keys, ok := message.GetProperty(ext.Properties, message.PropertyKeys); ok {
+		e.Keys = appendKeys(e.Keys, keys)
+	}
+	if uniq, ok := message.GetProperty(ext.Properties, message.PropertyUniqKey); ok {
+		e.Keys = append(e.Keys, uniq)
+	}
+	return e
+}
+
+// appendKeys splits a KEYS property (space separated).
+func appendKeys(dst []string, keys string) []string {
+	start := -1
+	for i := 0; i <= len(keys); i++ {
+		if i == len(keys) || keys[i] == ' ' {
+			if start >= 0 {
+				dst = append(dst, keys[start:i])
+				start = -1
+			}
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	return dst
+}
+
+// sendResponse answers a stored send. msgId lists the offset message ids of
+// every stored message (comma separated for batches).
+func (b *Broker) sendResponse(req *remoting.Command, results []store.AppendResult, queueID int32, uniq string) *remoting.Command {
+	code := remoting.Success
+	ids := make([]byte, 0, 33*len(results))
+	for i, r := range results {
+		if r.Status == store.PutFlushDiskTimeout {
+			code = remoting.FlushDiskTimeout
+		}
+		if i > 0 {
+			ids = append(ids, ',')
+		}
+		ids = append(ids, message.OffsetMsgID(b.storeHost, r.CommitLogOffset)...)
+	}
+	resp := remoting.NewResponse(req, code, "")
+	resp.ExtFields = remoting.Fields{
+		{Key: "msgId", Value: string(ids)},
+		{Key: "queueId", Value: strconv.Itoa(int(queueID))},
+		{Key: "queueOffset", Value: strconv.FormatInt(results[0].QueueOffset, 10)},
+		{Key: "transactionId", Value: uniq},
+		{Key: "MSG_REGION", Value: "DefaultRegion"},
+		{Key: "TRACE_ON", Value: "false"},
+	}
+	return resp
+}

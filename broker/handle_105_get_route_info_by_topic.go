@@ -1,0 +1,61 @@
+package broker
+
+// GET_ROUTEINFO_BY_TOPIC (105), a name-server request.
+//
+// Behavior: wire doc §5.1. Any valid topic is answered, auto-creating it
+// unless auto-creation is disabled (then TOPIC_NOT_EXIST, and the producer
+// falls back to TBW102). %RETRY% and %DLQ% topics always exist, with one
+// queue, so retries are routable from the first lookup. The body is compact
+// JSON with brokerAddrs as the client's hand-written parser needs it.
+//
+// Deviations: orderTopicConf is always empty.
+
+import (
+	"strconv"
+
+	"github.com/rocketkit/rocketkit/broker/remoting"
+)
+
+func init() { register(remoting.GetRouteInfoByTopic, handleGetRouteInfo) }
+
+func handleGetRouteInfo(b *Broker, _ *conn, req *remoting.Command) *remoting.Command {
+	topic := req.ExtFields.Get("topic")
+	tc, err := b.topics.ensure(topic, 0)
+	if err != nil || tc.system() {
+		remark := "No topic route info in name server for the topic: " + topic
+		if err != nil {
+			remark += " (" + err.Error() + ")"
+		}
+		return errorResponse(req, remoting.TopicNotExist, remark)
+	}
+	resp := remoting.NewResponse(req, remoting.Success, "")
+	resp.Body = b.appendRoute(nil, tc)
+	return resp
+}
+
+// appendRoute appends the TopicRouteData JSON for tc. Names are validated
+// to [%|a-zA-Z0-9_-], so they need no escaping.
+func (b *Broker) appendRoute(dst []byte, tc TopicConfig) []byte {
+	dst = append(dst, `{"orderTopicConf":"","queueDatas":[{"brokerName":"`...)
+	dst = append(dst, b.cfg.BrokerName...)
+	dst = append(dst, `","readQueueNums":`...)
+	dst = strconv.AppendInt(dst, int64(tc.ReadQueues), 10)
+	dst = append(dst, `,"writeQueueNums":`...)
+	dst = strconv.AppendInt(dst, int64(tc.WriteQueues), 10)
+	dst = append(dst, `,"perm":`...)
+	dst = strconv.AppendInt(dst, int64(tc.Perm), 10)
+	dst = append(dst, `,"topicSysFlag":0,"topicSynFlag":0}],"brokerDatas":[`...)
+	dst = b.appendBrokerData(dst)
+	return append(dst, `],"filterServerTable":{}}`...)
+}
+
+// appendBrokerData appends this broker's BrokerData JSON object.
+func (b *Broker) appendBrokerData(dst []byte) []byte {
+	dst = append(dst, `{"cluster":"`...)
+	dst = append(dst, b.cfg.ClusterName...)
+	dst = append(dst, `","brokerName":"`...)
+	dst = append(dst, b.cfg.BrokerName...)
+	dst = append(dst, `","brokerAddrs":{"0":"`...)
+	dst = append(dst, b.addr...)
+	return append(dst, `"}}`...)
+}

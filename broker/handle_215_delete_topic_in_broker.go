@@ -1,0 +1,36 @@
+package broker
+
+// DELETE_TOPIC_IN_BROKER (215) and DELETE_TOPIC_IN_NAMESRV (216).
+//
+// Behavior: the topic's configuration, consume queues and consumer offsets
+// are dropped; the name server role shares the table, so 216 does the same
+// (the admin client sends both; the second finds nothing to do).
+//
+// Deviations: the messages stay in the commit log until retention (not yet
+// implemented) and are no longer reachable through queues.
+
+import "github.com/rocketkit/rocketkit/broker/remoting"
+
+func init() {
+	register(remoting.DeleteTopicInBroker, handleDeleteTopic)
+	register(remoting.DeleteTopicInNameServer, handleDeleteTopic)
+}
+
+func handleDeleteTopic(b *Broker, _ *conn, req *remoting.Command) *remoting.Command {
+	topic := req.ExtFields.Get("topic")
+	if topic == DefaultTopic || topic == halfTopic || topic == scheduleTopic {
+		return errorResponse(req, remoting.InvalidParameter, "topic "+topic+" is reserved for the broker")
+	}
+	if !b.topics.remove(topic) {
+		return remoting.NewResponse(req, remoting.Success, "")
+	}
+	b.offsets.dropTopic(topic)
+	if err := b.store.DeleteTopic(topic); err != nil {
+		return errorResponse(req, remoting.SystemError, err.Error())
+	}
+	if err := b.topics.persist(); err != nil {
+		return errorResponse(req, remoting.SystemError, err.Error())
+	}
+	b.log.Info("topic deleted", "topic", topic)
+	return remoting.NewResponse(req, remoting.Success, "")
+}

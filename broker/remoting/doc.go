@@ -1,0 +1,52 @@
+// Package remoting implements the RocketMQ "remoting" frame codec and the
+// request and response code tables, as spoken by the Java broker and by
+// github.com/apache/rocketmq-client-go/v2.
+//
+// It has no dependencies outside the standard library and is written for the
+// broker's hot path: decoding a send request costs three allocations (the
+// frame buffer, one string for the header, and the Command with its fields),
+// and a response is encoded by appending to a caller-owned buffer.
+//
+// # Framing
+//
+// Every command is one frame; all integers are big-endian:
+//
+//	length        uint32   bytes that follow: 4 + headerLength + bodyLength
+//	serializeType byte     0 = JSON header, 1 = ROCKETMQ binary header
+//	headerLength  uint24
+//	header        headerLength bytes
+//	body          the rest, opaque, possibly empty
+//
+// ReadCommand reads one frame from a bufio.Reader, rejecting frames over a
+// limit (Java's default, DefaultMaxFrame, is 16 MiB) before allocating them,
+// and returns io.EOF only between frames. DecodeFrame decodes a frame already
+// in memory. AppendFrame encodes a frame, always with a JSON header, into one
+// buffer so it can be written with a single Write; the client itself sends
+// each request in four writes (length, header length, header, body).
+//
+// Requests and responses are matched by Opaque; Flag bit 0 (FlagResponse)
+// marks a response and bit 1 (FlagOneway) a request that gets none.
+//
+// # Headers
+//
+// The JSON header is a compact object:
+//
+//	{"code":10,"language":"GO","version":317,"opaque":5,"flag":0,"remark":"","extFields":{"topic":"T",...}}
+//
+// The decoder is hand-written: keys may come in any order, unknown keys are
+// skipped, escapes (including \u surrogate pairs) are decoded, and strings
+// without escapes are sliced from a single string made of the header bytes.
+// Every extFields value must be a JSON string: the client decodes extFields
+// into a map[string]string, so a number there makes the whole frame
+// undecodable to it. The encoder therefore only ever writes strings there,
+// and the decoder rejects anything else with ErrMalformed.
+//
+// extFields are kept as Fields, an ordered slice of key/value pairs, with
+// typed getters (Int64, Int32, Bool) whose errors name the key.
+//
+// The binary header (serialize type 1) is accepted on input for
+// completeness; the client never sends it.
+//
+// Response codes map to *Error values with a Retriable flag through
+// ErrorForCode; IsRetriable reports it for any wrapped error.
+package remoting

@@ -1,0 +1,155 @@
+package remoting
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"testing"
+)
+
+// fuzzSeeds are frames without their leading length.
+func fuzzSeeds() [][]byte {
+	seeds := [][]byte{
+		nil, {0}, {0, 0, 0, 0}, {1, 0, 0, 0}, {2, 0, 0, 0}, {0, 0xff, 0xff, 0xff},
+		frameFromHeader(0, clientSendHeader, []byte("hello"))[4:],
+		frameFromHeader(0, clientRouteHeader, nil)[4:],
+		frameFromHeader(0, clientNilMapHdr, []byte("{}"))[4:],
+		frameFromHeader(0, clientHTMLPropsHdr, nil)[4:],
+		frameFromHeader(0, `{"remark":"\ud83d\ude00\ud800\u0041","x":[{"y":-1.5e3}],"language":9}`, nil)[4:],
+		frameFromHeader(0, `{"extFields":{"a":1}}`, nil)[4:],
+		frameFromHeader(0, `{"code":1}trailing`, []byte("b"))[4:],
+		frameFromHeader(1, binaryHeader(11, 0, 1, 2, 3, "remark", Fields{{"k", "v"}, {"", ""}}), []byte("b"))[4:],
+		frameFromHeader(1, binaryHeader(0, 9, 0, 0, 0, "", nil), nil)[4:],
+		AppendFrame(nil, &Command{Remark: "\x00\"\\\xff", ExtFields: Fields{{"k", "v"}, {"k", "w"}}})[4:],
+	}
+	return seeds
+}
+
+// FuzzDecodeFrame checks DecodeFrame on arbitrary frames.
+//
+// Invariants:
+//   - DecodeFrame never panics, and every error wraps ErrMalformed;
+//   - a decoded command re-encoded with AppendFrame decodes to an equal
+//     command (the codec is lossless for everything it accepts, JSON or
+//     binary), and encoding that again gives the same bytes;
+//   - the re-encoded frame's length field matches its size.
+func FuzzDecodeFrame(f *testing.F) {
+	for _, s := range fuzzSeeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		in := bytes.Clone(b)
+		c, err := DecodeFrame(b)
+		if !bytes.Equal(in, b) {
+			t.Fatal("DecodeFrame modified its input")
+		}
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("error %v does not wrap ErrMalformed", err)
+			}
+			return
+		}
+		frame := AppendFrame(nil, c)
+		if n := int(frame[0])<<24 | int(frame[1])<<16 | int(frame[2])<<8 | int(frame[3]); n != len(frame)-4 {
+			t.Fatalf("length field %d, %d bytes follow", n, len(frame)-4)
+		}
+		c2, err := DecodeFrame(frame[4:])
+		if err != nil {
+			t.Fatalf("re-encoded frame does not decode: %v\n%q", err, frame)
+		}
+		if d := equalCommands(c, c2); d != "" {
+			t.Fatalf("round trip changed the command: %s\n%q", d, frame)
+		}
+		if again := AppendFrame(nil, c2); !bytes.Equal(again, frame) {
+			t.Fatalf("encoding is not stable:\n%q\n%q", frame, again)
+		}
+	})
+}
+
+// chunkReader returns its chunks one Read at a time, as a socket would
+// deliver a partially written frame.
+type chunkReader struct{ chunks [][]byte }
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	for len(r.chunks) > 0 && len(r.chunks[0]) == 0 {
+		r.chunks = r.chunks[1:]
+	}
+	if len(r.chunks) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.chunks[0])
+	r.chunks[0] = r.chunks[0][n:]
+	return n, nil
+}
+
+type readResult struct {
+	cmd *Command
+	err error
+}
+
+func readAll(r *bufio.Reader) []readResult {
+	var out []readResult
+	for {
+		c, err := ReadCommand(r, 1<<16)
+		out = append(out, readResult{c, err})
+		if err != nil {
+			return out
+		}
+	}
+}
+
+// FuzzReadCommand feeds a byte stream to ReadCommand in two pieces, split at
+// an arbitrary point, through a small bufio.Reader, and compares with reading
+// it whole through a large one.
+//
+// Invariants:
+//   - ReadCommand never panics;
+//   - neither where the stream is split nor the reader's buffer size
+//     matters: the commands and the final error equal those read from the
+//     unsplit stream;
+//   - the final error is io.EOF (clean end), io.ErrUnexpectedEOF, or wraps
+//     ErrMalformed or ErrFrameTooLarge.
+func FuzzReadCommand(f *testing.F) {
+	for i, s := range fuzzSeeds() {
+		frame := make([]byte, 4, 4+len(s))
+		frame[3] = byte(len(s))
+		frame[2] = byte(len(s) >> 8)
+		frame = append(frame, s...)
+		f.Add(frame, uint16(i*7))
+		f.Add(append(bytes.Clone(frame), frame...), uint16(len(frame)+1))
+	}
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff}, uint16(2))
+	f.Fuzz(func(t *testing.T, data []byte, split uint16) {
+		at := int(split)
+		if at > len(data) {
+			at = len(data)
+		}
+		// The unsplit stream goes through a large reader (frames decoded in
+		// place), the split one through a tiny one (frames read into their
+		// own buffer), so the two ReadCommand paths are checked against
+		// each other too.
+		whole := readAll(bufio.NewReaderSize(bytes.NewReader(data), 4096))
+		parts := readAll(bufio.NewReaderSize(&chunkReader{chunks: [][]byte{
+			bytes.Clone(data[:at]), bytes.Clone(data[at:]),
+		}}, 16))
+		if len(whole) != len(parts) {
+			t.Fatalf("%d results unsplit, %d split at %d", len(whole), len(parts), at)
+		}
+		for i := range whole {
+			w, p := whole[i], parts[i]
+			if (w.err == nil) != (p.err == nil) || w.err != nil && w.err.Error() != p.err.Error() {
+				t.Fatalf("result %d: error %v unsplit, %v split", i, w.err, p.err)
+			}
+			if w.err == nil {
+				if d := equalCommands(w.cmd, p.cmd); d != "" {
+					t.Fatalf("result %d: %s", i, d)
+				}
+			}
+		}
+		err := whole[len(whole)-1].err
+		if err != io.EOF && err != io.ErrUnexpectedEOF && !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrFrameTooLarge) {
+			t.Fatalf("unexpected error %v", err)
+		}
+	})
+}

@@ -1,0 +1,41 @@
+package broker
+
+import (
+	"sync/atomic"
+
+	"github.com/rocketkit/rocketkit/broker/remoting"
+)
+
+// requestCounters counts requests served per request code (codes < 1024).
+type requestCounters [1024]atomic.Int64
+
+func (rc *requestCounters) inc(code int16) {
+	if code >= 0 && int(code) < len(rc) {
+		rc[code].Add(1)
+	}
+}
+
+// Stats is a snapshot of the broker's counters.
+type Stats struct {
+	// Requests counts requests received per request name (e.g.
+	// "PULL_MESSAGE"), since start.
+	Requests map[string]int64
+	// HeldPulls is the number of pulls waiting for messages now.
+	HeldPulls int
+	// Connections is the number of open client connections.
+	Connections int
+}
+
+// Stats returns the broker's counters.
+func (b *Broker) Stats() Stats {
+	s := Stats{Requests: make(map[string]int64), HeldPulls: b.holds.count()}
+	for code := range b.requests {
+		if n := b.requests[code].Load(); n > 0 {
+			s.Requests[remoting.RequestName(int16(code))] = n
+		}
+	}
+	b.mu.Lock()
+	s.Connections = len(b.conns)
+	b.mu.Unlock()
+	return s
+}

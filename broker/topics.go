@@ -1,0 +1,215 @@
+package broker
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"sync"
+
+	"github.com/rocketkit/rocketkit/broker/message"
+	"github.com/rocketkit/rocketkit/broker/store"
+)
+
+// Topic permissions, as RocketMQ's PermName.
+const (
+	PermInherit = 1
+	PermWrite   = 2
+	PermRead    = 4
+	permRW      = PermRead | PermWrite
+)
+
+// System topics.
+const (
+	// DefaultTopic is the topic producers fall back to when a route is
+	// missing (TBW102); its queue count caps auto-created topics.
+	DefaultTopic = "TBW102"
+	// halfTopic holds transactional half messages until they are resolved.
+	halfTopic = "RMQ_SYS_TRANS_HALF_TOPIC"
+	// scheduleTopic parks delayed messages, one queue per delay level.
+	scheduleTopic = "SCHEDULE_TOPIC_XXXX"
+)
+
+// TopicConfig is one topic's queue layout.
+type TopicConfig struct {
+	Name        string `json:"topicName"`
+	ReadQueues  int    `json:"readQueueNums"`
+	WriteQueues int    `json:"writeQueueNums"`
+	Perm        int    `json:"perm"`
+	Order       bool   `json:"order"`
+}
+
+// system reports whether t is internal and never routed to clients.
+func (t TopicConfig) system() bool {
+	return t.Name == halfTopic || t.Name == scheduleTopic
+}
+
+// topicTable is the broker's topic configuration, persisted as JSON.
+type topicTable struct {
+	path        string
+	autoCreate  bool
+	queueNums   int
+	mu          sync.RWMutex
+	topics      map[string]TopicConfig // guarded by mu
+	dirty       bool                   // guarded by mu
+	persistLock sync.Mutex             // serialises writes of the file
+}
+
+func loadTopicTable(path string, cfg Config) (*topicTable, error) {
+	t := &topicTable{
+		path:       path,
+		autoCreate: !cfg.DisableAutoCreateTopic,
+		queueNums:  cfg.DefaultTopicQueueNums,
+		topics:     make(map[string]TopicConfig),
+	}
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("broker: read topics: %w", err)
+	default:
+		var list []TopicConfig
+		if err := json.Unmarshal(data, &list); err != nil {
+			return nil, fmt.Errorf("broker: parse %s: %w", path, err)
+		}
+		for _, tc := range list {
+			t.topics[tc.Name] = tc
+		}
+	}
+	if _, ok := t.topics[DefaultTopic]; !ok {
+		t.topics[DefaultTopic] = TopicConfig{Name: DefaultTopic, ReadQueues: t.queueNums,
+			WriteQueues: t.queueNums, Perm: permRW | PermInherit}
+		t.dirty = true
+	}
+	return t, nil
+}
+
+// adoptStoredQueues makes sure every queue that holds messages has a topic
+// (e.g. after the topics file was lost), so no stored message becomes
+// unreachable.
+func (t *topicTable) adoptStoredQueues(queues []store.QueueID) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, q := range queues {
+		tc, ok := t.topics[q.Topic]
+		n := int(q.QueueID) + 1
+		if ok && tc.ReadQueues >= n && tc.WriteQueues >= n {
+			continue
+		}
+		if !ok {
+			tc = TopicConfig{Name: q.Topic, Perm: permRW}
+		}
+		tc.ReadQueues, tc.WriteQueues = max(tc.ReadQueues, n), max(tc.WriteQueues, n)
+		t.topics[q.Topic] = tc
+		t.dirty = true
+	}
+}
+
+// get returns the topic's config.
+func (t *topicTable) get(name string) (TopicConfig, bool) {
+	t.mu.RLock()
+	tc, ok := t.topics[name]
+	t.mu.RUnlock()
+	return tc, ok
+}
+
+// ensure returns the topic, creating it when allowed: retry and dead-letter
+// topics always (one queue), other topics when auto-creation is on, with
+// queues queue count (0 = the configured default).
+func (t *topicTable) ensure(name string, queues int) (TopicConfig, error) {
+	if tc, ok := t.get(name); ok {
+		return tc, nil
+	}
+	if err := message.ValidateTopic(name); err != nil {
+		return TopicConfig{}, err
+	}
+	internal := message.IsRetryTopic(name) || message.IsDLQTopic(name)
+	if !internal && !t.autoCreate {
+		return TopicConfig{}, fmt.Errorf("%w: %s (auto-creation is disabled)", errTopicNotExist, name)
+	}
+	switch {
+	case internal:
+		queues = 1
+	case queues <= 0:
+		queues = t.queueNums
+	}
+	return t.put(TopicConfig{Name: name, ReadQueues: queues, WriteQueues: queues, Perm: permRW}, false), nil
+}
+
+// put stores tc. With replace false an existing topic wins (a concurrent
+// auto-create).
+func (t *topicTable) put(tc TopicConfig, replace bool) TopicConfig {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if old, ok := t.topics[tc.Name]; ok && !replace {
+		return old
+	}
+	t.topics[tc.Name] = tc
+	t.dirty = true
+	return tc
+}
+
+// remove deletes a topic's configuration.
+func (t *topicTable) remove(name string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_, ok := t.topics[name]
+	delete(t.topics, name)
+	t.dirty = ok || t.dirty
+	return ok
+}
+
+// names lists user-visible topics, sorted.
+func (t *topicTable) names() []string {
+	t.mu.RLock()
+	out := make([]string, 0, len(t.topics))
+	for name, tc := range t.topics {
+		if !tc.system() {
+			out = append(out, name)
+		}
+	}
+	t.mu.RUnlock()
+	slices.Sort(out)
+	return out
+}
+
+// persist writes the table if it changed.
+func (t *topicTable) persist() error {
+	t.persistLock.Lock()
+	defer t.persistLock.Unlock()
+	t.mu.Lock()
+	if !t.dirty {
+		t.mu.Unlock()
+		return nil
+	}
+	list := make([]TopicConfig, 0, len(t.topics))
+	for _, tc := range t.topics {
+		list = append(list, tc)
+	}
+	t.dirty = false
+	t.mu.Unlock()
+	slices.SortFunc(list, func(a, b TopicConfig) int {
+		if a.Name < b.Name {
+			return -1
+		}
+		if a.Name > b.Name {
+			return 1
+		}
+		return 0
+	})
+	data, err := json.MarshalIndent(list, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeConfigFile(t.path, data); err != nil {
+		t.mu.Lock()
+		t.dirty = true
+		t.mu.Unlock()
+		return fmt.Errorf("broker: persist topics: %w", err)
+	}
+	return nil
+}
+
+var errTopicNotExist = errors.New("broker: topic does not exist")

@@ -1,0 +1,280 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/rocketkit/rocketkit/broker"
+)
+
+// brokerFlags is the parsed command line of `rocketkit broker`.
+type brokerFlags struct {
+	listen   string
+	data     string
+	conf     string
+	flush    flushFlag
+	logLevel levelFlag
+	// set holds the names of the flags given on the command line; only
+	// those override the -c file.
+	set map[string]bool
+}
+
+// defaultListen is the --listen default: loopback, RocketMQ's name server port.
+const defaultListen = "127.0.0.1:9876"
+
+// defaultDataDir is the --data default: $HOME/.rocketkit/broker, or
+// ./rocketkit-data when there is no home directory.
+func defaultDataDir() string {
+	if home, err := os.UserHomeDir(); err == nil && home != "" {
+		return filepath.Join(home, ".rocketkit", "broker")
+	}
+	return "rocketkit-data"
+}
+
+func newBrokerFlagSet(f *brokerFlags) *flag.FlagSet {
+	fs := flag.NewFlagSet("rocketkit broker", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // runBroker prints errors and usage itself
+	fs.StringVar(&f.listen, "listen", defaultListen,
+		"TCP `address` the name server and broker share; port 0 picks a free port")
+	fs.StringVar(&f.data, "data", defaultDataDir(),
+		"store root `directory` (storePathRootDir), created if missing")
+	fs.StringVar(&f.conf, "c", "",
+		"RocketMQ broker.conf `file` to read first; flags given explicitly override it")
+	fs.Var(&f.flush, "flush",
+		"flush disk `type`: ASYNC_FLUSH (default) or SYNC_FLUSH")
+	f.logLevel = levelFlag(slog.LevelInfo)
+	fs.Var(&f.logLevel, "log-level",
+		"log `level`: debug, info (default), warn or error")
+	return fs
+}
+
+func brokerUsage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprint(w, `Usage: rocketkit broker [flags]
+
+Runs a RocketMQ-compatible name server and broker on one TCP listener. Point
+the official clients' name server address at it. A RocketMQ broker.conf can
+be reused with -c; keys that have no effect here are logged.
+
+Flags:
+
+`)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+	fmt.Fprint(w, `
+The broker runs until SIGINT or SIGTERM, then flushes and closes the store
+and exits 0; a second signal exits at once with status 1.
+`)
+}
+
+// parseBrokerFlags parses the arguments of `rocketkit broker`. The error is
+// flag.ErrHelp for -h.
+func parseBrokerFlags(args []string) (*brokerFlags, *flag.FlagSet, error) {
+	f := &brokerFlags{set: map[string]bool{}}
+	fs := newBrokerFlagSet(f)
+	if err := fs.Parse(args); err != nil {
+		return nil, fs, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fs, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	return f, fs, nil
+}
+
+// config builds the broker configuration: the flag defaults, then the -c
+// file, then the flags given explicitly. It logs the file's unknown keys as
+// warnings and its ignored keys as info. origin maps a Config koanf key to
+// where its value came from, for error messages.
+func (f *brokerFlags) config(log *slog.Logger) (cfg broker.Config, origin map[string]string, err error) {
+	cfg = broker.Config{Listen: f.listen, DataDir: f.data, FlushDiskType: string(f.flush)}
+	origin = map[string]string{}
+	brokerIP := ""
+	if f.conf != "" {
+		var rep broker.ConfReport
+		cfg, rep, err = broker.LoadBrokerConf(f.conf, cfg)
+		for _, e := range rep.Unknown {
+			attrs := []any{"file", f.conf, "line", e.Line, "key", e.Key}
+			if e.Reason != "" {
+				attrs = append(attrs, "hint", e.Reason)
+			}
+			log.Warn("unknown broker.conf key, not applied", attrs...)
+		}
+		for _, e := range rep.Ignored {
+			log.Info("broker.conf key has no effect here", "file", f.conf, "line", e.Line, "key", e.Key, "reason", e.Reason)
+		}
+		if err != nil {
+			return cfg, origin, err
+		}
+		for _, e := range rep.Applied {
+			origin[e.Field] = fmt.Sprintf("%s:%d %s", f.conf, e.Line, e.Key)
+			if e.Key == "brokerIP1" {
+				brokerIP = e.Value
+				origin["listen"] = origin[e.Field]
+			}
+		}
+	}
+	if f.set["listen"] {
+		cfg.Listen = f.listen
+		origin["listen"] = "--listen"
+		if brokerIP != "" {
+			// Keep advertising the file's brokerIP1, on the new port.
+			adv, err := advertisedAddr(brokerIP, cfg.Listen)
+			if err != nil {
+				return cfg, origin, fmt.Errorf("--listen %s with brokerIP1 from %s: %w", f.listen, f.conf, err)
+			}
+			cfg.AdvertisedAddr = adv
+		}
+	}
+	if f.set["data"] {
+		cfg.DataDir = f.data
+		origin["data-dir"] = "--data"
+	}
+	if f.set["flush"] {
+		cfg.FlushDiskType = string(f.flush)
+		origin["flush-disk-type"] = "--flush"
+	}
+	return cfg, origin, nil
+}
+
+// advertisedAddr is the AdvertisedAddr for a broker.conf brokerIP1 of ip
+// when the broker listens on listen, as broker.ParseBrokerConf derives it:
+// ip with listen's port, or "" when that port is 0 and listen's host is ip.
+func advertisedAddr(ip, listen string) (string, error) {
+	host, port, err := net.SplitHostPort(listen)
+	switch {
+	case err != nil:
+		return "", err
+	case port != "0":
+		return net.JoinHostPort(ip, port), nil
+	case host == ip:
+		return "", nil
+	}
+	return "", fmt.Errorf("%s cannot be advertised on a random port", ip)
+}
+
+// validateConfig checks cfg as broker.Start will, and adds to each problem
+// the flag or broker.conf line its value came from.
+func validateConfig(cfg broker.Config, origin map[string]string) error {
+	full := cfg.WithDefaults()
+	err := full.Validate()
+	if err == nil {
+		return nil
+	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	out := make([]error, 0, len(errs))
+	for _, e := range errs {
+		// Validate's messages read "broker config <koanf key>: ...".
+		rest, ok := strings.CutPrefix(e.Error(), "broker config ")
+		key, _, _ := strings.Cut(rest, ":")
+		if o := origin[key]; ok && o != "" {
+			e = fmt.Errorf("%w (set by %s)", e, o)
+		}
+		out = append(out, e)
+	}
+	return errors.Join(out...)
+}
+
+// runBroker is `rocketkit broker`: it starts a broker, prints one
+// "listening on" line to stdout, and closes the broker when ctx is
+// cancelled.
+func runBroker(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	f, fs, err := parseBrokerFlags(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		brokerUsage(stdout, fs)
+		return exitOK
+	case err != nil:
+		fmt.Fprintf(stderr, "rocketkit broker: %v\n\n", err)
+		brokerUsage(stderr, fs)
+		return exitUsage
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.Level(f.logLevel)}))
+
+	cfg, origin, err := f.config(log)
+	if err != nil {
+		printErrors(stderr, "", err)
+		return exitUsage
+	}
+	if err := validateConfig(cfg, origin); err != nil {
+		printErrors(stderr, "invalid configuration: ", err)
+		return exitUsage
+	}
+	if abs, err := filepath.Abs(cfg.DataDir); err == nil {
+		cfg.DataDir = abs
+	}
+
+	b, err := broker.Start(ctx, cfg, broker.WithLogger(log))
+	if err != nil {
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			log.Info("start-up interrupted", "cause", context.Cause(ctx))
+			return exitOK
+		}
+		printErrors(stderr, "", err)
+		return exitFailure
+	}
+	fmt.Fprintf(stdout, "rocketkit broker listening on %s (data %s)\n", b.Addr(), cfg.DataDir)
+
+	<-ctx.Done()
+	log.Info("shutting down; signal again to exit at once", "cause", context.Cause(ctx))
+	if err := b.Close(); err != nil {
+		log.Error("close broker", "err", err)
+		return exitFailure
+	}
+	log.Info("broker stopped")
+	return exitOK
+}
+
+// printErrors writes err to w one line per line, each prefixed
+// "rocketkit broker: " and prefix.
+func printErrors(w io.Writer, prefix string, err error) {
+	for line := range strings.SplitSeq(err.Error(), "\n") {
+		fmt.Fprintf(w, "rocketkit broker: %s%s\n", prefix, line)
+	}
+}
+
+// flushFlag is --flush: ASYNC_FLUSH or SYNC_FLUSH, any case.
+type flushFlag string
+
+func (f *flushFlag) String() string { return string(*f) }
+
+func (f *flushFlag) Set(s string) error {
+	switch u := strings.ToUpper(s); u {
+	case broker.AsyncFlush, broker.SyncFlush:
+		*f = flushFlag(u)
+		return nil
+	}
+	return fmt.Errorf("must be %s or %s", broker.AsyncFlush, broker.SyncFlush)
+}
+
+// levelFlag is --log-level: debug, info, warn or error.
+type levelFlag slog.Level
+
+func (l *levelFlag) String() string { return strings.ToLower(slog.Level(*l).String()) }
+
+func (l *levelFlag) Set(s string) error {
+	switch strings.ToLower(s) {
+	case "debug":
+		*l = levelFlag(slog.LevelDebug)
+	case "info":
+		*l = levelFlag(slog.LevelInfo)
+	case "warn":
+		*l = levelFlag(slog.LevelWarn)
+	case "error":
+		*l = levelFlag(slog.LevelError)
+	default:
+		return errors.New("must be debug, info, warn or error")
+	}
+	return nil
+}

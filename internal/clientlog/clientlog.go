@@ -1,0 +1,66 @@
+package clientlog
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/apache/rocketmq-client-go/v2/rlog"
+)
+
+var routeOnce sync.Mutex
+
+// Route sends the client's log records to l from now on (nil discards
+// them). The client reads its logger without synchronisation, so call Route
+// before creating producers or consumers; later calls replace the target
+// safely only while no client is running.
+func Route(l *slog.Logger) {
+	if l == nil {
+		l = slog.New(slog.DiscardHandler)
+	}
+	routeOnce.Lock()
+	defer routeOnce.Unlock()
+	rlog.SetLogger(&adapter{l: l})
+}
+
+// adapter implements rlog.Logger over slog.
+type adapter struct{ l *slog.Logger }
+
+var _ rlog.Logger = (*adapter)(nil)
+
+func (a *adapter) log(level slog.Level, msg string, fields map[string]any, extra ...slog.Attr) {
+	ctx := context.Background()
+	if !a.l.Enabled(ctx, level) {
+		return
+	}
+	attrs := make([]slog.Attr, 0, len(fields)+len(extra)+1)
+	attrs = append(attrs, slog.String("component", "rocketmq-client"))
+	for k, v := range fields {
+		attrs = append(attrs, slog.Any(k, v))
+	}
+	attrs = append(attrs, extra...)
+	a.l.LogAttrs(ctx, level, msg, attrs...)
+}
+
+// Debug logs at slog.LevelDebug.
+func (a *adapter) Debug(msg string, fields map[string]any) { a.log(slog.LevelDebug, msg, fields) }
+
+// Info logs at slog.LevelInfo.
+func (a *adapter) Info(msg string, fields map[string]any) { a.log(slog.LevelInfo, msg, fields) }
+
+// Warning logs at slog.LevelWarn.
+func (a *adapter) Warning(msg string, fields map[string]any) { a.log(slog.LevelWarn, msg, fields) }
+
+// Error logs at slog.LevelError.
+func (a *adapter) Error(msg string, fields map[string]any) { a.log(slog.LevelError, msg, fields) }
+
+// Fatal logs at slog.LevelError with fatal=true; it does not exit.
+func (a *adapter) Fatal(msg string, fields map[string]any) {
+	a.log(slog.LevelError, msg, fields, slog.Bool("fatal", true))
+}
+
+// Level is ignored: the slog handler filters.
+func (a *adapter) Level(string) {}
+
+// OutputPath is ignored: the slog handler decides where records go.
+func (a *adapter) OutputPath(string) error { return nil }
