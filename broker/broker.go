@@ -31,6 +31,7 @@ type Broker struct {
 	offsets *offsetTable
 	holds   *pullHolds
 	locks   *lockTable
+	sched   *scheduler
 
 	requests requestCounters
 
@@ -85,6 +86,10 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.sched, err = newScheduler(b, levels, filepath.Join(cfg.DataDir, "config", "delayOffset.json"))
+	if err != nil {
+		return nil, err
+	}
 
 	flushMode := store.FlushAsync
 	if cfg.FlushDiskType == SyncFlush {
@@ -97,7 +102,7 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 		FlushInterval:    cfg.FlushInterval,
 		SyncFlushTimeout: cfg.SyncFlushTimeout,
 		Logger:           b.log.With("component", "store"),
-		OnAppend:         b.holds.notify,
+		OnAppend:         b.onAppend,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("broker: open store: %w", err)
@@ -116,6 +121,7 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 	b.wg.Add(2)
 	go b.acceptLoop()
 	go b.housekeepingLoop()
+	b.sched.start()
 	b.log.Info("broker started", "addr", b.addr, "data", cfg.DataDir, "flush", cfg.FlushDiskType,
 		"took", time.Since(b.startedAt))
 	return b, nil
@@ -179,6 +185,7 @@ func (b *Broker) Close() error {
 		ignoreClosed(err),
 		b.offsets.persist(),
 		b.topics.persist(),
+		b.sched.persist(),
 		b.store.Close(),
 	)
 }
@@ -188,6 +195,16 @@ func ignoreClosed(err error) error {
 		return nil
 	}
 	return err
+}
+
+// onAppend is the store's hook after messages became readable: it wakes the
+// pulls held on the queue, or the delay level's delivery loop.
+func (b *Broker) onAppend(topic string, queueID int32) {
+	if topic == scheduleTopic {
+		b.sched.notify(queueID)
+		return
+	}
+	b.holds.notify(topic, queueID)
 }
 
 // housekeepingLoop persists offsets and expires silent clients.
@@ -202,7 +219,7 @@ func (b *Broker) housekeepingLoop() {
 		case <-b.done:
 			return
 		case <-persist.C:
-			if err := errors.Join(b.offsets.persist(), b.topics.persist()); err != nil {
+			if err := errors.Join(b.offsets.persist(), b.topics.persist(), b.sched.persist()); err != nil {
 				b.log.Error("persist broker metadata", "err", err)
 			}
 		case now := <-expire.C:

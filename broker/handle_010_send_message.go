@@ -139,6 +139,7 @@ func (b *Broker) sendOne(ctx context.Context, c *conn, req *remoting.Command) *r
 		BornHost: c.remote, StoreHost: b.storeHost, ReconsumeTimes: h.reconsumeTimes,
 		Body: req.Body, Topic: tc.Name, Properties: props,
 	}
+	b.routeSpecial(ext)
 	results, err := b.store.Append(ctx, []store.Entry{b.entryFor(ext)})
 	if err != nil {
 		return errorResponse(req, remoting.SystemError, "store message: "+err.Error())
@@ -203,6 +204,16 @@ func (b *Broker) routeRetry(req *remoting.Command, h *sendHeader) *remoting.Comm
 	h.topic, h.queueID = dlq.Name, 0
 	h.properties = message.DeleteProperties(h.properties, message.PropertyDelay)
 	return nil
+}
+
+// routeSpecial parks delayed messages in their schedule queue. (A message
+// is delayed by its DELAY property, level 1..n of the delay table.)
+func (b *Broker) routeSpecial(ext *message.Ext) {
+	if delay, ok := message.GetProperty(ext.Properties, message.PropertyDelay); ok {
+		if level := b.sched.level(delay); level > 0 {
+			b.sched.park(ext, level)
+		}
+	}
 }
 
 // entryFor encodes ext for the store with its index keys and tag code.
