@@ -32,6 +32,7 @@ type Broker struct {
 	holds   *pullHolds
 	locks   *lockTable
 	sched   *scheduler
+	tx      *transactions
 
 	requests requestCounters
 
@@ -108,6 +109,10 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 		return nil, fmt.Errorf("broker: open store: %w", err)
 	}
 	b.topics.adoptStoredQueues(b.store.Queues())
+	b.tx = newTransactions(b)
+	if err := b.tx.recover(); err != nil {
+		return nil, errors.Join(err, b.store.Close())
+	}
 
 	b.ln, err = o.listen("tcp", cfg.Listen)
 	if err != nil {
@@ -118,9 +123,10 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 		return nil, errors.Join(err, b.ln.Close(), b.store.Close())
 	}
 
-	b.wg.Add(2)
+	b.wg.Add(3)
 	go b.acceptLoop()
 	go b.housekeepingLoop()
+	go b.tx.checkLoop()
 	b.sched.start()
 	b.log.Info("broker started", "addr", b.addr, "data", cfg.DataDir, "flush", cfg.FlushDiskType,
 		"took", time.Since(b.startedAt))

@@ -11,8 +11,11 @@ package broker
 // commit and is FLUSH_DISK_TIMEOUT when that takes longer than
 // SyncFlushTimeout (the message is stored either way).
 //
-// Deviations: none known for plain messages; transactional and delayed
-// messages are handled by the transaction and schedule services.
+// Transactional messages (TRAN_MSG=true) are stored as half messages in
+// RMQ_SYS_TRANS_HALF_TOPIC, invisible until END_TRANSACTION commits them;
+// delayed ones (DELAY=level) are parked in SCHEDULE_TOPIC_XXXX until due.
+// The answer then reports the requested queue and the parked copy's offsets,
+// as Java does.
 
 import (
 	"context"
@@ -139,10 +142,19 @@ func (b *Broker) sendOne(ctx context.Context, c *conn, req *remoting.Command) *r
 		BornHost: c.remote, StoreHost: b.storeHost, ReconsumeTimes: h.reconsumeTimes,
 		Body: req.Body, Topic: tc.Name, Properties: props,
 	}
-	b.routeSpecial(ext)
+	half := isTransactional(props, h.sysFlag)
+	if half {
+		prepareHalf(ext, uniq)
+	} else {
+		b.routeSpecial(ext)
+	}
 	results, err := b.store.Append(ctx, []store.Entry{b.entryFor(ext)})
 	if err != nil {
 		return errorResponse(req, remoting.SystemError, "store message: "+err.Error())
+	}
+	if half {
+		ext.CommitLogOffset, ext.QueueOffset, ext.StoreTimestamp = results[0].CommitLogOffset, results[0].QueueOffset, results[0].StoreTimestamp
+		b.tx.add(ext)
 	}
 	return b.sendResponse(req, results, h.queueID, uniq)
 }
@@ -207,8 +219,12 @@ func (b *Broker) routeRetry(req *remoting.Command, h *sendHeader) *remoting.Comm
 }
 
 // routeSpecial parks delayed messages in their schedule queue. (A message
-// is delayed by its DELAY property, level 1..n of the delay table.)
+// is delayed by its DELAY property, level 1..n of the delay table; a half
+// message's delay applies when it is committed.)
 func (b *Broker) routeSpecial(ext *message.Ext) {
+	if ext.Topic == halfTopic {
+		return
+	}
 	if delay, ok := message.GetProperty(ext.Properties, message.PropertyDelay); ok {
 		if level := b.sched.level(delay); level > 0 {
 			b.sched.park(ext, level)

@@ -24,11 +24,28 @@ type Stats struct {
 	HeldPulls int
 	// Connections is the number of open client connections.
 	Connections int
+	// PendingTransactions counts half messages awaiting their outcome, per
+	// real topic: produced but not (yet) visible, which is not lag.
+	PendingTransactions map[string]int
+	// DiscardedTransactions counts half messages dropped after
+	// TransactionCheckMax unanswered checks, since start.
+	DiscardedTransactions int64
+	// TransactionChecks counts CHECK_TRANSACTION_STATE requests sent.
+	TransactionChecks int64
+	// DelayedMessages counts messages parked until their delay level is due.
+	DelayedMessages int64
 }
 
 // Stats returns the broker's counters.
 func (b *Broker) Stats() Stats {
-	s := Stats{Requests: make(map[string]int64), HeldPulls: b.holds.count()}
+	s := Stats{
+		Requests:              make(map[string]int64),
+		HeldPulls:             b.holds.count(),
+		PendingTransactions:   b.tx.pendingByTopic(),
+		DiscardedTransactions: b.tx.discarded.Load(),
+		TransactionChecks:     b.tx.checked.Load(),
+		DelayedMessages:       b.sched.pending(),
+	}
 	for code := range b.requests {
 		if n := b.requests[code].Load(); n > 0 {
 			s.Requests[remoting.RequestName(int16(code))] = n
