@@ -351,3 +351,20 @@ func compareStrings(a, b string) int {
 	}
 	return 0
 }
+
+// groupSubscriptions returns the group's effective subscription per topic.
+func (t *clientTable) groupSubscriptions(group string) map[string]*subFilter {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	out := map[string]*subFilter{}
+	if g := t.consumers[group]; g != nil {
+		for topic, f := range g.subs {
+			out[topic] = f
+		}
+	}
+	return out
+}
+
+// GroupMembers describes the live members of a consumer group and the
+// subscriptions each registered, sorted by client id.
+func (b *Broker) GroupMembers(group string) []MemberInfo { return b.clients.members(group) }

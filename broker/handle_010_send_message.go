@@ -148,7 +148,11 @@ func (b *Broker) sendOne(ctx context.Context, c *conn, req *remoting.Command) *r
 	} else {
 		b.routeSpecial(ext)
 	}
-	results, err := b.store.Append(ctx, []store.Entry{b.entryFor(ext)})
+	entry, err := b.entryFor(ext)
+	if err != nil {
+		return errorResponse(req, remoting.MessageIllegal, err.Error())
+	}
+	results, err := b.store.Append(ctx, []store.Entry{entry})
 	if err != nil {
 		return errorResponse(req, remoting.SystemError, "store message: "+err.Error())
 	}
@@ -232,37 +236,15 @@ func (b *Broker) routeSpecial(ext *message.Ext) {
 	}
 }
 
-// entryFor encodes ext for the store with its index keys and tag code.
-func (b *Broker) entryFor(ext *message.Ext) store.Entry {
-	e := store.Entry{Topic: ext.Topic, QueueID: ext.QueueID, Record: message.AppendEncode(nil, ext)}
-	if tags, ok := message.GetProperty(ext.Properties, message.PropertyTags); ok {
-		e.TagsCode = message.TagsHashCode(tags)
+// entryFor encodes ext for the store, with the tag code and index keys
+// computed exactly as the store's recovery recomputes them. It fails when
+// the message cannot be encoded, e.g. when the properties the broker adds
+// (UNIQ_KEY, CLUSTER, REAL_TOPIC, ...) take them past 32767 bytes.
+func (b *Broker) entryFor(ext *message.Ext) (store.Entry, error) {
+	if err := ext.Validate(); err != nil {
+		return store.Entry{}, err
 	}
-	if keys, ok := message.GetProperty(ext.Properties, message.PropertyKeys); ok {
-		e.Keys = appendKeys(e.Keys, keys)
-	}
-	if uniq, ok := message.GetProperty(ext.Properties, message.PropertyUniqKey); ok {
-		e.Keys = append(e.Keys, uniq)
-	}
-	return e
-}
-
-// appendKeys splits a KEYS property (space separated).
-func appendKeys(dst []string, keys string) []string {
-	start := -1
-	for i := 0; i <= len(keys); i++ {
-		if i == len(keys) || keys[i] == ' ' {
-			if start >= 0 {
-				dst = append(dst, keys[start:i])
-				start = -1
-			}
-			continue
-		}
-		if start < 0 {
-			start = i
-		}
-	}
-	return dst
+	return store.NewEntry(ext, nil), nil
 }
 
 // sendResponse answers a stored send. msgId lists the offset message ids of

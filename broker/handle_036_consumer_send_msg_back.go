@@ -88,7 +88,11 @@ func handleConsumerSendMsgBack(b *Broker, c *conn, req *remoting.Command) *remot
 		Body: orig.Body, Topic: dest, Properties: props,
 	}
 	b.routeSpecial(ext)
-	if _, err := b.store.Append(context.Background(), []store.Entry{b.entryFor(ext)}); err != nil {
+	entry, err := b.entryFor(ext)
+	if err != nil {
+		return errorResponse(req, remoting.SystemError, "retry message: "+err.Error())
+	}
+	if _, err := b.store.Append(context.Background(), []store.Entry{entry}); err != nil {
 		return errorResponse(req, remoting.SystemError, "store retry message: "+err.Error())
 	}
 	b.log.Debug("message sent back", "group", group, "topic", dest, "reconsume_times", ext.ReconsumeTimes,

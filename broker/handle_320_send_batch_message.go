@@ -13,6 +13,7 @@ package broker
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/rocketkit/rocketkit/broker/message"
 	"github.com/rocketkit/rocketkit/broker/remoting"
@@ -49,11 +50,15 @@ func (b *Broker) sendBatch(ctx context.Context, c *conn, req *remoting.Command) 
 		if resp := b.checkMessage(req, it.Properties, len(it.Body)); resp != nil {
 			return resp
 		}
-		entries[i] = b.entryFor(&message.Ext{
+		entry, err := b.entryFor(&message.Ext{
 			QueueID: h.queueID, Flag: it.Flag, SysFlag: h.sysFlag, BornTimestamp: h.bornTimestamp,
 			BornHost: c.remote, StoreHost: b.storeHost, ReconsumeTimes: h.reconsumeTimes,
 			Body: it.Body, Topic: tc.Name, Properties: it.Properties,
 		})
+		if err != nil {
+			return errorResponse(req, remoting.MessageIllegal, "batch message "+strconv.Itoa(i)+": "+err.Error())
+		}
+		entries[i] = entry
 	}
 	results, err := b.store.Append(ctx, entries)
 	if err != nil {

@@ -181,7 +181,12 @@ func (s *scheduler) deliver(m *message.Ext) error {
 		PreparedTransactionOffset: m.PreparedTransactionOffset,
 		Body:                      m.Body, Topic: topic, Properties: message.DeleteProperties(m.Properties, message.PropertyDelay),
 	}
-	_, err = s.b.store.Append(context.Background(), []store.Entry{s.b.entryFor(out)})
+	entry, err := s.b.entryFor(out)
+	if err != nil {
+		s.b.log.Warn("dropping a delayed message that cannot be stored", "msg_id", m.MsgID(), "err", err)
+		return nil
+	}
+	_, err = s.b.store.Append(context.Background(), []store.Entry{entry})
 	return err
 }
 

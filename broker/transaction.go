@@ -204,7 +204,11 @@ func (t *transactions) commit(h *halfMessage) error {
 			message.PropertyTransactionPrepared),
 	}
 	t.b.routeSpecial(out)
-	_, err = t.b.store.Append(context.Background(), []store.Entry{t.b.entryFor(out)})
+	entry, err := t.b.entryFor(out)
+	if err != nil {
+		return err
+	}
+	_, err = t.b.store.Append(context.Background(), []store.Entry{entry})
 	return err
 }
 
@@ -226,7 +230,7 @@ func (t *transactions) record(h *halfMessage, outcome string) error {
 	binary.BigEndian.PutUint64(body[:], uint64(h.offset))
 	op := &message.Ext{Topic: opTopic, BornTimestamp: time.Now().UnixMilli(), StoreHost: t.b.storeHost,
 		BornHost: t.b.storeHost, Body: body[:], Properties: message.SetProperty("", message.PropertyTags, outcome)}
-	_, err := t.b.store.Append(context.Background(), []store.Entry{{Topic: opTopic, Record: message.AppendEncode(nil, op)}})
+	_, err := t.b.store.Append(context.Background(), []store.Entry{store.NewEntry(op, nil)})
 	return err
 }
 

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,18 +10,17 @@ import (
 // holds either the old or the new content, never a mix: it writes
 // path+".tmp", fsyncs it, renames it over path and fsyncs the directory.
 // Use it for the broker's metadata files (topics, consumer offsets).
+// Writers of one path must be serialised by the caller (they share the
+// temporary file).
 func WriteFileAtomic(path string, data []byte) error {
 	return writeFileAtomic(osFS{}, path, data)
 }
 
-// ReadFileAtomic reads a file written by WriteFileAtomic. A leftover
-// path+".tmp" from a write interrupted by a crash is ignored (and removed):
-// the rename is the commit point. A missing file returns an error
-// satisfying errors.Is(err, fs.ErrNotExist).
+// ReadFileAtomic reads a file written by WriteFileAtomic. A path+".tmp"
+// left by a write interrupted by a crash is ignored: the rename is the
+// commit point, and the next WriteFileAtomic replaces it. A missing file
+// returns an error satisfying errors.Is(err, fs.ErrNotExist).
 func ReadFileAtomic(path string) ([]byte, error) {
-	if err := os.Remove(path + ".tmp"); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("remove stale %s.tmp: %w", path, err)
-	}
 	return os.ReadFile(path)
 }
 

@@ -146,6 +146,19 @@
 // Append returns ErrWriteFailed, and the abort marker stays so that the
 // next Open recovers.
 //
+// The record format has a CRC over the body only. Damage to other fields
+// is caught when it breaks the structure, the magic or PHYSICALOFFSET;
+// damage that keeps all three (say, a flipped byte inside a property
+// value) is not detected. Data below the checkpoint is not re-verified on
+// Open: it was synced before the checkpoint was written.
+//
+// # Locking
+//
+// Lock order: Store.ckMu, Store.mu, Store.qmu, consumeQueue.mu, index.mu,
+// commitLog.flushMu. Readers (Get, ReadRecord, SearchOffset, QueryByKey)
+// take only qmu and a queue's or the index's read lock, never across a
+// pread, and never block on a commit-log write.
+//
 // # Not implemented
 //
 //   - Retention: segments, consume-queue entries and index files are never
@@ -155,6 +168,7 @@
 //   - The RocketMQ v2 record layout, Java's BLANK padding records, and
 //     file-format compatibility with Java's store (the record encoding is
 //     compatible, the consume queue and index files are not).
+//   - Platforms other than Linux (flock, fdatasync).
 //   - Replication (HA), a memory implementation behind a store interface,
 //     and per-topic queue-count metadata (the broker keeps topics.json via
 //     WriteFileAtomic).

@@ -90,10 +90,15 @@ func (s *Store) QueueRange(topic string, queueID int32) (minOffset, maxOffset in
 }
 
 // Get reads up to maxMsgs matching records of (topic, queueID) starting at
-// offset, following wire doc §5.6 steps 1-5. It scans at most
-// 16*maxMsgs entries (and about 1 MiB of matches) per call, so
-// NextBeginOffset may advance past rejected records without a match
-// (GetNoMatched). Records are appended to dst, which may be nil.
+// offset, following wire doc §5.6 steps 1-5. With a filter it scans at
+// most 16*maxMsgs entries per call, so NextBeginOffset may advance past
+// rejected records without a match (GetNoMatched). It returns about 1 MiB
+// at most (a larger first record is returned alone). Records adjacent in
+// the log are read with one pread. Records are appended to dst, which may
+// be nil; dst is only retained through the result.
+//
+// Every record is checked against its consume-queue entry (QUEUEOFFSET,
+// PHYSICALOFFSET, size); a mismatch returns ErrCorrupt.
 func (s *Store) Get(topic string, queueID int32, offset int64, maxMsgs int, filter Filter, dst []byte) (GetResult, error) {
 	if s.closed.Load() {
 		return GetResult{}, ErrClosed
@@ -123,12 +128,16 @@ func (s *Store) Get(topic string, queueID int32, offset int64, maxMsgs int, filt
 	if maxMsgs <= 0 {
 		maxMsgs = defaultGetMsgs
 	}
-	window := min(int64(maxMsgs)*getScanFactor, maxGetScan, r.MaxOffset-offset)
+	window := int64(maxMsgs)
+	if filter != nil {
+		window *= getScanFactor
+	}
+	window = min(window, maxGetScan, r.MaxOffset-offset)
 	pe := entryPool.Get().(*[]byte)
 	ents := q.appendEntries((*pe)[:0], offset, window)
 	defer func() { *pe = ents[:0]; entryPool.Put(pe) }()
 
-	g := getter{s: s, filter: filter, out: dst, firstOffset: offset}
+	g := getter{s: s, filter: filter, out: dst}
 	scanned := int64(0)
 	for ; scanned < int64(len(ents)/cqEntrySize); scanned++ {
 		off, size, tags := decodeCQEntry(ents[scanned*cqEntrySize:])
@@ -165,26 +174,26 @@ func (s *Store) Get(topic string, queueID int32, offset int64, maxMsgs int, filt
 // getter accumulates a run of records adjacent in the log so that they are
 // read with one pread.
 type getter struct {
-	s           *Store
-	filter      Filter
-	out         []byte
-	count       int
-	bytes       int
-	firstOffset int64
+	s      *Store
+	filter Filter
+	out    []byte
+	count  int
+	bytes  int
 
 	runStart, runEnd int64 // log range of the run
 	runN, runBytes   int
-	runQOff          []int64 // queue offsets in the run
+	// runQOff is the queue offset of the run's first record. Records of one
+	// queue adjacent in the log have consecutive queue offsets.
+	runQOff int64
 }
 
 func (g *getter) add(qoff, off int64, size int32) {
 	if g.runN == 0 {
-		g.runStart, g.runEnd, g.runQOff = off, off, g.runQOff[:0]
+		g.runStart, g.runEnd, g.runQOff = off, off, qoff
 	}
 	g.runEnd += int64(size)
 	g.runN++
 	g.runBytes += int(size)
-	g.runQOff = append(g.runQOff, qoff)
 }
 
 // flushRun reads the pending run, checks every record against its
@@ -197,7 +206,7 @@ func (g *getter) flushRun() error {
 	out, err := g.s.cl.read(g.out, g.runStart, g.runBytes)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
-			return fmt.Errorf("store: get: consume-queue entry at queue offset %d points past the log: %w", g.runQOff[0], ErrCorrupt)
+			return fmt.Errorf("store: get: consume-queue entry at queue offset %d points past the log: %w", g.runQOff, ErrCorrupt)
 		}
 		return fmt.Errorf("store: get: %w", err)
 	}
@@ -205,9 +214,9 @@ func (g *getter) flushRun() error {
 	for i, p := 0, start; i < g.runN; i++ {
 		rec := out[p:]
 		n := int(recSize(rec))
-		if n < message.MinRecordSize || n > len(rec) || recQueueOffset(rec) != g.runQOff[i] || recPhysOffset(rec) != g.runStart+int64(p-start) {
+		if n < message.MinRecordSize || n > len(rec) || recQueueOffset(rec) != g.runQOff+int64(i) || recPhysOffset(rec) != g.runStart+int64(p-start) {
 			return fmt.Errorf("store: get: record at commit-log offset %d does not match queue offset %d: %w",
-				g.runStart+int64(p-start), g.runQOff[i], ErrCorrupt)
+				g.runStart+int64(p-start), g.runQOff+int64(i), ErrCorrupt)
 		}
 		rec = rec[:n]
 		if g.filter == nil || g.filter.MatchRecord(rec) {

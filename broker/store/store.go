@@ -118,6 +118,17 @@ type Entry struct {
 	Record []byte
 }
 
+// NewEntry encodes m (message.AppendEncode, appending to buf, which may be
+// nil) and fills Topic, QueueID, TagsCode and Keys the way recovery
+// recomputes them from the record. A broker that sets Config.TagsCode must
+// set TagsCode itself.
+func NewEntry(m *message.Ext, buf []byte) Entry {
+	return Entry{
+		Topic: m.Topic, QueueID: m.QueueID, TagsCode: recordTagsCode(m.Properties),
+		Keys: recordKeys(m.Properties), Record: message.AppendEncode(buf, m),
+	}
+}
+
 // PutStatus tells which durability guarantee held for an Append.
 type PutStatus int
 
@@ -321,6 +332,9 @@ var batchPool = sync.Pool{New: func() any { return new([]byte) }}
 // and one store timestamp. In FlushSync mode it then waits for the
 // group-commit sync (bounded by SyncFlushTimeout and ctx; on either the
 // records stay stored and the status is PutFlushDiskTimeout).
+//
+// ctx is consulted only while waiting for the sync: cancelling it never
+// aborts or undoes the write.
 //
 // Errors: ErrInvalidEntry (nothing stored), ErrClosed, and ErrWriteFailed,
 // which is sticky. A failed sync returns the results with ErrWriteFailed:

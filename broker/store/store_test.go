@@ -456,8 +456,11 @@ func TestWriteFileAtomic(t *testing.T) {
 	if got, err := ReadFileAtomic(p); err != nil || string(got) != "{}" {
 		t.Fatalf("with stale tmp: %q %v", got, err)
 	}
+	if err := WriteFileAtomic(p, []byte("new")); err != nil {
+		t.Fatalf("write over stale tmp: %v", err)
+	}
 	if _, err := os.Stat(p + ".tmp"); !os.IsNotExist(err) {
-		t.Fatal("stale tmp not removed")
+		t.Fatal("tmp left behind")
 	}
 }
 
@@ -479,5 +482,65 @@ func TestCheckpointEncoding(t *testing.T) {
 	}
 	if _, err := unmarshalCheckpoint(b[:len(b)-1]); !errors.Is(err, ErrCorrupt) {
 		t.Fatal("truncated checkpoint accepted")
+	}
+}
+
+func TestNewEntryMatchesRecovery(t *testing.T) {
+	s := openStore(t, noCk(t.TempDir(), 4096))
+	for i := range 30 {
+		m := msg{topic: "T", queue: int32(i % 3), tags: []string{"", "A", "B"}[i%3], keys: []string{"a" + body(i), "b"}, uniq: "u" + body(i), body: body(i)}
+		want := m.entry()
+		ext, _, err := message.Decode(want.Record, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := NewEntry(&ext, nil)
+		if e.TagsCode != want.TagsCode || !slices.Equal(e.Keys, want.Keys) || !bytes.Equal(e.Record, want.Record) {
+			t.Fatalf("NewEntry %+v, want %+v", e, want)
+		}
+		if _, err := s.Append(t.Context(), []Entry{e}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw := func(s *Store) (out [][]byte) {
+		for _, id := range s.Queues() {
+			q := s.queue(id.Topic, id.QueueID)
+			out = append(out, q.appendEntries(nil, 0, 1<<20))
+		}
+		return out
+	}
+	want := raw(s)
+	dir := crashCopy(t, s)
+	for _, p := range []string{"checkpoint", "consumequeue", "index"} {
+		if err := os.RemoveAll(filepath.Join(dir, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := openStore(t, noCk(dir, 4096))
+	if got := raw(r); !slices.EqualFunc(got, want, bytes.Equal) {
+		t.Fatal("rebuilt consume queues differ from the ones Append built")
+	}
+	if offs, err := r.QueryByKey("T", "b", 100, 0, 0); err != nil || len(offs) != 30 {
+		t.Fatalf("rebuilt index: %d offsets, %v", len(offs), err)
+	}
+}
+
+func TestClosedStore(t *testing.T) {
+	s := openStore(t, Config{Dir: t.TempDir()})
+	off := appendMsgs(t, s, msg{topic: "T", body: "x"})[0].CommitLogOffset
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get("T", 0, 0, 1, nil, nil); !errors.Is(err, ErrClosed) {
+		t.Errorf("Get: %v", err)
+	}
+	if _, err := s.ReadRecord(off); !errors.Is(err, ErrClosed) {
+		t.Errorf("ReadRecord: %v", err)
+	}
+	if _, err := s.QueryByKey("T", "k", 1, 0, 0); !errors.Is(err, ErrClosed) {
+		t.Errorf("QueryByKey: %v", err)
+	}
+	if err := s.DeleteTopic("T"); !errors.Is(err, ErrClosed) {
+		t.Errorf("DeleteTopic: %v", err)
 	}
 }
