@@ -1,0 +1,20 @@
+// Package admin is a small administration client for RocketMQ clusters:
+// the RocketKit broker or a real Apache RocketMQ cluster (remoting
+// protocol). It does what the official Go client does not: look messages
+// up by key or id, list topics and the cluster, and read a group's
+// consumption progress. The CLI (rocketkit admin) and the outbox's
+// key-based compensation are built on it.
+//
+// # Connections
+//
+// Each call dials the name server or broker it needs, sends one request
+// and closes the connection: admin traffic is rare, and a call never
+// shares state with another. Name servers are tried in order until one
+// answers.
+//
+// # Java's JSON
+//
+// Java name servers and brokers answer some requests in fastjson's
+// dialect (integer or object map keys); the client normalises it before
+// decoding, so the same calls work against either broker.
+package admin
