@@ -32,6 +32,7 @@ type Broker struct {
 	holds   *pullHolds
 	locks   *lockTable
 	sched   *scheduler
+	timers  *timers
 	tx      *transactions
 
 	requests requestCounters
@@ -91,6 +92,10 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.timers, err = newTimers(b, filepath.Join(cfg.DataDir, "config", "timer.json"))
+	if err != nil {
+		return nil, err
+	}
 
 	flushMode := store.FlushAsync
 	if cfg.FlushDiskType == SyncFlush {
@@ -128,6 +133,7 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 	go b.housekeepingLoop()
 	go b.tx.checkLoop()
 	b.sched.start()
+	b.timers.start()
 	b.log.Info("broker started", "addr", b.addr, "data", cfg.DataDir, "flush", cfg.FlushDiskType,
 		"took", time.Since(b.startedAt))
 	return b, nil
@@ -192,6 +198,7 @@ func (b *Broker) Close() error {
 		b.offsets.persist(),
 		b.topics.persist(),
 		b.sched.persist(),
+		b.timers.persist(),
 		b.store.Close(),
 	)
 }
@@ -206,8 +213,12 @@ func ignoreClosed(err error) error {
 // onAppend is the store's hook after messages became readable: it wakes the
 // pulls held on the queue, or the delay level's delivery loop.
 func (b *Broker) onAppend(topic string, queueID int32) {
-	if topic == scheduleTopic {
+	switch topic {
+	case scheduleTopic:
 		b.sched.notify(queueID)
+		return
+	case timerTopic:
+		b.timers.notify()
 		return
 	}
 	b.holds.notify(topic, queueID)
@@ -225,7 +236,8 @@ func (b *Broker) housekeepingLoop() {
 		case <-b.done:
 			return
 		case <-persist.C:
-			if err := errors.Join(b.offsets.persist(), b.topics.persist(), b.sched.persist()); err != nil {
+			if err := errors.Join(b.offsets.persist(), b.topics.persist(), b.sched.persist(),
+				b.timers.persist()); err != nil {
 				b.log.Error("persist broker metadata", "err", err)
 			}
 		case now := <-expire.C:

@@ -222,11 +222,16 @@ func (b *Broker) routeRetry(req *remoting.Command, h *sendHeader) *remoting.Comm
 	return nil
 }
 
-// routeSpecial parks delayed messages in their schedule queue. (A message
-// is delayed by its DELAY property, level 1..n of the delay table; a half
-// message's delay applies when it is committed.)
+// routeSpecial parks delayed messages: those with a delivery time in the
+// future (TIMER_DELIVER_MS) in the timer queue, those with a DELAY level
+// 1..n in that level's schedule queue. A half message's delay applies when
+// it is committed.
 func (b *Broker) routeSpecial(ext *message.Ext) {
 	if ext.Topic == halfTopic {
+		return
+	}
+	if _, later := dueTime(ext.Properties, time.Now()); later {
+		b.timers.park(ext)
 		return
 	}
 	if delay, ok := message.GetProperty(ext.Properties, message.PropertyDelay); ok {

@@ -32,7 +32,7 @@ func handleUpdateAndCreateTopic(b *Broker, _ *conn, req *remoting.Command) *remo
 	if err := message.ValidateTopic(tc.Name); err != nil {
 		return fail(err.Error())
 	}
-	if tc.Name == DefaultTopic || tc.Name == halfTopic || tc.Name == scheduleTopic {
+	if tc.Name == DefaultTopic || isSystemTopic(tc.Name) {
 		return fail("topic " + tc.Name + " is reserved for the broker")
 	}
 	var err error

@@ -18,7 +18,7 @@ func init() {
 
 func handleDeleteTopic(b *Broker, _ *conn, req *remoting.Command) *remoting.Command {
 	topic := req.ExtFields.Get("topic")
-	if topic == DefaultTopic || topic == halfTopic || topic == scheduleTopic {
+	if topic == DefaultTopic || isSystemTopic(topic) {
 		return errorResponse(req, remoting.InvalidParameter, "topic "+topic+" is reserved for the broker")
 	}
 	if !b.topics.remove(topic) {

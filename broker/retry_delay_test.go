@@ -2,6 +2,7 @@ package broker_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -154,5 +155,48 @@ func TestDelayedMessageSurvivesRestart(t *testing.T) {
 	}
 	if d := time.UnixMilli(got[0].StoreTimestamp).Sub(time.UnixMilli(got[0].BornTimestamp)); d < 2*time.Second {
 		t.Errorf("delivered %v after send, want at least 2s", d)
+	}
+}
+
+// Deliver-at-timestamp (WithDelayTimestamp): delivered no earlier than the
+// time asked for, in due order, also when the broker restarts meanwhile.
+func TestDeliverAtTimestamp(t *testing.T) {
+	dir := t.TempDir()
+	opt := brokertest.WithConfig(func(c *broker.Config) { c.DataDir = dir })
+	b := brokertest.Start(t, opt)
+	topic := uniqueName("t_timer")
+	p := startProducer(t, b)
+	now := time.Now()
+	late, early := now.Add(2500*time.Millisecond), now.Add(1500*time.Millisecond)
+	sendSync(t, p, primitive.NewMessage(topic, []byte("late")).WithDelayTimestamp(late))
+	sendSync(t, p, primitive.NewMessage(topic, []byte("early")).WithDelayTimestamp(early))
+	sendSync(t, p, primitive.NewMessage(topic, []byte("past")).WithDelayTimestamp(now.Add(-time.Minute)))
+	if n := b.Stats().TimedMessages; n != 2 {
+		t.Errorf("timed messages waiting: %d, want 2 (one was already due)", n)
+	}
+	_ = p.Shutdown()
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	b = brokertest.Start(t, opt)
+	r := newReceived()
+	startConsumer(t, b, uniqueName("g_timer"), topic, "*", r, consumer.WithConsumeGoroutineNums(1))
+	got := r.waitFor(t, 3, 20*time.Second)
+	if want := []string{"past", "early", "late"}; !slices.Equal(bodies(got), want) {
+		t.Errorf("arrival order %v, want %v", bodies(got), want)
+	}
+	for _, m := range got[1:] {
+		due := map[string]time.Time{"early": early, "late": late}[string(m.Body)]
+		if stored := time.UnixMilli(m.StoreTimestamp); stored.Before(due.Truncate(time.Millisecond)) {
+			t.Errorf("%s delivered at %v, before its time %v", m.Body, stored, due)
+		}
+		if m.GetProperty("TIMER_DELIVER_MS") != "" {
+			t.Errorf("%s still carries TIMER_DELIVER_MS", m.Body)
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := r.count(); n != 3 {
+		t.Errorf("%d deliveries, want 3 (no repeats after the restart)", n)
 	}
 }

@@ -34,6 +34,9 @@ type Stats struct {
 	TransactionChecks int64
 	// DelayedMessages counts messages parked until their delay level is due.
 	DelayedMessages int64
+	// TimedMessages counts messages parked until their delivery time
+	// (TIMER_DELIVER_MS).
+	TimedMessages int64
 }
 
 // Stats returns the broker's counters.
@@ -45,6 +48,7 @@ func (b *Broker) Stats() Stats {
 		DiscardedTransactions: b.tx.discarded.Load(),
 		TransactionChecks:     b.tx.checked.Load(),
 		DelayedMessages:       b.sched.pending(),
+		TimedMessages:         b.timers.count(),
 	}
 	for code := range b.requests {
 		if n := b.requests[code].Load(); n > 0 {

@@ -42,8 +42,15 @@ type TopicConfig struct {
 }
 
 // system reports whether t is internal and never routed to clients.
-func (t TopicConfig) system() bool {
-	return t.Name == halfTopic || t.Name == scheduleTopic
+func (t TopicConfig) system() bool { return isSystemTopic(t.Name) }
+
+// isSystemTopic reports whether name is one of the broker's internal topics.
+func isSystemTopic(name string) bool {
+	switch name {
+	case halfTopic, opTopic, scheduleTopic, timerTopic:
+		return true
+	}
+	return false
 }
 
 // topicTable is the broker's topic configuration, persisted as JSON.
