@@ -7,7 +7,8 @@ package broker
 // single append. The answer's msgId lists every offset message id, comma
 // separated, and queueOffset is the first one's.
 //
-// Deviations: like Java, batches to %RETRY% topics are refused; the broker
+// Deviations: like Java, batches to %RETRY% topics and batches holding
+// delayed, timed or transactional messages are refused; the broker
 // does not add UNIQ_KEY or CLUSTER to inner messages (the client sets no
 // UNIQ_KEY on batches, so their MsgId is the offset message id).
 
@@ -50,6 +51,9 @@ func (b *Broker) sendBatch(ctx context.Context, c *conn, req *remoting.Command) 
 		if resp := b.checkMessage(req, it.Properties, len(it.Body)); resp != nil {
 			return resp
 		}
+		if resp := refuseInBatch(req, i, it.Properties); resp != nil {
+			return resp
+		}
 		entry, err := b.entryFor(&message.Ext{
 			QueueID: h.queueID, Flag: it.Flag, SysFlag: h.sysFlag, BornTimestamp: h.bornTimestamp,
 			BornHost: c.remote, StoreHost: b.storeHost, ReconsumeTimes: h.reconsumeTimes,
@@ -65,4 +69,16 @@ func (b *Broker) sendBatch(ctx context.Context, c *conn, req *remoting.Command) 
 		return errorResponse(req, remoting.SystemError, "store batch: "+err.Error())
 	}
 	return b.sendResponse(req, results, h.queueID, "")
+}
+
+// refuseInBatch refuses what Java refuses in a batch: delayed, timed and
+// transactional messages.
+func refuseInBatch(req *remoting.Command, i int, props string) *remoting.Command {
+	for _, key := range []string{message.PropertyDelay, message.PropertyTimerDeliverMS, message.PropertyTransactionPrepared} {
+		if v, ok := message.GetProperty(props, key); ok && v != "" && v != "0" && v != "false" {
+			return errorResponse(req, remoting.MessageIllegal, "batch message "+strconv.Itoa(i)+
+				": "+key+" is not supported in batches; send it on its own")
+		}
+	}
+	return nil
 }

@@ -368,3 +368,27 @@ func TestIdleConsumersAreHeld(t *testing.T) {
 		t.Errorf("%d pulls held, want at least 50 (10 groups x 5 queues)", after.HeldPulls)
 	}
 }
+
+// Delayed, timed and transactional messages cannot be batched (as in Java):
+// the whole batch is refused with a clear error rather than delivered early.
+func TestBatchRefusesDelayedMessages(t *testing.T) {
+	b := brokertest.Start(t)
+	topic := uniqueName("t_batchdelay")
+	p := startProducer(t, b, producer.WithRetry(0))
+	batch := []*primitive.Message{
+		primitive.NewMessage(topic, []byte("plain")),
+		primitive.NewMessage(topic, []byte("delayed")).WithDelayTimeLevel(3),
+	}
+	_, err := p.SendSync(context.Background(), batch...)
+	if err == nil || !strings.Contains(err.Error(), "not supported in batches") {
+		t.Fatalf("batch with a delayed message: %v, want a clear refusal", err)
+	}
+	sendSync(t, p, primitive.NewMessage(topic, []byte("after")))
+	r := newReceived()
+	startConsumer(t, b, uniqueName("g_batchdelay"), topic, "*", r)
+	r.waitFor(t, 1, 10*time.Second)
+	time.Sleep(300 * time.Millisecond)
+	if got := bodies(r.snapshot()); !slices.Equal(got, []string{"after"}) {
+		t.Errorf("consumed %v, want only the message sent after the refused batch", got)
+	}
+}
