@@ -185,4 +185,3 @@ func preload(b testing.TB, p producerAPI, topic string, n int) {
 		}
 	}
 }
-
