@@ -85,6 +85,13 @@ type Config struct {
 	// MaxPullHold caps how long a pull is held when no message is there
 	// (long polling). The client asks for 20s; default 20s.
 	MaxPullHold time.Duration `koanf:"max-pull-hold"`
+	// InMemoryWindow is how many bytes at the end of the commit log count as
+	// "in memory" for a new group's start position: a queue whose first
+	// message lies within it is young and a group without an offset reads
+	// it from the start whatever its ConsumeFromWhere, as Java does.
+	// Default: 40% of physical memory (Java's
+	// accessMessageInMemoryMaxRatio); negative: no queue is young.
+	InMemoryWindow int64 `koanf:"in-memory-window"`
 }
 
 // Defaults applied by setDefaults.
@@ -165,6 +172,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxPullHold == 0 {
 		c.MaxPullHold = defaultMaxPullHold
+	}
+	if c.InMemoryWindow == 0 {
+		c.InMemoryWindow = physicalMemory() * 40 / 100
 	}
 }
 

@@ -8,7 +8,7 @@ package broker
 // CONSUME_FROM_LAST_OFFSET, exactly as Java does; otherwise QUERY_NOT_FOUND
 // lets the client apply its ConsumeFromWhere. "In memory" is Java's rule:
 // the distance from that message to the end of the commit log is at most
-// 40% of physical memory.
+// InMemoryWindow (default 40% of physical memory).
 
 import (
 	"encoding/binary"
@@ -42,7 +42,7 @@ func handleQueryConsumerOffset(b *Broker, _ *conn, req *remoting.Command) *remot
 // first message is within the in-memory window of the commit log.
 func (b *Broker) queueIsYoung(topic string, queueID int32) bool {
 	minOff, maxOff := b.store.QueueRange(topic, queueID)
-	if minOff > 0 {
+	if minOff > 0 || b.cfg.InMemoryWindow < 0 {
 		return false
 	}
 	if maxOff == 0 {
@@ -53,5 +53,5 @@ func (b *Broker) queueIsYoung(topic string, queueID int32) bool {
 		return false
 	}
 	first := int64(binary.BigEndian.Uint64(res.Records[28:36])) // PHYSICALOFFSET
-	return b.store.MaxPhysicalOffset()-first <= inMemoryWindow()
+	return b.store.MaxPhysicalOffset()-first <= b.cfg.InMemoryWindow
 }

@@ -5,14 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 )
-
-// inMemoryWindow is Java's accessMessageInMemoryMaxRatio (40%) of physical
-// memory: commit-log data closer than this to the end counts as cached.
-var inMemoryWindow = sync.OnceValue(func() int64 {
-	return physicalMemory() * 40 / 100
-})
 
 // physicalMemory reads MemTotal from /proc/meminfo, or assumes 8 GiB.
 func physicalMemory() int64 {

@@ -392,3 +392,37 @@ func TestBatchRefusesDelayedMessages(t *testing.T) {
 		t.Errorf("consumed %v, want only the message sent after the refused batch", got)
 	}
 }
+
+// S13: with SYNC_FLUSH a send is SEND_OK once on disk; when the flush takes
+// longer than SyncFlushTimeout the send reports FLUSH_DISK_TIMEOUT, and the
+// message is stored all the same.
+func TestSyncFlushStatus(t *testing.T) {
+	tests := []struct {
+		name    string
+		timeout time.Duration
+		want    primitive.SendStatus
+	}{
+		{"flushed in time", 5 * time.Second, primitive.SendOK},
+		{"flush too slow", time.Nanosecond, primitive.SendFlushDiskTimeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := brokertest.Start(t, brokertest.WithConfig(func(c *broker.Config) {
+				c.FlushDiskType = broker.SyncFlush
+				c.SyncFlushTimeout = tt.timeout
+			}))
+			topic := uniqueName("t_flush")
+			p := startProducer(t, b)
+			res, err := p.SendSync(context.Background(), primitive.NewMessage(topic, []byte("durable?")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Status != tt.want {
+				t.Errorf("send status %v, want %v", res.Status, tt.want)
+			}
+			r := newReceived()
+			startConsumer(t, b, uniqueName("g_flush"), topic, "*", r)
+			r.waitFor(t, 1, 10*time.Second)
+		})
+	}
+}
