@@ -3,9 +3,11 @@ package broker
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 
@@ -87,6 +89,7 @@ func (c *conn) serve() {
 // Handlers that answer later (held pulls, sync-flush sends) return nil.
 func (c *conn) dispatch(cmd *remoting.Command) {
 	c.b.requests.inc(cmd.Code)
+	defer c.recoverHandler(cmd)
 	h := handlers[cmd.Code]
 	if h == nil {
 		c.reply(remoting.NewResponse(cmd, remoting.RequestCodeNotSupported,
@@ -96,6 +99,20 @@ func (c *conn) dispatch(cmd *remoting.Command) {
 	if resp := h(c.b, c, cmd); resp != nil {
 		c.reply(resp)
 	}
+}
+
+// recoverHandler turns a handler panic into a SYSTEM_ERROR answer and a log
+// line with the stack, so one bad request cannot take the broker down.
+// Deferred by every goroutine that runs a handler.
+func (c *conn) recoverHandler(req *remoting.Command) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	c.b.log.Error("request handler panicked", "code", remoting.RequestName(req.Code), "remote", c.remote.String(),
+		"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+	c.reply(errorResponse(req, remoting.SystemError, fmt.Sprintf("internal error handling %s: %v",
+		remoting.RequestName(req.Code), r)))
 }
 
 // reply writes resp. Errors close the connection (the reader notices).

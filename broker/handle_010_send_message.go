@@ -107,7 +107,10 @@ func (b *Broker) answerSend(c *conn, req *remoting.Command, send func(context.Co
 	if b.cfg.FlushDiskType != SyncFlush {
 		return send(context.Background())
 	}
-	go func() { c.reply(send(context.Background())) }()
+	go func() {
+		defer c.recoverHandler(req)
+		c.reply(send(context.Background()))
+	}()
 	return nil
 }
 

@@ -11,8 +11,12 @@ import (
 	"github.com/rocketkit/rocketkit/internal/clientlog"
 )
 
-// childEnv marks the re-executed test binary.
-const childEnv = "ROCKETKIT_CLIENTTEST_CHILD"
+// childEnv marks the re-executed test binary; originalHomeEnv carries the
+// HOME it replaced.
+const (
+	childEnv        = "ROCKETKIT_CLIENTTEST_CHILD"
+	originalHomeEnv = "ROCKETKIT_CLIENTTEST_ORIGINAL_HOME"
+)
 
 // LogEnv names the environment variable that, set to debug, info, warn or
 // error, sends the client's logs at that level to stderr.
@@ -43,7 +47,7 @@ func reexec() int {
 	}
 	cmd := exec.Command(exe, os.Args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.Env = append(os.Environ(), childEnv+"=1", "HOME="+home,
+	cmd.Env = append(os.Environ(), childEnv+"=1", originalHomeEnv+"="+os.Getenv("HOME"), "HOME="+home,
 		"rocketmq.client.localOffsetStoreDir="+home+"/.rocketmq_client_go")
 	err = cmd.Run()
 	var exit *exec.ExitError
@@ -73,4 +77,15 @@ func logger() *slog.Logger {
 		return nil
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// GoEnv is the environment for running the go command from a test: the
+// test's own, with the original HOME restored (under the temporary one the
+// go command would find neither its build cache nor its module cache).
+func GoEnv() []string {
+	env := os.Environ()
+	if home, ok := os.LookupEnv(originalHomeEnv); ok {
+		env = append(env, "HOME="+home)
+	}
+	return env
 }
