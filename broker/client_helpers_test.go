@@ -139,7 +139,14 @@ func newConsumer(t testing.TB, b *broker.Broker, group string, opts ...consumer.
 	if err != nil {
 		t.Fatalf("new consumer: %v", err)
 	}
-	t.Cleanup(func() { _ = c.Shutdown() })
+	created := time.Now()
+	t.Cleanup(func() {
+		// The client races with itself when it is shut down while its
+		// start-up rebalance is still running (rmqClient.close is a plain
+		// bool read by that rebalance); give the rebalance time to finish.
+		time.Sleep(time.Until(created.Add(time.Second)))
+		_ = c.Shutdown()
+	})
 	return c
 }
 
