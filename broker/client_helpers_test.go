@@ -134,6 +134,12 @@ func newConsumer(t testing.TB, b *broker.Broker, group string, opts ...consumer.
 		consumer.WithGroupName(group),
 		consumer.WithInstance(uniqueName("c")),
 		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset),
+		// The client's flow-control counters are shared by its per-queue
+		// pull goroutines without synchronisation; the race detector
+		// reports them when flow control engages (by default at 1000 or 1024
+		// cached messages per queue). Raise the thresholds to their maximum.
+		consumer.WithConsumeConcurrentlyMaxSpan(65535),
+		consumer.WithPullThresholdForQueue(65535),
 	}
 	c, err := consumer.NewPushConsumer(append(base, opts...)...)
 	if err != nil {
