@@ -1,0 +1,139 @@
+// Package starter is RocketKit's fx module: rocketmq-spring done the Go
+// way. It reads the rocketmq.* configuration, runs the embedded broker
+// (or connects to a RocketMQ cluster), provides a producer Template, and
+// runs the application's listeners (package listener) from start to stop.
+//
+//	fx.New(
+//		starter.Module,
+//		starter.ConfigFile("app.yaml"),
+//		starter.Listener(NewBillOrders),
+//		fx.Invoke(func(t *starter.Template) { ... }),
+//	).Run()
+//
+// # Configuration
+//
+// Sources, lowest precedence first: the defaults; ConfigValues given in
+// code; the YAML file (ConfigFile, or the path in ROCKETKIT_CONFIG, which
+// replaces ConfigFile's); environment variables. With no file at all the
+// defaults run the embedded broker.
+//
+// Environment variables override keys below rocketmq: the variable's name
+// is the key upper-cased with '.' and '-' replaced by '_' (EnvName):
+//
+//	ROCKETMQ_NAME_SERVER                    rocketmq.name-server
+//	ROCKETMQ_PRODUCER_GROUP                 rocketmq.producer.group
+//	ROCKETMQ_PRODUCER_SEND_MESSAGE_TIMEOUT  rocketmq.producer.send-message-timeout
+//
+// Only known keys are mapped (Keys lists them), so the mapping is exact;
+// other ROCKETMQ_* variables (such as the client's own
+// ROCKETMQ_GO_LOG_LEVEL) are ignored. Listener placeholders
+// (${billing.consumers}) read any key of the whole configuration, then
+// the variable named the same way (BILLING_CONSUMERS).
+//
+// Every value is checked at start-up: an unknown key below rocketmq, a
+// value of the wrong type or out of range fails start-up with an error
+// naming the key, e.g.
+//
+//	rocketmq.producer.send-message-timeout: "abc" is not a duration
+//
+// Durations are Go durations ("3s", "1m30s") or whole milliseconds
+// (3000), as rocketmq-spring writes them. The keys, with their defaults:
+//
+//	rocketmq.name-server       embedded: run the broker in-process; or
+//	                           "host:port;host:port": a RocketMQ cluster.
+//	                           List every name server: a single one draws
+//	                           a warning (S15), and start-up fails when
+//	                           none answers.
+//	rocketmq.access-key        ACL credentials for producer and consumers
+//	rocketmq.secret-key        (the producer.* and consumer.* keys override)
+//	rocketmq.namespace         prefixes topics and groups ("ns%topic")
+//	rocketmq.service-name      the executable's name; used in derived
+//	                           group names (see package listener)
+//	rocketmq.strict-send       false; true turns any send status but
+//	                           SEND_OK into an error (S13)
+//	rocketmq.shutdown-timeout  10s: how long stopping waits for running
+//	                           handlers before cancelling their contexts
+//	rocketmq.client-log-level  warn: the least level of the official
+//	                           client's records passed to the app's logger
+//	                           (debug, info, warn, error, off)
+//
+//	rocketmq.producer.group                            <service-name>-producer
+//	rocketmq.producer.send-message-timeout             3s per attempt
+//	rocketmq.producer.retry-times-when-send-failed     2 (sync sends)
+//	rocketmq.producer.compress-message-body-threshold  4096 bytes
+//	rocketmq.producer.max-message-size                 4194304 bytes
+//	rocketmq.producer.access-key, secret-key
+//
+//	rocketmq.consumer.pull-batch-size             32
+//	rocketmq.consumer.consume-thread-max          20: handler concurrency
+//	                                              unless a tag sets consumers
+//	rocketmq.consumer.consume-timeout             15m: the client's expiry
+//	                                              of a stuck message
+//	rocketmq.consumer.max-reconsume-times         -1: 16 concurrent,
+//	                                              unlimited orderly
+//	rocketmq.consumer.suspend-current-queue-time  1s: orderly pause after
+//	                                              a failure
+//	rocketmq.consumer.consume-from-where          last (or first): start
+//	                                              of a new group
+//	rocketmq.consumer.access-key, secret-key
+//
+//	rocketmq.listener.subscription-check  fail (or warn, off): see Groups
+//
+//	rocketmq.embedded.*  the embedded broker, with the keys of
+//	                     broker.Config: listen (127.0.0.1:0, a free port),
+//	                     data-dir (a temporary directory removed on stop),
+//	                     message-delay-level (RocketMQ's 1s 5s 10s ... 2h;
+//	                     tests use milliseconds), flush-disk-type,
+//	                     sync-flush-timeout, default-topic-queue-nums,
+//	                     max-message-size, max-pull-hold,
+//	                     rebalance-lock-max-live-time, transaction-*, ...
+//
+// # Lifecycle
+//
+// Module registers start and stop hooks in this order: the embedded broker
+// (or the name-server check), the Template's producer, the listeners.
+// Before starting the listeners it checks their groups (see Groups). Stop
+// runs in reverse: the listeners stop pulling, running handlers get
+// rocketmq.shutdown-timeout to finish, then their contexts are cancelled;
+// deliveries that arrived meanwhile, and those whose handler was
+// cancelled, are not acknowledged and come back later, to the next
+// instance. Then the producer and the broker stop.
+//
+// # Groups
+//
+// One consumer group, one subscription (S6): two listeners sharing a group
+// fail start-up with an error naming both, and before starting, the module
+// asks the broker (admin.Client.GroupMembers) for each group's live
+// members and refuses to start when one subscribes differently
+// (rocketmq.listener.subscription-check: warn only logs it, off skips the
+// check). To change a group's tags, stop the old members first or use a
+// new group. Listeners without a group tag get a derived one, unique by
+// construction (see package listener).
+//
+// # Sending
+//
+// Template mirrors RocketMQTemplate: Send, SendAsync, SendOneway,
+// SendOrderly (by hash key), SendBatch, with destinations "topic:tag" and
+// options for keys, properties and the delay level. Payloads of type
+// []byte and string are sent as they are, others encoded by the Codec
+// (listener.JSON unless one is provided through fx). Every producer and
+// consumer the module creates gets its own client instance name (S10).
+//
+// Other components that need their own client (the transactional producer
+// in package txcheck, the watermill adapter) take the *Endpoint the module
+// provides, for the name servers, credentials and instance names, and
+// Template.BuildMessage to encode messages the same way.
+//
+// # Logging and metrics
+//
+// Provide a *slog.Logger through fx to receive the module's logs and the
+// official client's own records at or above rocketmq.client-log-level;
+// without one, nothing is logged, and the client prints nothing. Provide a
+// Metrics implementation to count sends and handler outcomes and measure
+// latencies; the module itself depends on no metrics library.
+//
+// # Testing
+//
+// Package startertest starts an application with this module against an
+// in-process broker in a test, the way fxtest does for fx.
+package starter

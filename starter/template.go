@@ -1,0 +1,276 @@
+package starter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	rocketmq "github.com/apache/rocketmq-client-go/v2"
+	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/apache/rocketmq-client-go/v2/producer"
+	"github.com/rocketkit/rocketkit/broker/message"
+	"github.com/rocketkit/rocketkit/listener"
+)
+
+// Template sends messages, like rocketmq-spring's RocketMQTemplate. The
+// module provides one per application, backed by one producer of group
+// rocketmq.producer.group; it is safe for concurrent use and usable from
+// the start hooks of components that depend on it until their stop hooks
+// ran.
+//
+// A destination is "topic" or "topic:tag". A payload of type []byte or
+// string is the body as it is (a []byte must not change until the send
+// returned, or for SendAsync until the callback ran); anything else is
+// encoded by the codec (JSON unless a listener.Codec is provided through
+// fx).
+//
+// ctx bounds the wait for the broker's answer: cancelling it returns an
+// error, but the message may have been stored anyway. With
+// rocketmq.strict-send a status other than SEND_OK is an error
+// (*SendStatusError) returned together with the result.
+type Template struct {
+	cfg     Config
+	ep      *Endpoint
+	codec   listener.Codec
+	log     *slog.Logger
+	metrics Metrics
+	p       atomic.Pointer[producerHolder]
+}
+
+type producerHolder struct{ p rocketmq.Producer }
+
+// BatchMessage is one message of SendBatch.
+type BatchMessage struct {
+	Payload    any
+	Keys       []string
+	Properties map[string]string
+}
+
+func newTemplate(cfg Config, ep *Endpoint, codec listener.Codec, log *slog.Logger, m Metrics) *Template {
+	return &Template{cfg: cfg, ep: ep, codec: codec, log: log, metrics: m}
+}
+
+func (t *Template) start(context.Context) error {
+	pc := t.cfg.Producer
+	opts := append(t.ep.ProducerOptions(pc.Group),
+		producer.WithSendMsgTimeout(pc.SendMessageTimeout),
+		producer.WithRetry(pc.RetryTimesWhenSendFailed),
+		producer.WithCompressMsgBodyOverHowmuch(pc.CompressMessageBodyThreshold),
+		producer.WithQueueSelector(newQueueSelector()),
+	)
+	p, err := producer.NewDefaultProducer(opts...)
+	if err != nil {
+		return fmt.Errorf("starter: new producer %s: %w", pc.Group, err)
+	}
+	if err := p.Start(); err != nil {
+		return fmt.Errorf("starter: start producer %s: %w", pc.Group, err)
+	}
+	t.p.Store(&producerHolder{p: p})
+	return nil
+}
+
+func (t *Template) stop(context.Context) error {
+	if h := t.p.Swap(nil); h != nil {
+		if err := h.p.Shutdown(); err != nil {
+			return fmt.Errorf("starter: shut down producer: %w", err)
+		}
+	}
+	return nil
+}
+
+func (t *Template) producer() (rocketmq.Producer, error) {
+	if h := t.p.Load(); h != nil {
+		return h.p, nil
+	}
+	return nil, ErrNotStarted
+}
+
+// Send sends synchronously and returns the broker's answer.
+func (t *Template) Send(ctx context.Context, dest string, payload any, opts ...SendOption) (*SendResult, error) {
+	return t.sendSync(ctx, ModeSync, dest, payload, "", opts)
+}
+
+// SendOrderly sends synchronously to the queue hashKey hashes to, so that
+// an orderly listener sees the messages of one key in send order (S4, S9).
+func (t *Template) SendOrderly(ctx context.Context, dest string, payload any, hashKey string, opts ...SendOption) (*SendResult, error) {
+	if hashKey == "" {
+		return nil, errors.New("starter: SendOrderly: empty hash key")
+	}
+	return t.sendSync(ctx, ModeOrderly, dest, payload, hashKey, opts)
+}
+
+func (t *Template) sendSync(ctx context.Context, mode SendMode, dest string, payload any, hashKey string, opts []SendOption) (*SendResult, error) {
+	p, err := t.producer()
+	if err != nil {
+		return nil, err
+	}
+	m, err := t.BuildMessage(dest, payload, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if hashKey != "" {
+		m.WithShardingKey(hashKey)
+	}
+	start := time.Now()
+	r, err := p.SendSync(ctx, m)
+	return t.finish(mode, m.Topic, 1, start, r, err)
+}
+
+// SendAsync sends without waiting; callback (may be nil) receives the
+// result on a client goroutine and must not block long. The returned error
+// covers only building the message and handing it to the client; the
+// client does not retry asynchronous sends.
+func (t *Template) SendAsync(ctx context.Context, dest string, payload any, callback func(context.Context, *SendResult, error), opts ...SendOption) error {
+	p, err := t.producer()
+	if err != nil {
+		return err
+	}
+	m, err := t.BuildMessage(dest, payload, opts...)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	return p.SendAsync(ctx, func(ctx context.Context, r *primitive.SendResult, err error) {
+		res, err := t.finish(ModeAsync, m.Topic, 1, start, r, err)
+		if callback != nil {
+			callback(ctx, res, err)
+		}
+	}, m)
+}
+
+// SendOneway sends without waiting for any answer: fastest, and the
+// caller never learns whether the message was stored (S10).
+func (t *Template) SendOneway(ctx context.Context, dest string, payload any, opts ...SendOption) error {
+	p, err := t.producer()
+	if err != nil {
+		return err
+	}
+	m, err := t.BuildMessage(dest, payload, opts...)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	err = p.SendOneWay(ctx, m)
+	t.observe(SendEvent{Topic: m.Topic, Mode: ModeOneway, Messages: 1, Status: SendUnknown, Latency: time.Since(start), Err: err})
+	if err != nil {
+		return fmt.Errorf("starter: send oneway to %s: %w", m.Topic, err)
+	}
+	return nil
+}
+
+// SendBatch sends msgs to one destination in one request; they are stored
+// together, in order, in one queue. opts apply to every message. Batches
+// carry no delay level.
+func (t *Template) SendBatch(ctx context.Context, dest string, msgs []BatchMessage, opts ...SendOption) (*SendResult, error) {
+	p, err := t.producer()
+	if err != nil {
+		return nil, err
+	}
+	if len(msgs) == 0 {
+		return nil, errors.New("starter: SendBatch: no messages")
+	}
+	out := make([]*primitive.Message, len(msgs))
+	size := 0
+	for i, bm := range msgs {
+		m, err := t.BuildMessage(dest, bm.Payload, append(opts[:len(opts):len(opts)], WithKeys(bm.Keys...))...)
+		if err != nil {
+			return nil, fmt.Errorf("starter: SendBatch message %d: %w", i, err)
+		}
+		if m.GetProperty(primitive.PropertyDelayTimeLevel) != "" {
+			return nil, errors.New("starter: SendBatch: batches cannot carry a delay level")
+		}
+		for k, v := range bm.Properties {
+			m.WithProperty(k, v)
+		}
+		size += len(m.Body)
+		out[i] = m
+	}
+	if size > t.cfg.Producer.MaxMessageSize {
+		return nil, fmt.Errorf("%w: batch of %d bytes exceeds rocketmq.producer.max-message-size %d", ErrMessageTooLarge, size, t.cfg.Producer.MaxMessageSize)
+	}
+	start := time.Now()
+	r, err := p.SendSync(ctx, out...)
+	return t.finish(ModeBatch, out[0].Topic, len(out), start, r, err)
+}
+
+// BuildMessage returns the client message Send would send: body encoded,
+// tag from the destination, options applied. Other senders (such as a
+// transactional producer) use it to send exactly what the template would.
+func (t *Template) BuildMessage(dest string, payload any, opts ...SendOption) (*primitive.Message, error) {
+	topic, tag, err := parseDestination(dest)
+	if err != nil {
+		return nil, err
+	}
+	var body []byte
+	switch v := payload.(type) {
+	case []byte:
+		body = v
+	case string:
+		body = []byte(v)
+	default:
+		if body, err = t.codec.Marshal(listener.MarshalParams{Topic: topic, Tag: tag, Value: payload}); err != nil {
+			return nil, err
+		}
+	}
+	if len(body) > t.cfg.Producer.MaxMessageSize {
+		return nil, fmt.Errorf("%w: %d bytes to %s exceed rocketmq.producer.max-message-size %d", ErrMessageTooLarge, len(body), topic, t.cfg.Producer.MaxMessageSize)
+	}
+	m := primitive.NewMessage(topic, body)
+	if tag != "" {
+		m.WithTag(tag)
+	}
+	if len(opts) > 0 {
+		var o sendOptions
+		for _, opt := range opts {
+			opt.apply(&o)
+		}
+		o.applyTo(m)
+	}
+	return m, nil
+}
+
+func (t *Template) finish(mode SendMode, topic string, n int, start time.Time, r *primitive.SendResult, err error) (*SendResult, error) {
+	ev := SendEvent{Topic: topic, Mode: mode, Messages: n, Status: SendUnknown, Latency: time.Since(start), Err: err}
+	if err != nil {
+		t.observe(ev)
+		return nil, fmt.Errorf("starter: send to %s: %w", topic, err)
+	}
+	res := newSendResult(r)
+	if res.Topic == "" {
+		res.Topic = topic
+	}
+	ev.Status = res.Status
+	if res.Status != SendOK && t.cfg.StrictSend {
+		ev.Err = &SendStatusError{Status: res.Status, MsgID: res.MsgID, Topic: topic}
+		t.observe(ev)
+		return res, ev.Err
+	}
+	t.observe(ev)
+	return res, nil
+}
+
+func (t *Template) observe(ev SendEvent) {
+	if t.metrics != nil {
+		t.metrics.Sent(ev)
+	}
+}
+
+// parseDestination splits "topic:tag".
+func parseDestination(dest string) (topic, tag string, err error) {
+	topic, tag, _ = strings.Cut(dest, ":")
+	if err := message.ValidateTopic(topic); err != nil {
+		return "", "", fmt.Errorf("%w %q: %v", ErrBadDestination, dest, unwrapName(err))
+	}
+	if strings.ContainsAny(tag, "|* \t") {
+		return "", "", fmt.Errorf("%w %q: a message carries one tag, without '|', '*' or spaces", ErrBadDestination, dest)
+	}
+	return topic, tag, nil
+}
+
+func unwrapName(err error) string {
+	return strings.TrimSuffix(err.Error(), ": "+message.ErrInvalidName.Error())
+}
