@@ -165,29 +165,7 @@ func (s *scheduler) deliverDue(i int) time.Duration {
 
 // deliver appends a parked message to its real topic.
 func (s *scheduler) deliver(m *message.Ext) error {
-	topic, _ := message.GetProperty(m.Properties, message.PropertyRealTopic)
-	qid, _ := message.GetProperty(m.Properties, message.PropertyRealQueueID)
-	q, err := strconv.Atoi(qid)
-	if topic == "" || err != nil {
-		s.b.log.Warn("dropping a scheduled message without its real topic", "msg_id", m.MsgID())
-		return nil
-	}
-	if _, err := s.b.topics.ensure(topic, 0); err != nil {
-		return err
-	}
-	out := &message.Ext{
-		QueueID: int32(q), Flag: m.Flag, SysFlag: m.SysFlag, BornTimestamp: m.BornTimestamp,
-		BornHost: m.BornHost, StoreHost: s.b.storeHost, ReconsumeTimes: m.ReconsumeTimes,
-		PreparedTransactionOffset: m.PreparedTransactionOffset,
-		Body:                      m.Body, Topic: topic, Properties: message.DeleteProperties(m.Properties, message.PropertyDelay),
-	}
-	entry, err := s.b.entryFor(out)
-	if err != nil {
-		s.b.log.Warn("dropping a delayed message that cannot be stored", "msg_id", m.MsgID(), "err", err)
-		return nil
-	}
-	_, err = s.b.store.Append(context.Background(), []store.Entry{entry})
-	return err
+	return s.b.unpark(m, message.PropertyDelay)
 }
 
 func (s *scheduler) setOffset(i int, off int64) {
@@ -235,4 +213,35 @@ func (s *scheduler) persist() error {
 		return fmt.Errorf("broker: persist delay offsets: %w", err)
 	}
 	return nil
+}
+
+// unpark appends a message parked in a system queue (schedule or timer) to
+// its real topic and queue (REAL_TOPIC / REAL_QID), without the property
+// that parked it; the copy gets new offsets and keeps everything else,
+// UNIQ_KEY included. A message that lost its real topic, or cannot be
+// stored, is dropped with a log line rather than blocking its queue.
+func (b *Broker) unpark(m *message.Ext, parkedBy string) error {
+	topic, _ := message.GetProperty(m.Properties, message.PropertyRealTopic)
+	qid, _ := message.GetProperty(m.Properties, message.PropertyRealQueueID)
+	q, err := strconv.Atoi(qid)
+	if topic == "" || err != nil {
+		b.log.Warn("dropping a parked message without its real topic", "topic", m.Topic, "msg_id", m.MsgID())
+		return nil
+	}
+	if _, err := b.topics.ensure(topic, 0); err != nil {
+		return err
+	}
+	out := &message.Ext{
+		QueueID: int32(q), Flag: m.Flag, SysFlag: m.SysFlag, BornTimestamp: m.BornTimestamp,
+		BornHost: m.BornHost, StoreHost: b.storeHost, ReconsumeTimes: m.ReconsumeTimes,
+		PreparedTransactionOffset: m.PreparedTransactionOffset,
+		Body:                      m.Body, Topic: topic, Properties: message.DeleteProperties(m.Properties, parkedBy),
+	}
+	entry, err := b.entryFor(out)
+	if err != nil {
+		b.log.Warn("dropping a parked message that cannot be stored", "topic", m.Topic, "msg_id", m.MsgID(), "err", err)
+		return nil
+	}
+	_, err = b.store.Append(context.Background(), []store.Entry{entry})
+	return err
 }

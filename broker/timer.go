@@ -2,7 +2,6 @@ package broker
 
 import (
 	"container/heap"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -223,29 +222,7 @@ func (t *timers) deliver(e timerEntry) error {
 	if err != nil {
 		return err
 	}
-	topic, _ := message.GetProperty(m.Properties, message.PropertyRealTopic)
-	qid, _ := message.GetProperty(m.Properties, message.PropertyRealQueueID)
-	q, err := strconv.Atoi(qid)
-	if topic == "" || err != nil {
-		t.b.log.Warn("dropping a timed message without its real topic", "msg_id", m.MsgID())
-		return nil
-	}
-	if _, err := t.b.topics.ensure(topic, 0); err != nil {
-		return err
-	}
-	out := &message.Ext{
-		QueueID: int32(q), Flag: m.Flag, SysFlag: m.SysFlag, BornTimestamp: m.BornTimestamp,
-		BornHost: m.BornHost, StoreHost: t.b.storeHost, ReconsumeTimes: m.ReconsumeTimes,
-		Body: m.Body, Topic: topic,
-		Properties: message.DeleteProperties(m.Properties, message.PropertyTimerDeliverMS),
-	}
-	entry, err := t.b.entryFor(out)
-	if err != nil {
-		t.b.log.Warn("dropping a timed message that cannot be stored", "msg_id", m.MsgID(), "err", err)
-		return nil
-	}
-	_, err = t.b.store.Append(context.Background(), []store.Entry{entry})
-	return err
+	return t.b.unpark(&m, message.PropertyTimerDeliverMS)
 }
 
 func (t *timers) markDelivered(queueOffset int64) {
