@@ -1,0 +1,236 @@
+package outbox_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rocketkit/rocketkit/broker/brokertest"
+	"github.com/rocketkit/rocketkit/outbox"
+	"github.com/rocketkit/rocketkit/outbox/outboxtest"
+)
+
+// benchWriters is the number of concurrent writers of the publish
+// benchmarks.
+const benchWriters = 8
+
+// benchPayload is a ~200-byte order event.
+type benchPayload struct {
+	Order    string  `json:"order"`
+	Customer string  `json:"customer"`
+	Items    []int   `json:"items"`
+	Amount   float64 `json:"amount"`
+	Note     string  `json:"note"`
+}
+
+func newBenchPayload(rng *rand.Rand) (string, benchPayload) {
+	order := fmt.Sprintf("order-%d", rng.IntN(10000))
+	return order, benchPayload{Order: order, Customer: fmt.Sprintf("customer-%d", rng.IntN(1000)),
+		Items: []int{rng.IntN(100), rng.IntN(100), rng.IntN(100)}, Amount: rng.Float64() * 1000,
+		Note: "a benchmark order event padded to about two hundred bytes of JSON........."}
+}
+
+// runWriters runs n transactions split over benchWriters goroutines.
+func runWriters(b *testing.B, n int, tx func(ctx context.Context, rng *rand.Rand) error) {
+	var wg sync.WaitGroup
+	errs := make(chan error, benchWriters)
+	for w := range benchWriters {
+		share := n / benchWriters
+		if w < n%benchWriters {
+			share++
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
+			for range share {
+				if err := tx(context.Background(), rng); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkPublish compares, in one run, 8 writers committing a bare
+// INSERT of a ~200-byte row (one transaction per row) with 8 writers
+// publishing the same payload through the outbox (one transaction per
+// message) while a relay sends it to the broker. Each iteration runs both
+// phases, alternating which goes first, with PUBLISH_ROWS rows each
+// (default 10,000); the outbox phase ends when the relay has sent every
+// row, so its rate is end to end. It also reports the CPU time per row of
+// this process (writers, relay, broker) and of a local mariadbd/mysqld:
+// on a machine shared with other work that is the steadier figure.
+//
+//	go test -run '^$' -bench Publish -benchtime=4x ./outbox
+func BenchmarkPublish(b *testing.B) {
+	rows := envInt("PUBLISH_ROWS", 10000)
+	db := outboxtest.Open(b, "interpolateParams=true")
+	db.SetMaxOpenConns(64)
+	db.SetMaxIdleConns(64)
+	brk := brokertest.Start(b)
+
+	bare := "bare_publish"
+	if _, err := db.Exec("CREATE TABLE " + bare + " (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, msg_key VARCHAR(64) NOT NULL, " +
+		"order_id VARCHAR(64) NOT NULL, payload MEDIUMBLOB NOT NULL, created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))"); err != nil {
+		b.Fatal(err)
+	}
+	insert := "INSERT INTO " + bare + " (msg_key, order_id, payload) VALUES (?, ?, ?)"
+	runBare := func() time.Duration {
+		start := time.Now()
+		runWriters(b, rows, func(ctx context.Context, rng *rand.Rand) error {
+			order, p := newBenchPayload(rng)
+			body, err := outbox.JSONCodec{}.Encode(outbox.EncodeParams{Payload: p})
+			if err != nil {
+				return err
+			}
+			return outbox.WithTx(ctx, db, func(ctx context.Context, tx *sql.Tx) error {
+				_, err := tx.ExecContext(ctx, insert, outbox.NewKey(), order, body)
+				return err
+			})
+		})
+		return time.Since(start)
+	}
+
+	cfg := outbox.Config{Table: "outbox_publish"}
+	pub, err := outbox.NewPublisher(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	topic := uniqueTopic("bench_e2e")
+	p := startProducer(b, brk)
+	primeTopic(b, p, topic)
+	r := startRelay(b, db.DB, cfg, p, adminLookup(b, brk))
+	runOutbox := func() time.Duration {
+		start := time.Now()
+		runWriters(b, rows, func(ctx context.Context, rng *rand.Rand) error {
+			order, p := newBenchPayload(rng)
+			return outbox.WithTx(ctx, db, func(ctx context.Context, tx *sql.Tx) error {
+				return pub.Publish(ctx, tx, outbox.Message{Destination: topic + ":created", Payload: p, ShardingKey: order})
+			})
+		})
+		waitBacklog(b, r, 10*time.Minute)
+		return time.Since(start)
+	}
+
+	var tBare, tOutbox, cBare, cOutbox time.Duration
+	measure := func(run func() time.Duration, t, c *time.Duration) {
+		s0, d0 := cpuNow()
+		*t += run()
+		s1, d1 := cpuNow()
+		*c += s1 - s0 + d1 - d0
+	}
+	for i := 0; b.Loop(); i++ {
+		if i%2 == 0 {
+			measure(runBare, &tBare, &cBare)
+			measure(runOutbox, &tOutbox, &cOutbox)
+		} else {
+			measure(runOutbox, &tOutbox, &cOutbox)
+			measure(runBare, &tBare, &cBare)
+		}
+	}
+	n := float64(rows * b.N)
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(n/tBare.Seconds(), "bare-rows/s")
+	b.ReportMetric(n/tOutbox.Seconds(), "outbox-rows/s")
+	b.ReportMetric(100*tBare.Seconds()/tOutbox.Seconds(), "outbox-%-of-bare")
+	b.ReportMetric(float64(cBare.Microseconds())/n, "bare-cpu-µs/row")
+	b.ReportMetric(float64(cOutbox.Microseconds())/n, "outbox-cpu-µs/row")
+}
+
+// BenchmarkRelayDrain measures how fast one relay (default configuration)
+// empties a backlog of 100,000 committed rows (10,000 sharding keys) into
+// the broker. Each iteration fills and drains 100k rows; DRAIN_WORKERS and
+// DRAIN_BATCH override Relay.Workers and Relay.BatchSize.
+//
+//	go test -run '^$' -bench RelayDrain -benchtime=3x ./outbox
+func BenchmarkRelayDrain(b *testing.B) {
+	const backlog = 100_000
+	db := outboxtest.Open(b, "interpolateParams=true")
+	db.SetMaxOpenConns(64)
+	brk := brokertest.Start(b)
+	var total time.Duration
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		cfg := outbox.Config{Table: fmt.Sprintf("drain_%d", i)}
+		cfg.Relay.Workers = envInt("DRAIN_WORKERS", 0)
+		cfg.Relay.BatchSize = envInt("DRAIN_BATCH", 0)
+		topic := uniqueTopic("bench_drain")
+		fillBacklog(b, db.DB, cfg, topic, backlog)
+		p := startProducer(b, brk)
+		primeTopic(b, p, topic)
+		r, err := outbox.NewRelay(cfg, db, p, adminLookup(b, brk))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start := time.Now()
+		if err := r.Start(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		waitBacklog(b, r, 10*time.Minute)
+		elapsed := time.Since(start)
+		b.StopTimer()
+		_ = r.Close()
+		total += elapsed
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(backlog*b.N)/total.Seconds(), "rows/s")
+}
+
+// fillBacklog commits n rows in transactions of 2,000.
+func fillBacklog(b testing.TB, db *sql.DB, cfg outbox.Config, topic string, n int) {
+	fillBacklogT(b, db, cfg, topic, n)
+}
+
+func fillBacklogT(b testing.TB, db *sql.DB, cfg outbox.Config, topic string, n int) {
+	b.Helper()
+	if err := outbox.Migrate(context.Background(), db, cfg); err != nil {
+		b.Fatal(err)
+	}
+	pub, err := outbox.NewPublisher(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for done := 0; done < n; {
+		k := min(2000, n-done)
+		msgs := make([]outbox.Message, k)
+		for i := range msgs {
+			order, p := newBenchPayload(rng)
+			msgs[i] = outbox.Message{Destination: topic + ":created", Payload: p, ShardingKey: order}
+		}
+		if err := pub.Publish(context.Background(), db, msgs...); err != nil {
+			b.Fatal(err)
+		}
+		done += k
+	}
+}
+
+// primeTopic creates the topic and teaches the producer its queue count.
+func primeTopic(b *testing.B, p *outbox.Producer, topic string) {
+	b.Helper()
+	_, err := p.SendSync(context.Background(), newPrimeMessage(topic))
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return n
+	}
+	return def
+}

@@ -1,0 +1,125 @@
+package outbox_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/apache/rocketmq-client-go/v2/producer"
+	"github.com/rocketkit/rocketkit/admin"
+	"github.com/rocketkit/rocketkit/outbox"
+)
+
+// OrderPaid is an example event.
+type OrderPaid struct {
+	ID     string `json:"id"`
+	Amount int    `json:"amount"`
+}
+
+// Publish inside the business transaction: the message is sent once the
+// transaction commits, and never if it rolls back.
+func Example() {
+	var db *sql.DB // sql.Open("mysql", "app@tcp(db:3306)/shop?interpolateParams=true")
+	ctx := context.Background()
+	if db == nil {
+		return // the example needs a database
+	}
+	pub, err := outbox.NewPublisher(outbox.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = outbox.WithTx(ctx, db, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "UPDATE orders SET state = 'paid' WHERE id = ?", "o-42"); err != nil {
+			return err // rolls back: no message
+		}
+		return pub.Publish(ctx, tx, outbox.Message{
+			Destination: "orders:paid",
+			Payload:     OrderPaid{ID: "o-42", Amount: 1999},
+			ShardingKey: "o-42",
+			Keys:        []string{"o-42"},
+		})
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+// A relay on its own: an official producer for it, key lookups through the
+// admin client, and Run until the context ends. In an fx application the
+// starter calls Start and Close from lifecycle hooks instead.
+func ExampleRelay() {
+	var db *sql.DB
+	if db == nil {
+		return // the example needs a database and a broker
+	}
+	nameServers := []string{"127.0.0.1:9876"}
+	p, err := outbox.NewProducer(outbox.ProducerConfig{NameServers: nameServers})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := p.Start(); err != nil {
+		log.Fatal(err)
+	}
+	defer p.Shutdown()
+	ac, err := admin.New(admin.Config{NameServers: nameServers})
+	if err != nil {
+		log.Fatal(err)
+	}
+	r, err := outbox.NewRelay(outbox.Config{Relay: outbox.RelayConfig{Retention: 72 * time.Hour}}, db, p, outbox.AdminLookup(ac))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := r.Run(ctx); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// Destinations are RocketMQTemplate's "topic:tag".
+func ExampleParseDestination() {
+	topic, tag, err := outbox.ParseDestination("orders:paid")
+	fmt.Println(topic, tag, err)
+	_, _, err = outbox.ParseDestination("no spaces:allowed")
+	fmt.Println(err)
+	// Output:
+	// orders paid <nil>
+	// outbox: invalid message: topic "no spaces" (1 to 127 of a-z A-Z 0-9 _ - % |)
+}
+
+// The default codec sends bytes and strings as they are and JSON-encodes
+// anything else.
+func ExampleJSONCodec() {
+	for _, v := range []any{[]byte("raw"), "text", OrderPaid{ID: "o-1", Amount: 5}} {
+		b, _ := outbox.JSONCodec{}.Encode(outbox.EncodeParams{Topic: "orders", Payload: v})
+		fmt.Println(string(b))
+	}
+	// Output:
+	// raw
+	// text
+	// {"id":"o-1","amount":5}
+}
+
+// QueueSelector picks the same queue for a sharding key as the client's
+// hash selector, so relays using either keep one key in one queue.
+func ExampleQueueSelector() {
+	queues := make([]*primitive.MessageQueue, 4)
+	for i := range queues {
+		queues[i] = &primitive.MessageQueue{Topic: "orders", BrokerName: "broker-a", QueueId: i}
+	}
+	msg := primitive.NewMessage("orders", nil).WithShardingKey("o-42")
+	ours := outbox.NewQueueSelector().Select(msg, queues, "")
+	theirs := producer.NewHashQueueSelector().Select(msg, queues, "")
+	fmt.Println(ours.QueueId == theirs.QueueId)
+	// Output: true
+}
+
+// A zero Config means the documented defaults.
+func ExampleConfig_WithDefaults() {
+	c := outbox.Config{}.WithDefaults()
+	fmt.Println(c.Table, c.Relay.BatchSize, c.Relay.Lease, c.Relay.Retention, c.Validate())
+	// Output: rocketkit_outbox 1000 30s 24h0m0s <nil>
+}

@@ -1,0 +1,216 @@
+package outbox
+
+import (
+	"fmt"
+	"hash/fnv"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/apache/rocketmq-client-go/v2/primitive"
+)
+
+// KeyProperty is the message property that carries an outbox (or
+// txcheck) message's unique key. The key is also one of the message's
+// KEYS, so a broker can find the message by it (key-based compensation),
+// and it is what consumers de-duplicate on (package outbox/inbox).
+const KeyProperty = "ROCKETKIT_KEY"
+
+// Limits of the outbox table's columns.
+const (
+	maxKeyLen         = 64
+	maxTopicLen       = 127
+	maxTagLen         = 127
+	maxKeysLen        = 1024
+	maxShardingKeyLen = 255
+	maxDelayLevel     = 255
+)
+
+// Message is what Publish writes: one RocketMQ message.
+type Message struct {
+	// Destination is "topic" or "topic:tag", as with RocketMQTemplate.
+	Destination string
+	// Payload is encoded by the publisher's codec (JSONCodec by default:
+	// []byte and string are sent as they are).
+	Payload any
+	// Key is the message's unique key, at most 64 characters without
+	// spaces. Empty means a new UUID (NewKey). It is sent in KEYS and in
+	// the KeyProperty property.
+	Key string
+	// Keys are business keys added to KEYS (no spaces), for lookups.
+	Keys []string
+	// ShardingKey routes the message to a queue by hash: messages of one
+	// topic with the same sharding key are sent, and stored, in the order
+	// they were published. Empty means no order.
+	ShardingKey string
+	// Properties are user properties. System property names (KEYS, TAGS,
+	// UNIQ_KEY, …) and KeyProperty are refused.
+	Properties map[string]string
+	// DelayLevel is RocketMQ's delay level (1 = the first entry of the
+	// broker's messageDelayLevel table); 0 sends at once.
+	DelayLevel int
+}
+
+// Record is an encoded, validated message: what the outbox table holds
+// and the relay sends. txcheck stores the same fields.
+type Record struct {
+	Key         string
+	Topic       string
+	Tag         string
+	Keys        []string
+	ShardingKey string
+	Properties  map[string]string
+	DelayLevel  int
+	Body        []byte
+}
+
+// ParseDestination splits "topic:tag" (or "topic") and validates both.
+func ParseDestination(dest string) (topic, tag string, err error) {
+	topic, tag, _ = strings.Cut(dest, ":")
+	if err := validTopic(topic); err != nil {
+		return "", "", err
+	}
+	if len(tag) > maxTagLen || strings.Contains(tag, "||") || badChars(tag) {
+		return "", "", fmt.Errorf("%w: tag %q (at most %d characters, no \"||\")", ErrInvalidMessage, tag, maxTagLen)
+	}
+	return topic, tag, nil
+}
+
+var topicRE = regexp.MustCompile(`^[%|a-zA-Z0-9_-]+$`)
+
+func validTopic(topic string) error {
+	if topic == "" || len(topic) > maxTopicLen || !topicRE.MatchString(topic) {
+		return fmt.Errorf("%w: topic %q (1 to %d of a-z A-Z 0-9 _ - %% |)", ErrInvalidMessage, topic, maxTopicLen)
+	}
+	return nil
+}
+
+// badChars reports RocketMQ's property separators and whitespace other
+// than space inside s.
+func badChars(s string) bool {
+	return strings.ContainsAny(s, "\x00\x01\x02\n\r\t")
+}
+
+// reservedProperties are set by the kit, the client or the broker.
+var reservedProperties = []string{
+	KeyProperty,
+	primitive.PropertyKeys, primitive.PropertyTags, primitive.PropertyWaitStoreMsgOk,
+	primitive.PropertyDelayTimeLevel, primitive.PropertyRetryTopic, primitive.PropertyTimerDeliverMS,
+	primitive.PropertyRealTopic, primitive.PropertyRealQueueId, primitive.PropertyTransactionPrepared,
+	primitive.PropertyProducerGroup, primitive.PropertyMinOffset, primitive.PropertyMaxOffset,
+	primitive.PropertyOriginMessageId, primitive.PropertyReconsumeTime,
+	primitive.PropertyUniqueClientMessageIdKeyIndex, primitive.PropertyMaxReconsumeTimes,
+	primitive.PropertyConsumeStartTime, primitive.PropertyTranscationPreparedQueueOffset,
+	primitive.PropertyTranscationCheckTimes, primitive.PropertyCheckImmunityTimeInSeconds,
+	primitive.PropertyShardingKey, primitive.PropertyTransactionID, primitive.PropertyCluster,
+	primitive.PropertyMsgType, primitive.PropertyCorrelationID, primitive.PropertyMessageReplyToClient,
+	primitive.PropertyMessageTTL, primitive.PropertyReplyMessageArriveTime,
+}
+
+// NewRecord encodes m's payload with codec and validates the message;
+// maxBody bounds the body (0 = no bound). The key is generated when m.Key
+// is empty. Errors wrap ErrInvalidMessage, ErrEncode or
+// ErrPayloadTooLarge.
+func NewRecord(codec Codec, m Message, maxBody int) (Record, error) {
+	topic, tag, err := ParseDestination(m.Destination)
+	if err != nil {
+		return Record{}, err
+	}
+	r := Record{Key: m.Key, Topic: topic, Tag: tag, ShardingKey: m.ShardingKey, DelayLevel: m.DelayLevel}
+	if r.Key == "" {
+		r.Key = NewKey()
+	}
+	if len(r.Key) > maxKeyLen || strings.ContainsRune(r.Key, ' ') || badChars(r.Key) {
+		return Record{}, fmt.Errorf("%w: key %q (at most %d characters, no spaces)", ErrInvalidMessage, r.Key, maxKeyLen)
+	}
+	keysLen := len(r.Key)
+	for _, k := range m.Keys {
+		if k == "" || strings.ContainsRune(k, ' ') || badChars(k) {
+			return Record{}, fmt.Errorf("%w: business key %q (non-empty, no spaces)", ErrInvalidMessage, k)
+		}
+		keysLen += 1 + len(k)
+	}
+	if keysLen > maxKeysLen {
+		return Record{}, fmt.Errorf("%w: keys take %d characters, at most %d", ErrInvalidMessage, keysLen, maxKeysLen)
+	}
+	r.Keys = slices.Clone(m.Keys)
+	if len(r.ShardingKey) > maxShardingKeyLen || badChars(r.ShardingKey) {
+		return Record{}, fmt.Errorf("%w: sharding key %q (at most %d characters)", ErrInvalidMessage, r.ShardingKey, maxShardingKeyLen)
+	}
+	if r.DelayLevel < 0 || r.DelayLevel > maxDelayLevel {
+		return Record{}, fmt.Errorf("%w: delay level %d (0 to %d)", ErrInvalidMessage, r.DelayLevel, maxDelayLevel)
+	}
+	if len(m.Properties) > 0 {
+		r.Properties = make(map[string]string, len(m.Properties))
+		for k, v := range m.Properties {
+			if k == "" || badChars(k) || badChars(v) || slices.Contains(reservedProperties, k) {
+				return Record{}, fmt.Errorf("%w: property %q", ErrInvalidMessage, k)
+			}
+			r.Properties[k] = v
+		}
+	}
+	body, err := codec.Encode(EncodeParams{Topic: topic, Tag: tag, Payload: m.Payload})
+	if err != nil {
+		return Record{}, fmt.Errorf("%w for %s: %w", ErrEncode, m.Destination, err)
+	}
+	if maxBody > 0 && len(body) > maxBody {
+		return Record{}, fmt.Errorf("%w: %d bytes for %s, at most %d", ErrPayloadTooLarge, len(body), m.Destination, maxBody)
+	}
+	if body == nil {
+		body = []byte{}
+	}
+	r.Body = body
+	return r, nil
+}
+
+// Message builds the RocketMQ message: tag, KEYS (business keys then the
+// unique key), KeyProperty, sharding key, properties and delay level.
+func (r Record) Message() *primitive.Message {
+	m := primitive.NewMessage(r.Topic, r.Body)
+	for k, v := range r.Properties {
+		m.WithProperty(k, v)
+	}
+	if r.Tag != "" {
+		m.WithTag(r.Tag)
+	}
+	m.WithKeys(append(slices.Clone(r.Keys), r.Key))
+	m.WithProperty(KeyProperty, r.Key)
+	if r.ShardingKey != "" {
+		m.WithShardingKey(r.ShardingKey)
+	}
+	if r.DelayLevel > 0 {
+		m.WithDelayTimeLevel(r.DelayLevel)
+	}
+	return m
+}
+
+// shardHash is the hash of (topic, sharding key) the relay uses to keep
+// per-key order; 0 means no sharding key.
+func shardHash(topic, shardingKey string) uint64 {
+	if shardingKey == "" {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(topic))
+	h.Write([]byte{0})
+	h.Write([]byte(shardingKey))
+	if s := h.Sum64() &^ (1 << 63); s != 0 {
+		return s
+	}
+	return 1
+}
+
+// queueSlot is the queue index the client's hash selector (and
+// QueueSelector) picks for a sharding key among n queues.
+func queueSlot(shardingKey string, n int) int {
+	h := fnv.New32a()
+	h.Write([]byte(shardingKey))
+	slot := int(h.Sum32()) % n
+	if slot < 0 {
+		slot = -slot
+	}
+	return slot
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,366 @@
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/apache/rocketmq-client-go/v2/producer"
+)
+
+// outcome of one claimed row.
+type outcome int
+
+const (
+	notAttempted  outcome = iota // not sent this round
+	sentNow                      // sent and acknowledged
+	foundOnBroker                // outcome was unknown; the broker has it
+	sendFailed                   // the send failed: outcome unknown
+	unresolved                   // outcome unknown and the lookup failed
+)
+
+// processResult sums up one batch.
+type processResult struct {
+	failed int   // rows whose send failed
+	err    error // the first send error
+	fatal  error // the relay cannot go on
+}
+
+// process resolves the batch's unknown rows by key, sends the rest in
+// order per sharding key, and marks every row. ctx is not cancelled when
+// the relay stops; the lease bounds the work.
+func (r *Relay) process(ctx context.Context, b *batch) processResult {
+	rc := r.cfg.Relay
+	// Sends may start until this instant, so that they end (SendTimeout)
+	// well before the lease expires and another relay looks the rows up.
+	sendDeadline := b.start.Add(rc.Lease - 2*rc.SendTimeout)
+	ctx, cancel := context.WithDeadline(ctx, b.start.Add(rc.Lease-rc.SendTimeout))
+	defer cancel()
+
+	outcomes := make([]outcome, len(b.rows))
+	r.resolveUnknown(ctx, b, outcomes)
+
+	// Decide what to send: in id order, skipping everything after an
+	// unresolved row of the same key.
+	blocked := map[int64]bool{}
+	var toSend []int
+	for i, rw := range b.rows {
+		if rw.hash != 0 && blocked[rw.hash] {
+			continue
+		}
+		switch outcomes[i] {
+		case foundOnBroker:
+			continue
+		case unresolved:
+			if rw.hash != 0 {
+				blocked[rw.hash] = true
+			}
+			continue
+		}
+		toSend = append(toSend, i)
+	}
+
+	var res processResult
+	var resMu sync.Mutex
+	groups := r.group(b, toSend)
+	sem := make(chan struct{}, rc.SendConcurrency)
+	var wg sync.WaitGroup
+	for _, g := range groups {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			for _, chunk := range g.chunks {
+				if time.Now().After(sendDeadline) {
+					return // the rest stay not attempted
+				}
+				if h := r.hooks.beforeSend; h != nil {
+					h()
+				}
+				err := r.send(ctx, b, g.topic, chunk)
+				if h := r.hooks.afterSend; h != nil {
+					h()
+				}
+				if err != nil {
+					for _, i := range chunk {
+						outcomes[i] = sendFailed
+					}
+					resMu.Lock()
+					res.failed += len(chunk)
+					if res.err == nil {
+						res.err = err
+					}
+					resMu.Unlock()
+					return // later chunks of this queue keep their order
+				}
+				for _, i := range chunk {
+					outcomes[i] = sentNow
+				}
+				r.stats.batches.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+
+	if h := r.hooks.beforeMark; h != nil {
+		h()
+	}
+	if err := r.mark(ctx, b, outcomes, res.err); err != nil {
+		if errors.Is(err, ErrDBClosed) {
+			res.fatal = err
+		}
+		r.log.Warn("outbox mark failed; the lease will expire and the rows be looked up by key",
+			"rows", len(b.rows), "error", err)
+	}
+	return res
+}
+
+// resolveUnknown looks up the rows whose outcome is unknown.
+func (r *Relay) resolveUnknown(ctx context.Context, b *batch, outcomes []outcome) {
+	sem := make(chan struct{}, r.cfg.Relay.LookupConcurrency)
+	var wg sync.WaitGroup
+	for i, rw := range b.rows {
+		if !rw.unknown {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			lctx, cancel := context.WithTimeout(ctx, r.cfg.Relay.SendTimeout)
+			defer cancel()
+			found, err := r.lookup.LookupKey(lctx, LookupParams{Topic: rw.topic, Key: rw.key})
+			switch {
+			case err != nil:
+				outcomes[i] = unresolved
+				r.log.Warn("outbox key lookup failed", "topic", rw.topic, "key", rw.key, "error", err)
+			case found:
+				outcomes[i] = foundOnBroker
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// sendGroup is the rows bound for one queue (or, without a sharding key,
+// for any queue), in id order, cut into SendSync calls.
+type sendGroup struct {
+	topic  string
+	chunks [][]int // indexes into batch.rows
+}
+
+// group sorts the rows to send into queues. With a known queue count, keys
+// sharing a queue share a group, so their rows can travel in one batch;
+// without one, each sharding key is its own group. Rows without a sharding
+// key are spread over SendConcurrency groups.
+func (r *Relay) group(b *batch, idx []int) []*sendGroup {
+	rc := r.cfg.Relay
+	byKey := map[string]*sendGroup{}
+	var order []*sendGroup
+	members := map[*sendGroup][]int{}
+	spread := 0
+	for _, i := range idx {
+		rw := b.rows[i]
+		var k string
+		switch {
+		case rw.shardingKey == "":
+			k = "*" + strconv.Itoa(spread%rc.SendConcurrency)
+			spread++
+		case r.counter != nil && r.counter.QueueCount(rw.topic) > 0:
+			k = "q" + strconv.Itoa(queueSlot(rw.shardingKey, r.counter.QueueCount(rw.topic)))
+		default:
+			k = "k" + rw.shardingKey
+		}
+		k = rw.topic + "\x00" + k
+		g := byKey[k]
+		if g == nil {
+			g = &sendGroup{topic: rw.topic}
+			byKey[k] = g
+			order = append(order, g)
+		}
+		members[g] = append(members[g], i)
+	}
+	for _, g := range order {
+		var cur []int
+		size := 0
+		flush := func() {
+			if len(cur) > 0 {
+				g.chunks = append(g.chunks, cur)
+				cur, size = nil, 0
+			}
+		}
+		for _, i := range members[g] {
+			rw := b.rows[i]
+			if rw.delay > 0 || rw.failures > 0 {
+				// Delayed messages cannot travel in a batch; a row that
+				// failed before goes alone so it cannot fail others.
+				flush()
+				g.chunks = append(g.chunks, []int{i})
+				continue
+			}
+			n := len(rw.payload) + len(rw.props.String) + len(rw.keys) + len(rw.key) + 128
+			if len(cur) >= rc.MaxBatchMessages || (len(cur) > 0 && size+n > rc.MaxBatchBytes) {
+				flush()
+			}
+			cur = append(cur, i)
+			size += n
+		}
+		flush()
+	}
+	return order
+}
+
+// send sends one chunk: one message, or one SEND_BATCH whose SHARDING_KEY
+// is the first message's (all share its queue).
+func (r *Relay) send(ctx context.Context, b *batch, topic string, chunk []int) error {
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.Relay.SendTimeout)
+	defer cancel()
+	msgs := make([]*primitive.Message, len(chunk))
+	for j, i := range chunk {
+		m, err := b.rows[i].message()
+		if err != nil {
+			return err
+		}
+		msgs[j] = m
+	}
+	msg := msgs[0]
+	if len(msgs) > 1 {
+		for _, m := range msgs {
+			m.WithProperty(primitive.PropertyUniqueClientMessageIdKeyIndex, primitive.CreateUniqID())
+		}
+		msg = &primitive.Message{Topic: topic, Body: producer.MarshalMessageBatch(msgs...), Batch: true}
+		if k := b.rows[chunk[0]].shardingKey; k != "" {
+			msg.WithShardingKey(k)
+		}
+	}
+	res, err := r.sender.SendSync(ctx, msg)
+	if err != nil {
+		return fmt.Errorf("outbox: send %d message(s) to %s: %w", len(chunk), topic, err)
+	}
+	if res == nil {
+		return fmt.Errorf("outbox: send %d message(s) to %s: no result", len(chunk), topic)
+	}
+	if res.Status != primitive.SendOK {
+		r.log.Warn("outbox send stored without its durability guarantee", "topic", topic,
+			"status", res.Status, "messages", len(chunk))
+	}
+	return nil
+}
+
+// message rebuilds the RocketMQ message of a row.
+func (rw *row) message() (*primitive.Message, error) {
+	rec := Record{Key: rw.key, Topic: rw.topic, Tag: rw.tag, ShardingKey: rw.shardingKey, DelayLevel: rw.delay, Body: rw.payload}
+	if rw.keys != "" {
+		rec.Keys = strings.Fields(rw.keys)
+	}
+	if rw.props.Valid && rw.props.String != "" {
+		if err := json.Unmarshal([]byte(rw.props.String), &rec.Properties); err != nil {
+			return nil, fmt.Errorf("outbox: row %d: properties: %w", rw.id, err)
+		}
+	}
+	return rec.Message(), nil
+}
+
+// mark records every row's outcome in the claim's transaction and
+// commits it, releasing the rows: sent and found rows become sent; failed
+// rows count the failure and, with the unknown rows left unresolved or
+// unsent, stay in the batch's lease, due after a backoff (their outcome is
+// unknown until looked up); unsent pending rows are simply released. The
+// expired leases the batch covered are dropped. On any error the
+// transaction rolls back and the lease, still listing every row, expires:
+// the rows are then looked up by key.
+func (r *Relay) mark(ctx context.Context, b *batch, outcomes []outcome, sendErr error) (err error) {
+	defer func() {
+		if err != nil {
+			_ = b.tx.Rollback()
+		}
+		b.cancel()
+	}()
+	rc := r.cfg.Relay
+	var sent, failed []any
+	var unknown []int64
+	var nSent, nFound, nReleased int64
+	maxFailures := 0
+	for i, rw := range b.rows {
+		switch outcomes[i] {
+		case sentNow:
+			sent = append(sent, rw.id)
+			nSent++
+		case foundOnBroker:
+			sent = append(sent, rw.id)
+			nFound++
+		case sendFailed:
+			failed = append(failed, rw.id)
+			unknown = append(unknown, rw.id)
+			maxFailures = max(maxFailures, rw.failures+1)
+			if rc.MaxFailures > 0 && rw.failures+1 >= rc.MaxFailures {
+				r.log.Error("outbox gives up on a message after max-failures; it no longer holds back its sharding key",
+					"topic", rw.topic, "key", rw.key, "id", rw.id, "failures", rw.failures+1, "error", sendErr)
+			}
+		case unresolved:
+			unknown = append(unknown, rw.id)
+		case notAttempted:
+			if rw.unknown {
+				unknown = append(unknown, rw.id)
+			} else {
+				nReleased++
+			}
+		}
+	}
+	errText := ""
+	if sendErr != nil {
+		errText = sendErr.Error()
+		if len(errText) > 500 {
+			errText = errText[:500]
+		}
+	}
+	tx := b.tx
+	if len(sent) > 0 {
+		if _, err := tx.ExecContext(ctx, r.q.markSent(len(sent)), sent...); err != nil {
+			return fmt.Errorf("outbox: mark %d row(s) of %s sent: %w", len(sent), r.cfg.Table, dbErr(err))
+		}
+	}
+	if len(failed) > 0 {
+		args := append([]any{rc.MaxFailures, rc.MaxFailures, rc.MaxFailures, rc.MaxFailures, errText}, failed...)
+		if _, err := tx.ExecContext(ctx, r.q.markFailed(len(failed)), args...); err != nil {
+			return fmt.Errorf("outbox: record failed sends: %w", dbErr(err))
+		}
+	}
+	if len(unknown) > 0 {
+		backoff := min(rc.RetryBackoff<<min(maxFailures, 20), rc.MaxRetryBackoff)
+		_, err := tx.ExecContext(ctx, r.q.renewLease(), slices.Min(unknown), slices.Max(unknown), packIDs(unknown),
+			backoff.Microseconds(), b.token)
+		if err != nil {
+			return fmt.Errorf("outbox: keep lease of %d row(s): %w", len(unknown), dbErr(err))
+		}
+	} else if _, err := tx.ExecContext(ctx, r.q.deleteLease, b.token); err != nil {
+		return fmt.Errorf("outbox: drop lease: %w", dbErr(err))
+	}
+	for _, d := range b.dead {
+		q, args := r.q.deleteLease, []any{d.token}
+		if !d.covered {
+			q, args = r.q.postponeLease(), []any{rc.RetryBackoff.Microseconds(), d.token}
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("outbox: settle expired lease: %w", dbErr(err))
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("outbox: commit marks of %s: %w", r.cfg.Table, dbErr(err))
+	}
+	r.stats.sent.Add(nSent)
+	r.stats.found.Add(nFound)
+	r.stats.failed.Add(int64(len(failed)))
+	r.stats.released.Add(nReleased)
+	if h := r.hooks.afterMarked; h != nil {
+		h(len(b.rows))
+	}
+	return nil
+}

@@ -1,0 +1,60 @@
+// Package txcheck sends RocketMQ transactional messages whose local
+// transaction runs in MySQL, and answers the broker's check-backs from
+// MySQL. It is for services that prefer RocketMQ's half messages to an
+// outbox table (package outbox).
+//
+// # Sending
+//
+//	p, _ := txcheck.New(txcheck.Config{NameServers: ns, Group: "billing-tx"}, db)
+//	_ = p.Start(ctx)
+//	res, err := p.SendInTransaction(ctx, "orders:paid", OrderPaid{ID: id},
+//		func(ctx context.Context, tx *sql.Tx) error {
+//			_, err := tx.ExecContext(ctx, "UPDATE orders SET state = 'paid' WHERE id = ?", id)
+//			return err
+//		})
+//
+// SendInTransaction stores the half message (invisible to consumers) with
+// the official transactional producer, runs the function in a new
+// transaction that also records the message's unique key (and the message)
+// in the key table, commits, and tells the broker to deliver; an error or
+// a panic rolls back and the broker drops the half message.
+// SendMessageInTransaction takes an outbox.Message for keys, sharding key,
+// properties and delay level.
+//
+// # Check-backs
+//
+// When the outcome does not reach the broker (the process died after its
+// local commit, or the one-way END_TRANSACTION was lost) the broker asks a
+// live producer of the group. The answer comes from the key table: key
+// present → commit; absent and the half message older than
+// Config.GracePeriod → rollback (the local transaction rolled back, or
+// never ran); otherwise unknown, and the broker asks again. Any instance of
+// the service can answer for another, so a restarted instance resolves its
+// predecessor's half messages (Config.ProbeTopic makes it reachable at
+// once).
+//
+// Unlike rocketmq-spring's one listener per template, one Producer serves
+// any number of flows: its local transactions are routed by key to the
+// SendInTransaction call that started them, and check-backs by topic —
+// WithRoute puts a topic's key table in another database, WithChecker
+// answers a topic's check-backs with custom logic.
+//
+// # Sweeper
+//
+// A half message that no producer answered within the broker's check
+// window (transactionCheckMax checks) is discarded. The Sweeper
+// compensates by key: it looks every committed key older than
+// Sweeper.After up on the broker; found → verified; not found → it sends
+// the recorded message again, as a normal message with the same key
+// (consumers that de-duplicate on outbox.KeyProperty, package
+// outbox/inbox, see it once). Sweeper.After must exceed the broker's check
+// window, or a re-send can race a late commit.
+//
+// # Schema
+//
+// Start (unless Config.SkipMigrations) and Migrate create the key table
+// from embedded, versioned migrations (package outbox/sqlkit): msg_key
+// (primary key), the message, state (0 committed locally, 1 verified on
+// the broker, 2 re-sent), created_at, verified_at. MySQL 8.0.1+ or
+// MariaDB 10.6+.
+package txcheck

@@ -1,0 +1,44 @@
+package txcheck_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/rocketkit/rocketkit/txcheck"
+)
+
+// A transactional send whose local transaction runs in MySQL; check-backs
+// are answered from the key table by any producer of the group.
+func ExampleProducer_SendInTransaction() {
+	var db *sql.DB
+	if db == nil {
+		return // the example needs a database and a broker
+	}
+	ctx := context.Background()
+	p, err := txcheck.New(txcheck.Config{NameServers: []string{"127.0.0.1:9876"}, Group: "billing-tx", ProbeTopic: "orders"}, db)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := p.Start(ctx); err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	res, err := p.SendInTransaction(ctx, "orders:paid", map[string]string{"id": "o-42"},
+		func(ctx context.Context, tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, "UPDATE orders SET state = 'paid' WHERE id = ?", "o-42")
+			return err
+		})
+	fmt.Println(res.State, err)
+}
+
+// The sweeper must wait out the broker's whole check window before it
+// re-sends anything.
+func ExampleConfig_Validate() {
+	c := txcheck.Config{GracePeriod: 10 * time.Minute, Sweeper: txcheck.SweeperConfig{After: 5 * time.Minute}}
+	_, err := txcheck.NewSweeper(c, nil, nil, nil)
+	fmt.Println(err)
+	// Output: txcheck: invalid config: sweeper.after 5m0s must exceed grace-period 10m0s
+}
