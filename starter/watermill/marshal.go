@@ -1,0 +1,182 @@
+package watermill
+
+import (
+	"fmt"
+	"strings"
+
+	wm "github.com/ThreeDotsLabs/watermill/message"
+	"github.com/apache/rocketmq-client-go/v2/primitive"
+
+	"github.com/rocketkit/rocketkit/broker/message"
+)
+
+// UUIDProperty is the user property that carries the watermill message UUID,
+// so that it round-trips exactly (the UUID is also the message key, KEYS,
+// which the broker indexes but splits on spaces). The name is the one
+// watermill's Kafka adapter uses for its UUID header.
+const UUIDProperty = "_watermill_message_uuid"
+
+// reserved holds RocketMQ's system property names: Java's
+// MessageConst.STRING_HASH_SET (which Java's Message.putUserProperty
+// refuses), the other names MessageConst defines, and the Go client's own.
+var reserved = map[string]bool{}
+
+func init() {
+	for _, k := range []string{
+		// MessageConst.STRING_HASH_SET
+		"TRACE_ON", "MSG_REGION", "KEYS", "TAGS", "WAIT", "DELAY", "RETRY_TOPIC",
+		"REAL_TOPIC", "REAL_QID", "TRAN_MSG", "PGROUP", "MIN_OFFSET", "MAX_OFFSET",
+		"BUYER_ID", "ORIGIN_MESSAGE_ID", "TRANSFER_FLAG", "CORRECTION_FLAG", "MQ2_FLAG",
+		"RECONSUME_TIME", "UNIQ_KEY", "MAX_RECONSUME_TIMES", "CONSUME_START_TIME",
+		"POP_CK", "POP_CK_OFFSET", "1ST_POP_TIME", "TRAN_PREPARED_QUEUE_OFFSET",
+		"DUP_INFO", "EXTEND_UNIQ_INFO", "INSTANCE_ID", "CORRELATION_ID",
+		"REPLY_TO_CLIENT", "TTL", "ARRIVE_TIME", "PUSH_REPLY_TIME", "CLUSTER",
+		"MSG_TYPE", "INNER_MULTI_QUEUE_OFFSET", "TIMER_DELAY_MS", "TIMER_DELAY_SEC",
+		"TIMER_DELIVER_MS", "TIMER_ENQUEUE_MS", "TIMER_DEQUEUE_MS", "TIMER_ROLL_TIMES",
+		"TIMER_OUT_MS", "TIMER_DEL_UNIQKEY", "TIMER_DEL_MS", "TIMER_DELAY_LEVEL",
+		"__BORNHOST", "BORN_TIMESTAMP", "DLQ_ORIGIN_TOPIC", "DLQ_ORIGIN_MESSAGE_ID",
+		"__CRC32#",
+		// other MessageConst names
+		"INNER_NUM", "INNER_BASE", "CHECK_IMMUNITY_TIME_IN_SECONDS", "__transactionId__",
+		"TRANSACTION_CHECK_TIMES", "__SHARDINGKEY", "PROPERTY_FORWARD_QUEUE_ID",
+		"REDIRECT", "INNER_MULTI_DISPATCH", "TRACE_CONTEXT", "TIMER_IN_MS",
+		// the Go client's
+		primitive.PropertyShardingKey,
+		// the adapter's
+		UUIDProperty,
+	} {
+		reserved[k] = true
+	}
+}
+
+// transientPrefix marks properties Java brokers never store.
+const transientPrefix = "__RMQ.TRANSIENT."
+
+// ReservedProperty reports whether key is a RocketMQ system property name
+// (or the adapter's UUIDProperty). Publish refuses metadata with such keys
+// ([ErrReservedMetadata]) and received messages never carry them as
+// metadata.
+func ReservedProperty(key string) bool {
+	return reserved[key] || strings.HasPrefix(key, transientPrefix)
+}
+
+// parseTopic splits a watermill topic "topic" or "topic:rest" into the
+// RocketMQ topic and the part after the first ':'.
+func parseTopic(topic string) (rmqTopic, rest string, hasRest bool, err error) {
+	rmqTopic, rest, hasRest = strings.Cut(topic, ":")
+	if err := message.ValidateTopic(rmqTopic); err != nil {
+		return "", "", false, fmt.Errorf("%w %q: %w", ErrInvalidTopic, topic, err)
+	}
+	rest = strings.TrimSpace(rest)
+	if hasRest && rest == "" {
+		return "", "", false, fmt.Errorf("%w %q: empty after ':'", ErrInvalidTopic, topic)
+	}
+	return rmqTopic, rest, hasRest, nil
+}
+
+// publishTarget maps a watermill topic to the RocketMQ topic and tag of a
+// publish: "orders" or "orders:created".
+func publishTarget(topic string) (rmqTopic, tag string, err error) {
+	rmqTopic, tag, _, err = parseTopic(topic)
+	if err != nil {
+		return "", "", err
+	}
+	if strings.Contains(tag, "||") {
+		return "", "", fmt.Errorf("%w %q: a publish tag cannot hold \"||\"", ErrInvalidTopic, topic)
+	}
+	if message.IsRetryTopic(rmqTopic) || message.IsDLQTopic(rmqTopic) {
+		return "", "", fmt.Errorf("%w %q: retry and dead-letter topics are written by the broker only", ErrInvalidTopic, topic)
+	}
+	return rmqTopic, tag, nil
+}
+
+// subscribeTarget maps a watermill topic to the RocketMQ topic and tag
+// expression of a subscription: "orders" (all tags), "orders:*",
+// "orders:created || paid". A dead-letter topic (%DLQ%group) may be read.
+func subscribeTarget(topic string) (rmqTopic, expr string, err error) {
+	rmqTopic, expr, hasExpr, err := parseTopic(topic)
+	if err != nil {
+		return "", "", err
+	}
+	if message.IsRetryTopic(rmqTopic) {
+		return "", "", fmt.Errorf("%w %q: the client subscribes to its group's retry topic by itself", ErrInvalidTopic, topic)
+	}
+	if !hasExpr {
+		expr = "*"
+	}
+	return rmqTopic, normalizeExpr(expr), nil
+}
+
+// normalizeExpr writes a tag expression the way the client parses it
+// (tags separated by "||", spaces trimmed), so that equal subscriptions
+// compare equal.
+func normalizeExpr(expr string) string {
+	if expr == "" || expr == "*" {
+		return "*"
+	}
+	parts := strings.Split(expr, "||")
+	out := parts[:0]
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		return "*"
+	}
+	return strings.Join(out, " || ")
+}
+
+// toRocketMQ converts a watermill message for rmqTopic with tag (may be
+// empty). It fails on metadata that cannot be a user property.
+func toRocketMQ(rmqTopic, tag string, msg *wm.Message) (*primitive.Message, error) {
+	props := make(map[string]string, len(msg.Metadata)+3)
+	for k, v := range msg.Metadata {
+		switch {
+		case k == "":
+			return nil, fmt.Errorf("message %s: %w: empty key", msg.UUID, ErrInvalidMetadata)
+		case strings.ContainsAny(k, "\x01\x02") || strings.ContainsAny(v, "\x01\x02"):
+			return nil, fmt.Errorf("message %s: %w: key %q or its value holds 0x01 or 0x02", msg.UUID, ErrInvalidMetadata, k)
+		case ReservedProperty(k):
+			return nil, fmt.Errorf("message %s: %w: %q", msg.UUID, ErrReservedMetadata, k)
+		}
+		props[k] = v
+	}
+	if strings.ContainsAny(msg.UUID, "\x01\x02") {
+		return nil, fmt.Errorf("message %q: %w: the UUID holds 0x01 or 0x02", msg.UUID, ErrInvalidMetadata)
+	}
+	out := primitive.NewMessage(rmqTopic, msg.Payload)
+	// WithProperties keeps empty values, which WithProperty would drop.
+	out.WithProperties(props)
+	if msg.UUID != "" {
+		out.WithProperty(UUIDProperty, msg.UUID)
+		out.WithKeys([]string{msg.UUID})
+	}
+	if tag != "" {
+		out.WithTag(tag)
+	}
+	return out, nil
+}
+
+// fromRocketMQ converts a received message. The UUID is UUIDProperty, else
+// the first message key, else the message id (UNIQ_KEY), so that messages
+// from other producers get a stable UUID too. Metadata is every user
+// property; system properties are left out.
+func fromRocketMQ(m *primitive.MessageExt) *wm.Message {
+	props := m.GetProperties()
+	uuid := props[UUIDProperty]
+	if uuid == "" {
+		if keys := strings.Fields(props[primitive.PropertyKeys]); len(keys) > 0 {
+			uuid = keys[0]
+		} else {
+			uuid = m.MsgId
+		}
+	}
+	out := wm.NewMessage(uuid, m.Body)
+	for k, v := range props {
+		if !ReservedProperty(k) {
+			out.Metadata[k] = v
+		}
+	}
+	return out
+}

@@ -1,0 +1,88 @@
+package watermill_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/rocketkit/rocketkit/broker"
+)
+
+// TestReconnectAfterBrokerRestart restarts the broker under a publisher and
+// a subscriber and checks that both carry on and nothing is lost. It is
+// slow by nature: the restarted broker forgets the consumer until the
+// client's next heartbeat (every 30s), and a rebalance in between finds the
+// group empty and drops the consumer's queues until the rebalance after
+// that (every 20s).
+func TestReconnectAfterBrokerRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes up to a minute")
+	}
+	t.Parallel() // mostly waits for the client's timers
+	cfg := broker.Config{
+		Listen:            "127.0.0.1:0",
+		DataDir:           t.TempDir(),
+		MaxPullHold:       2 * time.Second,
+		MessageDelayLevel: fastDelays,
+	}
+	b, err := broker.Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = b.Close() }()
+	addr := b.Addr()
+	cfg.Listen = addr
+
+	pub := newPublisher(t, addr)
+	ch, err := newSubscriber(t, addr, "restart").Subscribe(t.Context(), "restart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	publish := func(from, to int) {
+		for i := from; i < to; i++ {
+			msg := message.NewMessage(fmt.Sprintf("m%d", i), nil)
+			var err error
+			for try := 0; try < 50; try++ {
+				if err = pub.Publish("restart", msg); err == nil {
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			if err != nil {
+				t.Fatalf("publish %s: %v", msg.UUID, err)
+			}
+		}
+	}
+	const n = 200
+	publish(0, n/2)
+
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	for try := 0; ; try++ { // the port may take a moment to be free
+		if b, err = broker.Start(context.Background(), cfg); err == nil {
+			break
+		}
+		if try == 50 {
+			t.Fatalf("restart broker: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	publish(n/2, n)
+
+	seen := map[string]bool{}
+	deadline := time.After(90 * time.Second)
+	for len(seen) < n {
+		select {
+		case m := <-ch:
+			seen[m.UUID] = true
+			m.Ack()
+		case <-deadline:
+			t.Fatalf("received %d of %d messages", len(seen), n)
+		}
+	}
+}
