@@ -458,21 +458,9 @@ func dirSize(tb testing.TB, dir string) int64 {
 // not retry: a failed send is a benchmark failure.
 func benchProducer(tb testing.TB, addr, group string, opts ...producer.Option) producerAPI {
 	tb.Helper()
-	base := []producer.Option{
-		producer.WithNameServer(primitive.NamesrvAddr{addr}),
-		producer.WithGroupName(group),
-		producer.WithInstanceName(uniqueName("bench_p")),
-		producer.WithRetry(0),
-	}
-	p, err := producer.NewDefaultProducer(append(base, opts...)...)
-	if err != nil {
-		tb.Fatalf("new producer: %v", err)
-	}
-	if err := p.Start(); err != nil {
-		tb.Fatalf("start producer: %v", err)
-	}
-	tb.Cleanup(func() { _ = p.Shutdown() })
-	return p
+	base := []producer.Option{producer.WithGroupName(group), producer.WithInstanceName(uniqueName("bench_p")),
+		producer.WithRetry(0)}
+	return startProducerAt(tb, addr, append(base, opts...)...)
 }
 
 // benchConsumer creates (not starts) a push consumer of a new group on

@@ -38,8 +38,16 @@ type producerAPI interface {
 // startProducer starts a producer against b, shut down at test end.
 func startProducer(t testing.TB, b *broker.Broker, opts ...producer.Option) producerAPI {
 	t.Helper()
+	return startProducerAt(t, b.Addr(), opts...)
+}
+
+// startProducerAt starts a producer against the name server at addr, with
+// its own group and instance name (so its own connection), shut down at
+// test end. opts come last and override the defaults.
+func startProducerAt(t testing.TB, addr string, opts ...producer.Option) producerAPI {
+	t.Helper()
 	base := []producer.Option{
-		producer.WithNameServer(primitive.NamesrvAddr{b.Addr()}),
+		producer.WithNameServer(primitive.NamesrvAddr{addr}),
 		producer.WithGroupName(uniqueName("pg")),
 		producer.WithInstanceName(uniqueName("p")),
 		producer.WithRetry(2),

@@ -454,27 +454,6 @@ func (s tornSite) halfNextRecord(t *testing.T, at int64) []byte {
 
 // --- helpers ---------------------------------------------------------------
 
-// startProducerAt starts a producer against the name server at addr, shut
-// down at test end.
-func startProducerAt(t testing.TB, addr string, opts ...producer.Option) producerAPI {
-	t.Helper()
-	base := []producer.Option{
-		producer.WithNameServer(primitive.NamesrvAddr{addr}),
-		producer.WithGroupName(uniqueName("pg")),
-		producer.WithInstanceName(uniqueName("p")),
-		producer.WithRetry(2),
-	}
-	p, err := producer.NewDefaultProducer(append(base, opts...)...)
-	if err != nil {
-		t.Fatalf("new producer: %v", err)
-	}
-	if err := p.Start(); err != nil {
-		t.Fatalf("start producer: %v", err)
-	}
-	t.Cleanup(func() { _ = p.Shutdown() })
-	return p
-}
-
 // consumerOffsets asks for group's offset of each queue; -1 when none is
 // stored.
 func consumerOffsets(t testing.TB, c *rawConn, group, topic string, queues int) []int64 {
