@@ -88,7 +88,7 @@ type heartbeat struct {
 // the client no longer lists are left. Members who must rebalance are
 // notified (NOTIFY_CONSUMER_IDS_CHANGED) after the table is updated.
 func (t *clientTable) register(c *conn, hb *heartbeat, now time.Time) {
-	var changed []string
+	var changed, joined []string
 	t.mu.Lock()
 	listed := make(map[string]bool, len(hb.Consumers))
 	for _, cd := range hb.Consumers {
@@ -100,7 +100,7 @@ func (t *clientTable) register(c *conn, hb *heartbeat, now time.Time) {
 		}
 		m := g.members[hb.ClientID]
 		if m == nil || m.conn != c {
-			changed = append(changed, g.name)
+			joined = append(joined, g.name)
 		}
 		subs := make(map[string]Subscription, len(cd.Subscriptions))
 		for _, s := range cd.Subscriptions {
@@ -134,6 +134,11 @@ func (t *clientTable) register(c *conn, hb *heartbeat, now time.Time) {
 		}
 	}
 	t.mu.Unlock()
+	// The joiner is told too: a client that was consuming when the broker
+	// restarted finds its group empty at its next rebalance and drops its
+	// queues until its next heartbeat; the notification after that
+	// heartbeat makes it take them back at once instead of 20 s later.
+	t.notify(joined, "")
 	t.notify(changed, hb.ClientID)
 }
 

@@ -10,7 +10,9 @@ package broker
 //
 // Deviations: a heartbeat is authoritative for its clientID: groups it no
 // longer lists are left at once (Java waits for the 120 s expiry), which
-// makes a consumer's shutdown visible to its group promptly.
+// makes a consumer's shutdown visible to its group promptly. A member that
+// joins is notified too, not only the others, so a consumer that lost its
+// queues while the broker restarted takes them back at its next heartbeat.
 
 import (
 	"encoding/json"
