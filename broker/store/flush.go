@@ -66,8 +66,12 @@ func (s *Store) runFlusher() {
 	}
 }
 
-// waitFlushed waits until the log is durable up to end.
+// waitFlushed waits until the log is durable up to end. The answer is
+// PutOK only if that is seen within SyncFlushTimeout: a flush that ends
+// after the deadline (both may be ready at once) is late, so the status
+// never depends on which of the two the select happens to pick.
 func (s *Store) waitFlushed(ctx context.Context, end int64) (PutStatus, error) {
+	deadline := time.Now().Add(s.cfg.SyncFlushTimeout)
 	timer := time.NewTimer(s.cfg.SyncFlushTimeout)
 	defer timer.Stop()
 	for {
@@ -75,6 +79,9 @@ func (s *Store) waitFlushed(ctx context.Context, end int64) (PutStatus, error) {
 		done, err := s.flush.done, s.flush.err
 		s.flush.mu.Unlock()
 		if s.cl.flushed.Load() >= end {
+			if time.Now().After(deadline) {
+				return PutFlushDiskTimeout, nil
+			}
 			return PutOK, nil
 		}
 		if err != nil {
