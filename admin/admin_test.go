@@ -79,12 +79,10 @@ func TestAdminAgainstBroker(t *testing.T) {
 		t.Errorf("view %s: %v %q", sent.OffsetMsgID, err, m.Body)
 	}
 
-	cons, err := consumer.NewPushConsumer(consumer.WithNameServer(primitive.NamesrvAddr{b.Addr()}),
+	// Shut down at test end once settled (see clienttest.Consumer).
+	cons := clienttest.NewConsumer(t, b, consumer.WithNameServer(primitive.NamesrvAddr{b.Addr()}),
 		consumer.WithGroupName("admin-billing"), consumer.WithInstance("admin-test-consumer"),
 		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset))
-	if err != nil {
-		t.Fatal(err)
-	}
 	got := make(chan struct{}, 5)
 	_ = cons.Subscribe("admin-orders", consumer.MessageSelector{Type: consumer.TAG, Expression: "*"},
 		func(context.Context, ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
@@ -94,7 +92,6 @@ func TestAdminAgainstBroker(t *testing.T) {
 	if err := cons.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cons.Shutdown()
 	for range 5 {
 		<-got
 	}

@@ -149,19 +149,7 @@ func newConsumer(t testing.TB, b *broker.Broker, group string, opts ...consumer.
 		consumer.WithConsumeConcurrentlyMaxSpan(65535),
 		consumer.WithPullThresholdForQueue(65535),
 	}
-	c, err := consumer.NewPushConsumer(append(base, opts...)...)
-	if err != nil {
-		t.Fatalf("new consumer: %v", err)
-	}
-	created := time.Now()
-	t.Cleanup(func() {
-		// The client races with itself when it is shut down while its
-		// start-up rebalance is still running (rmqClient.close is a plain
-		// bool read by that rebalance); give the rebalance time to finish.
-		time.Sleep(time.Until(created.Add(time.Second)))
-		_ = c.Shutdown()
-	})
-	return c
+	return clienttest.NewConsumer(t, b, append(base, opts...)...)
 }
 
 // sendSync sends one message and fails the test unless it is SEND_OK.

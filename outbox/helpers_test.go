@@ -15,6 +15,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/rocketkit/rocketkit/admin"
 	"github.com/rocketkit/rocketkit/broker"
+	"github.com/rocketkit/rocketkit/internal/clienttest"
 	"github.com/rocketkit/rocketkit/outbox"
 )
 
@@ -167,16 +168,14 @@ func (r *recorder) waitDistinct(t testing.TB, n int, timeout time.Duration) []go
 // order is checked by queue offset, not by arrival).
 func startConsumer(t testing.TB, b *broker.Broker, topic string, rec *recorder, handle func(context.Context, *primitive.MessageExt) error) {
 	t.Helper()
-	c, err := consumer.NewPushConsumer(
+	// Shut down at test end once settled (see clienttest.Consumer).
+	c := clienttest.NewConsumer(t, b,
 		consumer.WithNameServer(primitive.NamesrvAddr{b.Addr()}),
 		consumer.WithGroupName(uniqueName("cg")),
 		consumer.WithInstance(uniqueName("c")),
 		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset),
 	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = c.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"},
+	err := c.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"},
 		func(ctx context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
 			for _, m := range msgs {
 				if handle != nil {
@@ -194,7 +193,6 @@ func startConsumer(t testing.TB, b *broker.Broker, topic string, rec *recorder, 
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = c.Shutdown() })
 }
 
 // waitBacklog waits until the relay sent everything.

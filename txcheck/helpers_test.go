@@ -13,6 +13,7 @@ import (
 	"github.com/rocketkit/rocketkit/admin"
 	"github.com/rocketkit/rocketkit/broker"
 	"github.com/rocketkit/rocketkit/broker/brokertest"
+	"github.com/rocketkit/rocketkit/internal/clienttest"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/txcheck"
 )
@@ -96,16 +97,14 @@ func (r *recorder) waitFor(t testing.TB, n int, timeout time.Duration) []string 
 func startConsumer(t testing.TB, b *broker.Broker, topic string) *recorder {
 	t.Helper()
 	rec := &recorder{}
-	c, err := consumer.NewPushConsumer(
+	// Shut down at test end once settled (see clienttest.Consumer).
+	c := clienttest.NewConsumer(t, b,
 		consumer.WithNameServer(primitive.NamesrvAddr{b.Addr()}),
 		consumer.WithGroupName(uniqueName("cg")),
 		consumer.WithInstance(uniqueName("c")),
 		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset),
 	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = c.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"},
+	err := c.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"},
 		func(_ context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
 			for _, m := range msgs {
 				rec.add(m)
@@ -118,7 +117,6 @@ func startConsumer(t testing.TB, b *broker.Broker, topic string) *recorder {
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = c.Shutdown() })
 	return rec
 }
 
