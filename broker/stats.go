@@ -1,7 +1,9 @@
 package broker
 
 import (
+	"context"
 	"sync/atomic"
+	"time"
 
 	"github.com/rocketkit/rocketkit/broker/remoting"
 )
@@ -59,4 +61,39 @@ func (b *Broker) Stats() Stats {
 	s.Connections = len(b.conns)
 	b.mu.Unlock()
 	return s
+}
+
+// WaitQuiet waits until the broker has received no request for quiet, or
+// ctx ends (then it returns ctx's error). Requests held as long polls do
+// not count as activity once received, so consumers waiting for messages
+// leave the broker quiet.
+//
+// Tests use it before shutting a client down: the official client reads a
+// flag in every RPC that its Shutdown writes without synchronisation, and
+// the broker counts each request atomically after reading it, so once the
+// broker is quiet every RPC it saw also happens before the Shutdown for the
+// race detector.
+func (b *Broker) WaitQuiet(ctx context.Context, quiet time.Duration) error {
+	total := func() int64 {
+		var n int64
+		for i := range b.requests {
+			n += b.requests[i].Load()
+		}
+		return n
+	}
+	tick := time.NewTicker(max(quiet/10, time.Millisecond))
+	defer tick.Stop()
+	last, since := total(), time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+		if n := total(); n != last {
+			last, since = n, time.Now()
+		} else if time.Since(since) >= quiet {
+			return nil
+		}
+	}
 }

@@ -37,8 +37,11 @@ type runningListener struct {
 // therefore suspends the consumer (no new rebalances or pulls) and waits
 // until it has run for settleTime and has been suspended for quietTime,
 // long enough for a rebalance already running to finish (race_on.go,
-// race_off.go). Without the race detector the overlap is a harmless read
-// of a bool; the waits matter to applications testing with -race.
+// race_off.go); under the race detector, on the embedded broker, it also
+// waits until the broker received no request for quietTime
+// (Broker.WaitQuiet), which no slow machine can outrun. Without the race
+// detector the overlap is a harmless read of a bool; the waits matter to
+// applications testing with -race.
 
 // newListenerSet parses every listener, derives missing groups, applies
 // configured defaults and checks that no two listeners share a group.
@@ -189,6 +192,9 @@ func (ls *listenerSet) stop(ctx context.Context) error {
 			}
 			if it.pc != nil {
 				time.Sleep(max(time.Until(it.started.Add(settleTime)), time.Until(suspended.Add(quietTime))))
+				if waitEmbeddedQuiet {
+					ls.ep.waitQuiet(ctx, quietTime)
+				}
 				if err := it.pc.Shutdown(); err != nil {
 					errs[i] = fmt.Errorf("starter: listener %s: shut down consumer: %w", it.spec.Listener, err)
 				}

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/apache/rocketmq-client-go/v2/consumer"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
@@ -38,6 +39,17 @@ func newEndpoint(cfg Config, log *slog.Logger) *Endpoint {
 
 // Embedded reports whether the application runs its own broker.
 func (e *Endpoint) Embedded() bool { return e.cfg.IsEmbedded() }
+
+// waitQuiet waits until the embedded broker, if any, has received no
+// request for quiet, or ctx ends.
+func (e *Endpoint) waitQuiet(ctx context.Context, quiet time.Duration) {
+	e.mu.Lock()
+	b := e.broker
+	e.mu.Unlock()
+	if b != nil {
+		_ = b.WaitQuiet(ctx, quiet)
+	}
+}
 
 // NameServers returns the name server addresses (ip:port or host:port);
 // nil before start.

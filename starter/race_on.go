@@ -10,4 +10,6 @@ import "time"
 const (
 	settleTime = time.Second
 	quietTime  = 300 * time.Millisecond
+	// waitEmbeddedQuiet: see listenerSet.stop.
+	waitEmbeddedQuiet = true
 )

@@ -1,6 +1,7 @@
 package clienttest
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
@@ -22,10 +23,9 @@ import (
 // can still be running long after the consumer received its messages.
 // Shutdown therefore suspends the consumer (no more pulls or periodic
 // rebalances), then waits until it has run for SettleAfterStart and the
-// broker has received no request at all for SettleQuiet (WaitQuiet). The
-// broker's request counters are atomics incremented after it reads each
-// request, so every RPC the broker saw also happens before Shutdown for the
-// race detector.
+// broker has received no request at all for SettleQuiet (Broker.WaitQuiet,
+// which also orders every RPC the broker saw before Shutdown for the race
+// detector).
 type Consumer struct {
 	rocketmq.PushConsumer
 	b *broker.Broker
@@ -74,33 +74,12 @@ func (c *Consumer) Shutdown() error {
 		c.mu.Unlock()
 		if !started.IsZero() {
 			c.Suspend()
-			WaitQuiet(c.b, started.Add(SettleAfterStart), SettleQuiet, settleMax)
+			time.Sleep(time.Until(started.Add(SettleAfterStart)))
+			ctx, cancel := context.WithTimeout(context.Background(), settleMax)
+			_ = c.b.WaitQuiet(ctx, SettleQuiet) // on timeout, shut down all the same
+			cancel()
 		}
 		c.err = c.PushConsumer.Shutdown()
 	})
 	return c.err
-}
-
-// WaitQuiet waits until notBefore has passed and b has received no request
-// for quiet, giving up after limit.
-func WaitQuiet(b *broker.Broker, notBefore time.Time, quiet, limit time.Duration) {
-	total := func() int64 {
-		var n int64
-		for _, v := range b.Stats().Requests {
-			n += v
-		}
-		return n
-	}
-	giveUp := time.Now().Add(limit)
-	last, since := total(), time.Now()
-	for time.Now().Before(giveUp) {
-		time.Sleep(quiet / 10)
-		if n := total(); n != last {
-			last, since = n, time.Now()
-			continue
-		}
-		if time.Since(since) >= quiet && !time.Now().Before(notBefore) {
-			return
-		}
-	}
 }
