@@ -7,8 +7,10 @@
 // The commands are:
 //
 //	broker   run a RocketMQ-compatible name server and broker
+//	demo     run the embedded broker end to end through the official client
+//	new      write a new service that runs on the embedded broker
 //
-// (admin, new and bench follow.) "rocketkit help", "rocketkit -h" and
+// (admin and bench follow.) "rocketkit help", "rocketkit -h" and
 // "rocketkit <command> -h" print usage to stdout and exit 0. An unknown
 // command prints usage to stderr and exits 2.
 //
@@ -55,6 +57,28 @@
 // On SIGINT or SIGTERM the broker stops serving, flushes the store, writes
 // its checkpoint and exits 0. A second signal exits at once with status 1,
 // leaving the store to crash recovery at the next start.
+//
+// # rocketkit new
+//
+// Writes a new service for a module path (package
+// [github.com/rocketkit/rocketkit/templates]): an fx application on
+// starter.Module with a listener, the producer template, config.yaml and a
+// test, which builds, runs on the embedded broker (go run .) and passes its
+// test (go test ./...) straight away.
+//
+//	rocketkit new github.com/acme/billing
+//
+//	-o directory        where to write it (default: the module path's last
+//	                    element); it must not exist or be empty.
+//	-name name          the service name (default: from the module path).
+//	-kit-version v      the RocketKit version to require (default: this
+//	                    binary's own); `go mod tidy` then fills in go.sum
+//	                    (-tidy=false skips that).
+//	-kit-dir directory  build against a local RocketKit checkout instead
+//	                    (a replace directive, and the checkout's go.sum,
+//	                    so nothing is downloaded). A development build of
+//	                    rocketkit uses the checkout around the current
+//	                    directory.
 //
 // # Exit status
 //

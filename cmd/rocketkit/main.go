@@ -30,6 +30,7 @@ type command struct {
 var commands = []command{
 	{name: "broker", summary: "run a RocketMQ-compatible name server and broker", run: runBroker},
 	{name: "demo", summary: "run the embedded broker end to end through the official client", run: runDemo},
+	{name: "new", summary: "write a new service (fx app, listener, template) that runs on the embedded broker", run: runNew},
 }
 
 func main() {
