@@ -63,7 +63,7 @@ func (c *Client) invoke(ctx context.Context, addr string, req *remoting.Command)
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("admin: %s to %s: %w", remoting.RequestName(req.Code), addr, err)
+		return nil, fmt.Errorf("admin: %s to %s: %w", remoting.RequestName(req.Code), addr, &DialError{Addr: addr, Err: err})
 	}
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })

@@ -1,8 +1,8 @@
 // Package admin is a small administration client for RocketMQ clusters:
 // the RocketKit broker or a real Apache RocketMQ cluster (remoting
 // protocol). It does what the official Go client does not: look messages
-// up by key or id, list topics and the cluster, and read a group's
-// consumption progress. The CLI (rocketkit admin) and the outbox's
+// up by key or id, list topics and the cluster, read queue offsets and a
+// group's consumption progress, and create or delete topics. The CLI (rocketkit admin) and the outbox's
 // key-based compensation are built on it.
 //
 // # Connections

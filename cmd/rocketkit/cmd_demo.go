@@ -14,7 +14,6 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/apache/rocketmq-client-go/v2/producer"
 	"github.com/rocketkit/rocketkit/broker"
-	"github.com/rocketkit/rocketkit/internal/clientlog"
 )
 
 // runDemo starts an embedded broker and drives it end to end through the
@@ -57,7 +56,7 @@ func demo(ctx context.Context, orders int, dataDir string, timeout time.Duration
 		defer os.RemoveAll(dir)
 		dataDir = dir
 	}
-	clientlog.Route(nil)
+	routeClientLogs(nil)
 	start := time.Now()
 	b, err := broker.Start(ctx, broker.Config{Listen: "127.0.0.1:0", DataDir: dataDir, MaxPullHold: 2 * time.Second})
 	if err != nil {

@@ -6,11 +6,12 @@
 //
 // The commands are:
 //
+//	admin    administer a cluster with mqadmin's commands
 //	broker   run a RocketMQ-compatible name server and broker
 //	demo     run the embedded broker end to end through the official client
 //	new      write a new service that runs on the embedded broker
 //
-// (admin and bench follow.) "rocketkit help", "rocketkit -h" and
+// "rocketkit help", "rocketkit -h" and
 // "rocketkit <command> -h" print usage to stdout and exit 0. An unknown
 // command prints usage to stderr and exits 2.
 //
@@ -58,6 +59,53 @@
 // its checkpoint and exits 0. A second signal exits at once with status 1,
 // leaving the store to crash recovery at the next start.
 //
+// # rocketkit admin
+//
+// Does what mqadmin and the web console are used for, against this kit's
+// broker or an Apache RocketMQ cluster, through package
+// [github.com/rocketkit/rocketkit/admin]. Commands keep mqadmin's names and
+// flags, so
+//
+//	rocketkit admin clusterList -n 10.0.0.1:9876
+//
+// works as it does in Java. The commands are:
+//
+//	clusterList                          clusters and brokers (BID 0 = master)
+//	topicList                            every topic the name server knows
+//	topicRoute -t topic                  brokers and queue counts of a topic
+//	topicStatus -t topic                 min and max offset of every queue
+//	consumerProgress -g group [-t topic] broker offset, consumer offset and
+//	                                     lag per queue, with totals
+//	consumerConnection -g group          live members and their subscriptions
+//	queryMsgByKey -t topic -k key        messages by key (KEYS) or client id
+//	queryMsgById -i id [-t topic]        one message: properties and body
+//	updateTopic -t topic [-r n] [-w n]   create a topic or change its queues
+//	                                     (-p perm, --order, -b addr or
+//	                                     -c cluster; default every master)
+//	deleteTopic -t topic                 delete it from brokers and name servers
+//
+// Every command takes -n/--namesrv "host:port;host:port" (default
+// 127.0.0.1:9876), -o/--output text|json and --timeout. Flags may come
+// before or after the command name. Text output is aligned tables with
+// mqadmin's column names; -o json prints the same data as JSON for scripts.
+//
+// queryMsgById takes the offset message id (OffsetMsgID in a send result,
+// it names the broker); a client message id (MsgID, the UNIQ_KEY property)
+// is looked up too when the topic is given with -t. Bodies are shown up to
+// --body bytes: text as is (quoted if it holds control characters), binary
+// in hex.
+//
+// Read-only commands check the topic list before looking a topic up,
+// because a broker with auto-creation on (this kit's default) would create
+// the topic on its first route lookup. consumerConnection warns on stderr
+// when members of one group subscribe to a topic with different
+// expressions (the study's S6 pitfall: the group has one subscription, so
+// members miss messages).
+//
+// An unknown command, a missing required flag or a bad flag prints what is
+// wrong and exits 2; a name server that cannot be reached, an unknown
+// topic or an offline group print the reason and exit 1.
+//
 // # rocketkit new
 //
 // Writes a new service for a module path (package
@@ -83,6 +131,7 @@
 // # Exit status
 //
 //	0  success, or stopped by a signal
-//	1  the broker failed to start or to close, or a second signal
+//	1  a runtime failure (the broker failed to start or to close, a name
+//	   server could not be reached, ...), or a second signal
 //	2  bad command line or configuration
 package main

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/rocketkit/rocketkit/broker"
+	"github.com/rocketkit/rocketkit/internal/clienttest"
 )
 
 // writeConf writes a broker.conf into a temp dir and returns its path.
@@ -325,6 +326,7 @@ func TestValidateConfig(t *testing.T) {
 func TestBrokerCommandStartsAndStops(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "rocketkit")
 	build := exec.CommandContext(t.Context(), "go", "build", "-o", bin, ".")
+	build.Env = clienttest.GoEnv() // the real HOME, for the build and module caches
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
