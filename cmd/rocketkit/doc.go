@@ -7,6 +7,7 @@
 // The commands are:
 //
 //	admin    administer a cluster with mqadmin's commands
+//	bench    benchmark a cluster (RocketMQ's producer.sh and consumer.sh)
 //	broker   run a RocketMQ-compatible name server and broker
 //	demo     run the embedded broker end to end through the official client
 //	new      write a new service that runs on the embedded broker
@@ -105,6 +106,55 @@
 // An unknown command, a missing required flag or a bad flag prints what is
 // wrong and exits 2; a name server that cannot be reached, an unknown
 // topic or an offline group print the reason and exit 1.
+//
+// # rocketkit bench
+//
+// RocketMQ's producer.sh and consumer.sh, through the official client,
+// against this kit's broker or any cluster:
+//
+//	rocketkit bench produce -n 127.0.0.1:9876 -t BenchmarkTest -w 20 -s 1024 --duration 1m
+//	rocketkit bench consume -n 127.0.0.1:9876 -t BenchmarkTest -g bench --count 100000
+//
+// Flags of both:
+//
+//	-n, --namesrv host:port  name server(s) (default 127.0.0.1:9876)
+//	-t, --topic topic        default BenchmarkTest
+//	-w, --threads n          sending goroutines, or the consumer's
+//	                         consuming goroutines (default 4)
+//	--count n                stop after n messages sent or received
+//	--duration d             stop after d
+//	--log-level level        stderr log level (default info)
+//
+// Without --count or --duration they run until interrupted (SIGINT), then
+// print their summary. produce also takes -s/--size (body bytes, default
+// 128), --mode sync|async|oneway (default sync), --inflight (most async
+// sends awaiting their result, default 256), --tag and -g/--group (the
+// producer group); consume takes -g/--group (default
+// rocketkit-bench-consumer), -e/--expression (tags, default *) and --from
+// first|last (where a new group starts; default first, so that consume
+// after produce reads what was sent).
+//
+// Every second a progress line goes to stdout:
+//
+//	[   2s] sent 47192  21715 msg/s  latency avg 11.7ms max 32.8ms  errors 0
+//
+// and at the end a summary: messages and errors, duration, msg/s and MB/s,
+// and latency percentiles (p50, p90, p99, max; log-linear histogram,
+// within 3%). For produce that is the send latency, from the call to the
+// broker's answer (for oneway, which has no answer, only the time the call
+// took: nothing confirms a oneway message was stored, so compare with
+// rocketkit admin topicStatus). For consume it is end to end: produce puts
+// its send time (Unix nanoseconds) in the RKBENCH_SENT_NS property, and
+// consume subtracts it from its receive time; messages without it fall back
+// to their born time (milliseconds). Across machines the clocks must agree,
+// and a backlog consumed later measures its age, not the pipeline: start
+// consume first for pipeline latency. Logs (and the client's warnings) go
+// to stderr through log/slog.
+//
+// An unreachable name server is reported before anything is sent (exit
+// 1); bench consume with --count exits 1 if fewer messages arrived before
+// --duration or an interrupt, and bench produce exits 1 if every send
+// failed.
 //
 // # rocketkit new
 //
