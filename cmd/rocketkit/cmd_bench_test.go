@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"os"
 	"regexp"
 	"strconv"
 	"testing"
@@ -24,7 +26,7 @@ func TestBenchProduceConsume(t *testing.T) {
 	}
 	t.Cleanup(func() { newPushConsumer = saved })
 
-	out := mustRun(t, "bench", "produce", "-n", ns, "-t", "bench-sync", "--count", "300", "-w", "3", "-s", "64")
+	out := mustRun(t, "bench", "produce", "-n", ns, "-t", "bench-sync", "--count", "300", "-w", "3", "-s", "64", "--keys")
 	wantContains(t, "produce sync", out, "produce summary", "sync, 3 threads, 64-byte bodies", "300 sent, 0 errors",
 		"msg/s", "send latency", "p50 ", "p90 ", "p99 ", "max ")
 	out = mustRun(t, "bench", "produce", "-n", ns, "-t", "bench-async", "--count", "200", "--mode", "async", "--inflight", "16")
@@ -37,6 +39,10 @@ func TestBenchProduceConsume(t *testing.T) {
 	// What sync and async sends acknowledged is stored.
 	wantContains(t, "topicStatus", mustRun(t, "admin", "topicStatus", "-n", ns, "-t", "bench-sync"), "Messages stored: 300 in 4 queues")
 	wantContains(t, "topicStatus", mustRun(t, "admin", "topicStatus", "-n", ns, "-t", "bench-async"), "Messages stored: 200 in 4 queues")
+
+	// --keys: each message can be looked up by its key.
+	key := fmt.Sprintf("bench-%d-7", os.Getpid())
+	wantContains(t, "queryMsgByKey", mustRun(t, "admin", "queryMsgByKey", "-n", ns, "-t", "bench-sync", "-k", key), "#Message ID")
 
 	out = mustRun(t, "bench", "consume", "-n", ns, "-t", "bench-sync", "-g", "bench-readers", "--count", "300", "--duration", "2m")
 	wantContains(t, "consume", out, "consume summary", "group bench-readers", "end-to-end latency", "p50 ", "p90 ", "p99 ", "max ")

@@ -128,7 +128,8 @@
 // Without --count or --duration they run until interrupted (SIGINT), then
 // print their summary. produce also takes -s/--size (body bytes, default
 // 128), --mode sync|async|oneway (default sync), --inflight (most async
-// sends awaiting their result, default 256), --tag and -g/--group (the
+// sends awaiting their result, default 256), --tag, --keys (a unique key
+// per message, bench-<pid>-<n>, as producer.sh -k) and -g/--group (the
 // producer group); consume takes -g/--group (default
 // rocketkit-bench-consumer), -e/--expression (tags, default *) and --from
 // first|last (where a new group starts; default first, so that consume
