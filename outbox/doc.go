@@ -47,20 +47,26 @@
 // producer.NewHashQueueSelector and reports queue counts). Each of
 // Relay.Workers loops over batches:
 //
-//  1. claim: in a READ COMMITTED transaction, SELECT … FOR UPDATE SKIP
-//     LOCKED up to BatchSize pending rows in id order (other relays skip
-//     them), keep those allowed by per-key order (below), and commit a
-//     lease listing them — one small row in <table>_lease, on another
+//  1. claim: in a READ COMMITTED transaction, read the ids of up to
+//     BatchSize pending rows in id order (a plain read: it neither locks
+//     nor waits, so it passes cheaply over the index entries of rows sent
+//     moments ago that the server has not purged yet), lock those rows by
+//     primary key with SELECT … FOR UPDATE SKIP LOCKED (other relays skip
+//     them; a row sent in between is no longer pending and not taken),
+//     keep those allowed by per-key order (below), and commit a lease
+//     listing them — one small row in <table>_lease, on another
 //     connection — before anything is sent;
 //  2. send: rows bound for the same queue (same topic and queue slot of
 //     their sharding key) travel as one SEND_BATCH; queues are sent to
 //     concurrently, each queue's batches in id order;
-//  3. mark: one UPDATE sets the batch's rows sent and the lease is deleted,
-//     in the claim's transaction, which commits and releases the rows.
+//  3. mark: one UPDATE sets the batch's rows sent (naming runs of
+//     consecutive ids as ranges) and the lease is deleted, in the claim's
+//     transaction, which commits and releases the rows.
 //
-// So a row costs one SELECT and one UPDATE; the claim's transaction holds
-// the rows' locks while they are sent (milliseconds). Sent rows are pruned
-// after Relay.Retention, in batches.
+// So a row costs two SELECTs (an index-only read, then the locking one)
+// and one UPDATE; the claim's transaction holds the rows' locks while they
+// are sent (milliseconds). Sent rows are pruned after Relay.Retention, in
+// batches.
 //
 // # Per-key order
 //
@@ -122,8 +128,8 @@
 // BenchmarkPublish (in the tests) compares bare INSERT+COMMIT with the
 // outbox end to end, and BenchmarkRelayDrain measures a relay emptying a
 // backlog of 100,000 rows; see their doc comments for the commands. A
-// relayed row costs the database one locking SELECT, one per-key check
-// and one in-place UPDATE, amortised over batches of up to BatchSize rows;
-// Relay.BatchWait trades latency under light load for fewer, larger
-// batches.
+// relayed row costs the database an index-only read, one locking SELECT by
+// primary key, one per-key check and one in-place UPDATE, in statements
+// shared by batches of up to BatchSize rows; Relay.BatchWait trades
+// latency under light load for fewer, larger batches.
 package outbox

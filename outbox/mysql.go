@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"encoding/binary"
+	"slices"
 	"strings"
 
 	"github.com/rocketkit/rocketkit/outbox/sqlkit"
@@ -20,14 +21,14 @@ const leaseSuffix = "_lease"
 // queries holds the relay's SQL for one table (MySQL 8.0.1+, MariaDB
 // 10.6+). Statements with an id list are built per call.
 type queries struct {
-	table         string // quoted
-	leases        string // quoted
-	selectPending string
-	selectDead    string
-	insertLease   string
-	deleteLease   string
-	prune         string
-	backlog       string
+	table       string // quoted
+	leases      string // quoted
+	pendingIDs  string
+	selectDead  string
+	insertLease string
+	deleteLease string
+	prune       string
+	backlog     string
 }
 
 // rowColumns are read by the claim; scanRow matches them.
@@ -39,8 +40,10 @@ func newQueries(table string) queries {
 	return queries{
 		table:  t,
 		leases: l,
-		selectPending: "SELECT " + rowColumns + " FROM " + t +
-			" WHERE state = 0 AND id > ? ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED",
+		// A plain (non-locking) read: it passes over the index entries of
+		// rows sent recently (delete-marked until purged) without locking
+		// each, and takes no lock writers' inserts could meet.
+		pendingIDs: "SELECT id FROM " + t + " WHERE state = 0 AND id > ? ORDER BY id LIMIT ?",
 		// Leases past due: their relay died, or they record failed sends.
 		selectDead: "SELECT token, ids FROM " + l +
 			" WHERE due_at <= NOW(6) ORDER BY due_at LIMIT ? FOR UPDATE SKIP LOCKED",
@@ -65,6 +68,13 @@ func (q queries) leasedIn() string {
 	return "SELECT token, ids FROM " + q.leases + " WHERE min_id <= ? AND max_id >= ?"
 }
 
+// lockPending locks, by primary key, the rows matching where (from
+// idsWhere) that are still pending and not locked by another transaction.
+func (q queries) lockPending(where string) string {
+	return "SELECT " + rowColumns + " FROM " + q.table + " FORCE INDEX (PRIMARY) WHERE " + where +
+		" AND state = 0 ORDER BY id FOR UPDATE SKIP LOCKED"
+}
+
 // lockRows locks pending rows by id (the rows of a dead lease).
 func (q queries) lockRows(n int) string {
 	return "SELECT " + rowColumns + " FROM " + q.table +
@@ -78,8 +88,51 @@ func (q queries) heads(n int) string {
 		" WHERE state = 0 AND id <= ? AND shard_hash IN (" + placeholders(n) + ")"
 }
 
-func (q queries) markSent(n int) string {
-	return "UPDATE " + q.table + " SET state = 2, sent_at = NOW(6) WHERE id IN (" + placeholders(n) + ")"
+// markSent marks rows sent; where and args come from idsWhere.
+func (q queries) markSent(where string) string {
+	return "UPDATE " + q.table + " SET state = 2, sent_at = NOW(6) WHERE " + where
+}
+
+// idsWhere returns a condition matching exactly the given ids, and its
+// arguments: runs of consecutive ids become "id BETWEEN ? AND ?", which the
+// server resolves as one range instead of one point per id (claims are
+// mostly runs), and the rest an IN list. Consecutive integers leave no
+// room for another row, so a run matches only the listed ids.
+func idsWhere(ids []int64) (string, []any) {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	var b strings.Builder
+	var args, single []any
+	for i := 0; i < len(ids); {
+		j := i
+		for j+1 < len(ids) && ids[j+1] == ids[j]+1 {
+			j++
+		}
+		if j-i >= 2 {
+			if len(args) > 0 {
+				b.WriteString(" OR ")
+			}
+			b.WriteString("id BETWEEN ? AND ?")
+			args = append(args, ids[i], ids[j])
+		} else {
+			for k := i; k <= j; k++ {
+				single = append(single, ids[k])
+			}
+		}
+		i = j + 1
+	}
+	if len(single) > 0 {
+		if len(args) > 0 {
+			b.WriteString(" OR ")
+		}
+		b.WriteString("id IN (" + placeholders(len(single)) + ")")
+		args = append(args, single...)
+	}
+	if len(args) == 0 {
+		return "FALSE", nil
+	}
+	return "(" + b.String() + ")", args
 }
 
 // markFailed counts a failed send; rows reaching maxFailures (when > 0)

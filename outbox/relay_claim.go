@@ -121,9 +121,16 @@ func (r *Relay) tryClaim(ctx context.Context, withDead bool) (_ *batch, err erro
 	var taken []*row
 	last := int64(0)
 	for w := 0; w < maxClaimWindows; w++ {
-		rows, err := r.selectRows(ctx, tx, r.q.selectPending, last, limit)
+		ids, err := r.pendingIDs(ctx, tx, last, limit)
 		if err != nil {
 			return nil, err
+		}
+		var rows []*row
+		if len(ids) > 0 {
+			where, args := idsWhere(ids)
+			if rows, err = r.selectRows(ctx, tx, r.q.lockPending(where), args...); err != nil {
+				return nil, err
+			}
 		}
 		var fresh []*row
 		for _, rw := range rows {
@@ -139,10 +146,10 @@ func (r *Relay) tryClaim(ctx context.Context, withDead bool) (_ *batch, err erro
 		if taken, err = r.heads(ctx, tx, cands); err != nil {
 			return nil, err
 		}
-		if len(rows) < limit || len(taken) >= limit/2 {
+		if len(ids) < limit || len(taken) >= limit/2 {
 			break
 		}
-		last = rows[len(rows)-1].id
+		last = ids[len(ids)-1]
 	}
 	if len(taken) > limit {
 		taken = taken[:limit] // a prefix per key stays a prefix
@@ -371,6 +378,25 @@ func cmpInt64(a, b int64) int {
 		return 1
 	}
 	return 0
+}
+
+// pendingIDs reads (without locking) the ids of up to limit pending rows
+// after last, in id order.
+func (r *Relay) pendingIDs(ctx context.Context, tx *sql.Tx, last int64, limit int) ([]int64, error) {
+	rs, err := tx.QueryContext(ctx, r.q.pendingIDs, last, limit)
+	if err != nil {
+		return nil, fmt.Errorf("select pending ids: %w", err)
+	}
+	defer rs.Close()
+	ids := make([]int64, 0, limit)
+	for rs.Next() {
+		var id int64
+		if err := rs.Scan(&id); err != nil {
+			return nil, fmt.Errorf("scan id: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rs.Err()
 }
 
 func (r *Relay) selectRows(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]*row, error) {

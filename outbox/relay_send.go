@@ -284,7 +284,8 @@ func (r *Relay) mark(ctx context.Context, b *batch, outcomes []outcome, sendErr 
 		b.cancel()
 	}()
 	rc := r.cfg.Relay
-	var sent, failed []any
+	var sent []int64
+	var failed []any
 	var unknown []int64
 	var nSent, nFound, nReleased int64
 	maxFailures := 0
@@ -323,7 +324,8 @@ func (r *Relay) mark(ctx context.Context, b *batch, outcomes []outcome, sendErr 
 	}
 	tx := b.tx
 	if len(sent) > 0 {
-		if _, err := tx.ExecContext(ctx, r.q.markSent(len(sent)), sent...); err != nil {
+		where, args := idsWhere(sent)
+		if _, err := tx.ExecContext(ctx, r.q.markSent(where), args...); err != nil {
 			return fmt.Errorf("outbox: mark %d row(s) of %s sent: %w", len(sent), r.cfg.Table, dbErr(err))
 		}
 	}
