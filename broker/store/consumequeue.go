@@ -192,20 +192,32 @@ func (q *consumeQueue) load(fsys fileSystem, logEnd int64) (dropped int64, err e
 		_ = f.Close()
 		return 0, err
 	}
-	buf := make([]byte, size)
-	if _, err := f.ReadAt(buf, 0); err != nil && err != io.EOF {
-		_ = f.Close()
-		return 0, fmt.Errorf("read consume queue %s: %w", q.path, err)
-	}
+	// Read straight into the in-memory chunks, one chunk per pread.
 	prev := int64(-1)
 	valid := int64(0)
-	for ; valid+cqEntrySize <= size; valid += cqEntrySize {
-		off, sz, tags := decodeCQEntry(buf[valid:])
-		if sz < message.MinRecordSize || off <= prev || off < 0 || off+int64(sz) > logEnd {
-			break
+read:
+	for valid+cqEntrySize <= size {
+		c := make([]byte, min(size-valid, cqChunkBytes), cqChunkBytes)
+		c = c[:len(c)-len(c)%cqEntrySize]
+		if _, err := f.ReadAt(c, valid); err != nil && err != io.EOF {
+			_ = f.Close()
+			return 0, fmt.Errorf("read consume queue %s: %w", q.path, err)
 		}
-		q.appendLocked(off, sz, tags)
-		prev = off
+		for p := 0; p < len(c); p += cqEntrySize {
+			off, sz, _ := decodeCQEntry(c[p:])
+			if sz < message.MinRecordSize || off <= prev || off < 0 || off+int64(sz) > logEnd {
+				if p > 0 {
+					q.chunks = append(q.chunks, c[:p])
+				}
+				q.max += int64(p / cqEntrySize)
+				valid += int64(p)
+				break read
+			}
+			prev = off
+		}
+		q.chunks = append(q.chunks, c)
+		q.max += int64(len(c) / cqEntrySize)
+		valid += int64(len(c))
 	}
 	if valid < size {
 		if err := f.Truncate(valid); err != nil {

@@ -71,9 +71,13 @@
 //	        CRC32C of the preceding 20 bytes u32
 //
 // Entries are appended in log order. The slot table of the active file
-// lives in memory (4 MiB for the default 1Mi slots) and is written once,
-// when the file is sealed after reaching maxEntries (default 4Mi entries,
-// 96 MiB); a sealed file's header has flags=1 and slotsValid=maxEntries.
+// lives in memory (4 MiB for the default 1Mi slots) and is written when the
+// file is sealed after reaching maxEntries (default 4Mi entries, 96 MiB); a
+// sealed file's header has flags=1 and slotsValid=maxEntries. A clean Close
+// also writes the active file's slot table (header with slotsValid=0 and
+// fsync, table and fsync, then a header with slotsValid = its entry count
+// and fsync): slotsValid=k > 0 on an unsealed file means the table is the
+// bucket state after its first k entries.
 // A lookup walks the bucket chain of each file (newest file first) with
 // pread, collects entries with the full hash and a matching second, and
 // verifies every candidate by reading the record and comparing topic, key
@@ -110,7 +114,10 @@
 //     torn entries;
 //  3. loads index files, dropping entries at or past dispatched and any
 //     entry that fails its CRC or chain check, and rebuilds the active slot
-//     table from the entries;
+//     table from the entries; when the active file saved its table for its
+//     first k entries (slotsValid=k, entry k intact and below dispatched,
+//     no slot past k) it reads the table and checks only the entries after
+//     k;
 //  4. scans the log from dispatched to its end (from the first segment if
 //     the checkpoint is missing or unreadable, or consume queues or index
 //     count fewer entries than the checkpoint says), record by record:
@@ -150,7 +157,8 @@
 // is caught when it breaks the structure, the magic or PHYSICALOFFSET;
 // damage that keeps all three (say, a flipped byte inside a property
 // value) is not detected. Data below the checkpoint is not re-verified on
-// Open: it was synced before the checkpoint was written.
+// Open: it was synced before the checkpoint was written (this includes the
+// index entries covered by a saved slot table).
 //
 // # Locking
 //

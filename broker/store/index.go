@@ -281,8 +281,33 @@ func (ix *index) writeSlots(x *indexFile, sealed bool) error {
 	return nil
 }
 
-// closeFiles closes every file. The active slot table is not persisted:
-// Open rebuilds it from the entries, which it validates anyway.
+// saveActiveSlots writes the active file's slot table at a clean Close,
+// so that the next Open reads it instead of rebuilding it from every
+// entry. The header first says no slots are valid (so a crash while the
+// table is rewritten leaves nothing trusted), then the table, then a
+// header with slotsValid = the flushed entries. Store.ckMu should be held
+// and every entry flushed.
+func (ix *index) saveActiveSlots() error {
+	ix.mu.RLock()
+	var x *indexFile
+	if n := len(ix.files); n > 0 {
+		x = ix.files[n-1]
+	}
+	ix.mu.RUnlock()
+	if x == nil || x.sealed || x.f == nil || x.flushed == 0 || x.flushed != x.count {
+		return nil
+	}
+	if _, err := x.f.WriteAt(x.header(false, 0), 0); err != nil {
+		return fmt.Errorf("write index header %s: %w", filepath.Base(x.path), err)
+	}
+	if err := x.f.Sync(); err != nil {
+		return fmt.Errorf("sync index %s: %w", filepath.Base(x.path), err)
+	}
+	return ix.writeSlots(x, false)
+}
+
+// closeFiles closes every file. The active slot table is persisted only by
+// saveActiveSlots; otherwise Open rebuilds it from the entries.
 func (ix *index) closeFiles() error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()

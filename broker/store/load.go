@@ -150,7 +150,7 @@ func (ix *index) loadFile(base, limit int64) (*indexFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	x, sealed, err := readIxHeader(f, base)
+	x, sealed, slotsValid, err := readIxHeader(f, base)
 	if err != nil {
 		_ = f.Close()
 		return nil, err
@@ -181,6 +181,23 @@ func (ix *index) loadFile(base, limit int64) (*indexFile, error) {
 	x.slotTab = make([]uint32, x.slots)
 	valid := uint32(0)
 	prevPhys := int64(-1)
+	if !sealed && slotsValid > 0 && slotsValid <= n {
+		// A clean Close saved the slot table for the first slotsValid
+		// entries: trust them when they all lie below limit, and check only
+		// the entries after them.
+		if v, ok := x.loadSlots(f, slotsValid, limit); ok {
+			valid = v
+			var b [ixEntrySize]byte
+			if _, err := f.ReadAt(b[:], x.entriesBase()); err == nil {
+				e, _ := decodeIxEntry(b[:])
+				x.minTs = e.ts
+			}
+			if _, err := f.ReadAt(b[:], x.entriesBase()+int64(valid-1)*ixEntrySize); err == nil {
+				e, _ := decodeIxEntry(b[:])
+				x.maxTs, prevPhys = e.ts, e.phys
+			}
+		}
+	}
 	buf := make([]byte, 0, scanChunk-scanChunk%ixEntrySize)
 scan:
 	for valid < n {
@@ -207,11 +224,11 @@ scan:
 	}
 	x.count, x.flushed = valid, valid
 	if sealed || size != x.entriesBase()+int64(valid)*ixEntrySize {
-		if err := f.Truncate(x.entriesBase() + int64(valid)*ixEntrySize); err != nil {
+		if _, err := f.WriteAt(x.header(false, 0), 0); err != nil {
 			_ = f.Close()
 			return nil, err
 		}
-		if _, err := f.WriteAt(x.header(false, 0), 0); err != nil {
+		if err := f.Truncate(x.entriesBase() + int64(valid)*ixEntrySize); err != nil {
 			_ = f.Close()
 			return nil, err
 		}
@@ -219,20 +236,50 @@ scan:
 	return x, nil
 }
 
-func readIxHeader(f file, base int64) (*indexFile, bool, error) {
+// readIxHeader decodes and checks the header of an index file: the file,
+// whether it is sealed, and its slotsValid.
+func readIxHeader(f file, base int64) (*indexFile, bool, uint32, error) {
 	var h [ixHeaderSize]byte
 	if _, err := f.ReadAt(h[:], 0); err != nil {
-		return nil, false, fmt.Errorf("read index header: %w", err)
+		return nil, false, 0, fmt.Errorf("read index header: %w", err)
 	}
 	b := binary.BigEndian
 	if crc32.Checksum(h[:ixHeaderSize-4], castagnoli) != b.Uint32(h[ixHeaderSize-4:]) ||
 		b.Uint32(h[0:]) != ixMagic || b.Uint32(h[4:]) != ixVersion {
-		return nil, false, fmt.Errorf("index header: bad magic, version or crc: %w", ErrCorrupt)
+		return nil, false, 0, fmt.Errorf("index header: bad magic, version or crc: %w", ErrCorrupt)
 	}
 	x := &indexFile{base: base, slots: b.Uint32(h[8:]), maxEntries: b.Uint32(h[12:])}
 	if x.slots == 0 || x.maxEntries == 0 || int64(b.Uint64(h[24:])) != base {
-		return nil, false, fmt.Errorf("index header: inconsistent: %w", ErrCorrupt)
+		return nil, false, 0, fmt.Errorf("index header: inconsistent: %w", ErrCorrupt)
 	}
-	sealed := b.Uint32(h[16:])&ixFlagSealed != 0 && b.Uint32(h[20:]) == x.maxEntries
-	return x, sealed, nil
+	slotsValid := b.Uint32(h[20:])
+	sealed := b.Uint32(h[16:])&ixFlagSealed != 0 && slotsValid == x.maxEntries
+	return x, sealed, slotsValid, nil
+}
+
+// loadSlots reads the saved slot table of an active file into x.slotTab
+// when it covers the first k entries and the k-th entry is intact and lies
+// below limit. It returns k and true, or 0 and false (x.slotTab zeroed)
+// when the entries must be checked from the first.
+func (x *indexFile) loadSlots(f file, k uint32, limit int64) (uint32, bool) {
+	var b [ixEntrySize]byte
+	if _, err := f.ReadAt(b[:], x.entriesBase()+int64(k-1)*ixEntrySize); err != nil {
+		return 0, false
+	}
+	if e, ok := decodeIxEntry(b[:]); !ok || e.phys >= limit {
+		return 0, false
+	}
+	buf := make([]byte, 4*int64(x.slots))
+	if _, err := f.ReadAt(buf, ixHeaderSize); err != nil {
+		return 0, false
+	}
+	for i := range x.slotTab {
+		v := binary.BigEndian.Uint32(buf[4*i:])
+		if v > k {
+			clear(x.slotTab)
+			return 0, false
+		}
+		x.slotTab[i] = v
+	}
+	return k, true
 }

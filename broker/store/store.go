@@ -268,6 +268,11 @@ func (s *Store) doClose() error {
 		errs = append(errs, fmt.Errorf("store: close: %w", err))
 	}
 	s.ckMu.Lock()
+	if len(errs) == 0 && s.writeErr() == nil {
+		if err := s.ix.saveActiveSlots(); err != nil {
+			errs = append(errs, fmt.Errorf("store: close index: %w", err))
+		}
+	}
 	if err := s.ix.closeFiles(); err != nil {
 		errs = append(errs, fmt.Errorf("store: close index: %w", err))
 	}
