@@ -98,8 +98,9 @@
 // indexEntries count those entries, which lets Open detect consume-queue or
 // index files that were deleted or fell behind. A deleted topic's records
 // below its logOffset are never dispatched again. The checkpointer writes
-// it every CheckpointInterval (1s) when something changed: sync the log,
-// write and fsync consume queues and index, then the checkpoint.
+// it every CheckpointInterval (1s) when something changed, and sooner once
+// CheckpointBytes (32 MiB) of log were written since the last one: sync
+// the log, write and fsync consume queues and index, then the checkpoint.
 //
 // # Abort marker and recovery
 //
@@ -133,7 +134,8 @@
 //
 // With a clean shutdown behind it step 4 scans nothing, so the tail check
 // is cheap; after a crash it scans what was written since the last
-// checkpoint (about one CheckpointInterval of traffic). Everything repaired
+// checkpoint (at most about one CheckpointInterval of traffic or
+// CheckpointBytes, whichever is less). Everything repaired
 // is logged at Warn.
 //
 // # Torn writes and durability

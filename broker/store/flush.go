@@ -105,7 +105,8 @@ func (s *Store) waitFlushed(ctx context.Context, end int64) (PutStatus, error) {
 }
 
 // runCheckpointer persists consume queues and the index and advances the
-// checkpoint every CheckpointInterval.
+// checkpoint every CheckpointInterval, and whenever Append reports that
+// CheckpointBytes were written since the last one.
 func (s *Store) runCheckpointer() {
 	defer s.wg.Done()
 	t := time.NewTicker(s.cfg.CheckpointInterval)
@@ -115,6 +116,7 @@ func (s *Store) runCheckpointer() {
 		case <-s.stop:
 			return
 		case <-t.C:
+		case <-s.ckKick:
 		}
 		if err := s.checkpoint(); err != nil {
 			s.log.Warn("checkpoint failed; will retry", "err", err)
@@ -156,6 +158,7 @@ func (s *Store) checkpoint() error {
 	defer s.ckMu.Unlock()
 	s.mu.Lock()
 	snap := s.snapshotLocked()
+	s.ckDue = snap.end + s.cfg.CheckpointBytes
 	s.mu.Unlock()
 	return s.persistLocked(snap)
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // queryAll checks that every key of messages 0..n-1 is found exactly once.
@@ -142,4 +143,33 @@ func TestQueueLoadAcrossChunks(t *testing.T) {
 	if err != nil || res.Count != 1 || bodies(t, res.Records)[0] != body(n-1) {
 		t.Fatalf("last after crash: %v %+v", err, res)
 	}
+}
+
+// A checkpoint starts once CheckpointBytes were written, long before
+// CheckpointInterval, so a crash afterwards replays only the rest.
+func TestCheckpointByVolume(t *testing.T) {
+	dir := t.TempDir()
+	cfg := noCk(dir, 1<<20)
+	cfg.CheckpointBytes = 4096
+	s := openStore(t, cfg)
+	fillStore(t, s, 0, 100) // about 20 KiB
+	end := s.MaxPhysicalOffset()
+	for {
+		b, err := os.ReadFile(filepath.Join(dir, "checkpoint"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ck, err := unmarshalCheckpoint(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ck.Dispatched >= end-4096 {
+			break
+		}
+		time.Sleep(time.Millisecond) // the test timeout bounds the wait
+	}
+	crashed := crashCopy(t, s)
+	r := openStore(t, noCk(crashed, 1<<20))
+	checkQueues(t, r, 100)
+	queryAll(t, r, 100)
 }

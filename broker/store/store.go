@@ -43,6 +43,10 @@ type Config struct {
 	// CheckpointInterval is how often consume queues and the index are
 	// written and the checkpoint advanced. Default 1s.
 	CheckpointInterval time.Duration
+	// CheckpointBytes starts a checkpoint before CheckpointInterval has
+	// passed once this many log bytes were written since the last one, which
+	// bounds what crash recovery scans under heavy load. Default 32 MiB.
+	CheckpointBytes int64
 	// Logger receives recovery and I/O error reports. nil discards.
 	Logger *slog.Logger
 	// OnAppend is called after records of (topic, queueID) became readable,
@@ -71,6 +75,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.CheckpointInterval <= 0 {
 		c.CheckpointInterval = time.Second
+	}
+	if c.CheckpointBytes <= 0 {
+		c.CheckpointBytes = 32 << 20
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -177,6 +184,8 @@ type Store struct {
 	ckMu    sync.Mutex       // serialises checkpoints and DeleteTopic
 	deleted map[string]int64 // topic -> log end at deletion. Lock mu (write) or ckMu.
 	lastCk  checkpoint       // last written. Lock ckMu.
+	ckKick  chan struct{}    // capacity 1: a checkpoint is due by volume
+	ckDue   int64            // log end at which Append kicks ckKick. Lock mu.
 
 	flush     flusher
 	stop      chan struct{}
@@ -198,7 +207,7 @@ func Open(cfg Config) (*Store, error) {
 	s := &Store{
 		cfg: cfg, log: cfg.Logger, fsys: cfg.fsys, dir: cfg.Dir,
 		queues: make(map[QueueID]*consumeQueue), deleted: make(map[string]int64),
-		stop: make(chan struct{}),
+		stop: make(chan struct{}), ckKick: make(chan struct{}, 1),
 	}
 	for _, d := range []string{s.dir, s.path("commitlog"), s.path("consumequeue"), s.path("index")} {
 		if err := s.fsys.MkdirAll(d, 0o755); err != nil {
@@ -414,6 +423,13 @@ func (s *Store) Append(ctx context.Context, entries []Entry) ([]AppendResult, er
 		return nil, err
 	}
 	s.lastStoreTs = now
+	if s.cl.end >= s.ckDue {
+		s.ckDue = s.cl.end + s.cfg.CheckpointBytes
+		select {
+		case s.ckKick <- struct{}{}:
+		default:
+		}
+	}
 	for _, c := range counts {
 		c.q.next += c.n
 	}
