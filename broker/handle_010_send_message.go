@@ -21,6 +21,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/rocketkit/rocketkit/broker/message"
@@ -151,11 +152,18 @@ func (b *Broker) sendOne(ctx context.Context, c *conn, req *remoting.Command) *r
 	} else {
 		b.routeSpecial(ext)
 	}
-	entry, err := b.entryFor(ext)
-	if err != nil {
+	if err := ext.Validate(); err != nil {
 		return errorResponse(req, remoting.MessageIllegal, err.Error())
 	}
-	results, err := b.store.Append(ctx, []store.Entry{entry})
+	// The store does not keep the record past Append: encode into a pooled
+	// buffer.
+	rb := recordPool.Get().(*[]byte)
+	entries := [1]store.Entry{store.NewEntry(ext, (*rb)[:0])}
+	results, err := b.store.Append(ctx, entries[:])
+	if rec := entries[0].Record; cap(rec) <= maxPooledRecord {
+		*rb = rec[:0]
+		recordPool.Put(rb)
+	}
 	if err != nil {
 		return errorResponse(req, remoting.SystemError, "store message: "+err.Error())
 	}
@@ -165,6 +173,12 @@ func (b *Broker) sendOne(ctx context.Context, c *conn, req *remoting.Command) *r
 	}
 	return b.sendResponse(req, results, h.queueID, uniq)
 }
+
+// recordPool holds buffers for encoding single sends; maxPooledRecord
+// keeps large ones out of it.
+var recordPool = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledRecord = 64 << 10
 
 // checkMessage enforces the size limits.
 func (b *Broker) checkMessage(req *remoting.Command, props string, bodyLen int) *remoting.Command {
@@ -259,24 +273,38 @@ func (b *Broker) entryFor(ext *message.Ext) (store.Entry, error) {
 // every stored message (comma separated for batches).
 func (b *Broker) sendResponse(req *remoting.Command, results []store.AppendResult, queueID int32, uniq string) *remoting.Command {
 	code := remoting.Success
-	ids := make([]byte, 0, 33*len(results))
-	for i, r := range results {
+	var msgID string
+	if len(results) == 1 {
+		msgID = message.OffsetMsgID(b.storeHost, results[0].CommitLogOffset)
+	} else {
+		ids := make([]byte, 0, 33*len(results))
+		for i, r := range results {
+			if i > 0 {
+				ids = append(ids, ',')
+			}
+			ids = append(ids, message.OffsetMsgID(b.storeHost, r.CommitLogOffset)...)
+		}
+		msgID = string(ids)
+	}
+	for _, r := range results {
 		if r.Status == store.PutFlushDiskTimeout {
 			code = remoting.FlushDiskTimeout
 		}
-		if i > 0 {
-			ids = append(ids, ',')
-		}
-		ids = append(ids, message.OffsetMsgID(b.storeHost, r.CommitLogOffset)...)
 	}
-	resp := remoting.NewResponse(req, code, "")
-	resp.ExtFields = remoting.Fields{
-		{Key: "msgId", Value: string(ids)},
+	// One allocation for the command and its fields.
+	rf := &struct {
+		cmd    remoting.Command
+		fields [6]remoting.Field
+	}{cmd: *remoting.NewResponse(req, code, "")}
+	resp := &rf.cmd
+	rf.fields = [6]remoting.Field{
+		{Key: "msgId", Value: msgID},
 		{Key: "queueId", Value: strconv.Itoa(int(queueID))},
 		{Key: "queueOffset", Value: strconv.FormatInt(results[0].QueueOffset, 10)},
 		{Key: "transactionId", Value: uniq},
 		{Key: "MSG_REGION", Value: "DefaultRegion"},
 		{Key: "TRACE_ON", Value: "false"},
 	}
+	resp.ExtFields = rf.fields[:]
 	return resp
 }
