@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
+
+	"github.com/rocketkit/rocketkit/internal/suggest"
 )
 
 // ConfReport says what [ParseBrokerConf] did with each entry of a
@@ -648,56 +650,19 @@ func suggestConfKey(key string) string {
 	if key == "" {
 		return "no key before the separator"
 	}
-	lower := strings.ToLower(key)
-	const limit = 3
-	best, bestDist := "", limit
-	try := func(known string) {
-		d := confEditDistance(lower, strings.ToLower(known), limit)
-		if d < bestDist || (d == bestDist && d < limit && known < best) {
-			best, bestDist = known, d
-		}
-	}
+	known := make([]string, 0, len(confKeys)+len(ignoredConfKeys))
 	for k := range confKeys {
-		try(k)
+		known = append(known, k)
 	}
 	for k := range ignoredConfKeys {
-		try(k)
+		known = append(known, k)
 	}
+	best, bestDist := suggest.Closest(key, known, 3)
 	// Allow one typo in a short key, two in a long one.
 	if best == "" || bestDist > 1 && len(key) < 10 {
 		return ""
 	}
 	return "did you mean " + best + "?"
-}
-
-// confEditDistance is the Levenshtein distance of a and b, or limit when it is
-// limit or more.
-func confEditDistance(a, b string, limit int) int {
-	if d := len(a) - len(b); d >= limit || -d >= limit {
-		return limit
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		rowMin := i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			rowMin = min(rowMin, cur[j])
-		}
-		if rowMin >= limit {
-			return limit
-		}
-		prev, cur = cur, prev
-	}
-	return min(prev[len(b)], limit)
 }
 
 // propEntry is one logical entry of a properties file.

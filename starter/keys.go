@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rocketkit/rocketkit/internal/suggest"
 	"github.com/rocketkit/rocketkit/listener"
 )
 
@@ -86,7 +87,7 @@ func decodeConfig(c *Config, keys []string, get func(string) any) []error {
 	}
 	for _, key := range keys {
 		if (key == Prefix || strings.HasPrefix(key, Prefix+".")) && !known[key] {
-			errs = append(errs, configErr(key, "unknown key%s", suggest(key)))
+			errs = append(errs, configErr(key, "unknown key%s", suggestKey(key)))
 		}
 	}
 	v := reflect.ValueOf(c).Elem()
@@ -155,36 +156,15 @@ func setField(f reflect.Value, t reflect.Type, raw any) error {
 
 func isMap(v any) bool { _, ok := v.(map[string]any); return ok }
 
-// suggest returns " (did you mean X?)" for the known key nearest to key.
-func suggest(key string) string {
-	best, dist := "", 4
-	for _, k := range configKeys {
-		if d := editDistance(key, k.name); d < dist {
-			best, dist = k.name, d
-		}
+// suggestKey returns " (did you mean X?)" for the known key nearest to key.
+func suggestKey(key string) string {
+	names := make([]string, len(configKeys))
+	for i, k := range configKeys {
+		names[i] = k.name
 	}
+	best, _ := suggest.Closest(key, names, 4)
 	if best == "" {
 		return ""
 	}
 	return " (did you mean " + best + "?)"
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

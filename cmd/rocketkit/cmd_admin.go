@@ -19,6 +19,7 @@ import (
 
 	"github.com/rocketkit/rocketkit/admin"
 	"github.com/rocketkit/rocketkit/broker/message"
+	"github.com/rocketkit/rocketkit/internal/suggest"
 )
 
 // defaultNamesrv is the name server admin and bench use unless -n is given.
@@ -232,32 +233,11 @@ func suggestAdmin(name string) string {
 	lower := strings.ToLower(name)
 	for _, c := range adminCommands {
 		l := strings.ToLower(c.name)
-		if editDistance(lower, l) <= 2 || (len(lower) >= 4 && strings.HasPrefix(l, lower)) {
+		if suggest.Distance(lower, l, 3) <= 2 || (len(lower) >= 4 && strings.HasPrefix(l, lower)) {
 			return " (did you mean " + c.name + "?)"
 		}
 	}
 	return ""
-}
-
-// editDistance is the Levenshtein distance between a and b (bytes).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // shortOf returns the one-letter alias of the flag named long.
