@@ -171,8 +171,13 @@ func TestDeliverAtTimestamp(t *testing.T) {
 	sendSync(t, p, primitive.NewMessage(topic, []byte("late")).WithDelayTimestamp(late))
 	sendSync(t, p, primitive.NewMessage(topic, []byte("early")).WithDelayTimestamp(early))
 	sendSync(t, p, primitive.NewMessage(topic, []byte("past")).WithDelayTimestamp(now.Add(-time.Minute)))
-	if n := b.Stats().TimedMessages; n != 2 {
-		t.Errorf("timed messages waiting: %d, want 2 (one was already due)", n)
+	// The past one is due at once; the other two wait, unless this
+	// (busy) machine took until "early" to get here.
+	switch n := b.Stats().TimedMessages; {
+	case n > 2:
+		t.Errorf("timed messages waiting: %d, want at most 2 (one was already due)", n)
+	case n != 2 && time.Now().Before(early):
+		t.Errorf("timed messages waiting: %d before the first is due, want 2", n)
 	}
 	_ = p.Shutdown()
 	if err := b.Close(); err != nil {

@@ -110,8 +110,8 @@ func TestShutdownCancelsHandlersAfterTimeout(t *testing.T) {
 	<-slow.entered
 	start := time.Now()
 	app.RequireStop()
-	if took := time.Since(start); took < 300*time.Millisecond || took > 5*time.Second {
-		t.Errorf("stop took %v, want about the 300ms shutdown timeout", took)
+	if took := time.Since(start); took < 300*time.Millisecond || took > 15*time.Second {
+		t.Errorf("stop took %v, want about the 300ms shutdown timeout (not the handler's whole run)", took)
 	}
 	if n := slow.in.count(); n != 0 {
 		t.Fatalf("cancelled handler recorded %d messages", n)
