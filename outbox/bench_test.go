@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rocketkit/rocketkit/broker/brokertest"
+	"github.com/rocketkit/rocketkit/internal/clienttest"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
 )
@@ -112,7 +113,7 @@ func BenchmarkPublish(b *testing.B) {
 	topic := uniqueTopic("bench_e2e")
 	p := startProducer(b, brk)
 	primeTopic(b, p, topic)
-	r := startRelay(b, db.DB, cfg, p, adminLookup(b, brk))
+	r := startRelay(b, db.DB, cfg, p, clienttest.KeyLookup(b, brk.Addr()))
 	runOutbox := func() time.Duration {
 		start := time.Now()
 		runWriters(b, rows, func(ctx context.Context, rng *rand.Rand) error {
@@ -171,7 +172,7 @@ func BenchmarkRelayDrain(b *testing.B) {
 		fillBacklog(b, db.DB, cfg, topic, backlog)
 		p := startProducer(b, brk)
 		primeTopic(b, p, topic)
-		r, err := outbox.NewRelay(cfg, db, p, adminLookup(b, brk))
+		r, err := outbox.NewRelay(cfg, db, p, clienttest.KeyLookup(b, brk.Addr()))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/rocketkit/rocketkit/broker/brokertest"
+	"github.com/rocketkit/rocketkit/internal/clienttest"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
 )
@@ -77,7 +78,7 @@ func TestRelayRetriesBrokerErrors(t *testing.T) {
 	startConsumer(t, b, topic, rec, nil)
 	p := startProducer(t, b)
 	flaky := &flakySender{Sender: p, counter: p, failN: 12, lost: func(i int) bool { return i%2 == 1 }}
-	r := startRelay(t, db.DB, cfg, flaky, adminLookup(t, b))
+	r := startRelay(t, db.DB, cfg, flaky, clienttest.KeyLookup(t, b.Addr()))
 	waitBacklog(t, r, 60*time.Second)
 	rec.waitDistinct(t, total, 20*time.Second)
 	time.Sleep(300 * time.Millisecond)
@@ -144,7 +145,7 @@ func TestUnknownRowsResolvedByKey(t *testing.T) {
 		if lookups.Add(1) == 1 {
 			return false, errors.New("name server unreachable")
 		}
-		return adminLookup(t, b).LookupKey(ctx, q)
+		return clienttest.KeyLookup(t, b.Addr()).LookupKey(ctx, q)
 	})
 	r := startRelay(t, db.DB, cfg, p, lookup)
 	waitBacklog(t, r, 20*time.Second)

@@ -20,6 +20,7 @@ import (
 	"github.com/rocketkit/rocketkit/admin"
 	"github.com/rocketkit/rocketkit/broker/brokertest"
 	"github.com/rocketkit/rocketkit/internal/clientlog"
+	"github.com/rocketkit/rocketkit/internal/clienttest"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/inbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
@@ -309,7 +310,7 @@ func runCrashMatrix(t *testing.T, runs int, compensate bool) int {
 	want, total := load.finish(t)
 
 	t.Logf("%d relay processes killed in %v", runs, time.Since(began).Round(time.Millisecond))
-	lookup := adminLookup(t, b)
+	lookup := clienttest.KeyLookup(t, b.Addr())
 	if !compensate {
 		lookup = outbox.ResendUnknown
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/apache/rocketmq-client-go/v2/consumer"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
-	"github.com/rocketkit/rocketkit/admin"
 	"github.com/rocketkit/rocketkit/broker"
 	"github.com/rocketkit/rocketkit/internal/clienttest"
 	"github.com/rocketkit/rocketkit/outbox"
@@ -43,16 +42,6 @@ func startProducer(t testing.TB, b *broker.Broker) *outbox.Producer {
 	}
 	t.Cleanup(func() { _ = p.Shutdown() })
 	return p
-}
-
-// adminLookup returns a KeyLookup against b.
-func adminLookup(t testing.TB, b *broker.Broker) outbox.KeyLookup {
-	t.Helper()
-	c, err := admin.New(admin.Config{NameServers: []string{b.Addr()}, Timeout: 3 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return outbox.AdminLookup(c)
 }
 
 // testConfig is a relay configuration with short intervals for tests.

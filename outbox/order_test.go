@@ -14,6 +14,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/apache/rocketmq-client-go/v2/producer"
 	"github.com/rocketkit/rocketkit/broker/brokertest"
+	"github.com/rocketkit/rocketkit/internal/clienttest"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
 )
@@ -192,8 +193,8 @@ func TestTwoRelaysKeepPerKeyOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = plain.Shutdown() })
-	r1 := startRelay(t, db.DB, cfg, startProducer(t, b), adminLookup(t, b))
-	r2 := startRelay(t, db.DB, cfg, plain, adminLookup(t, b))
+	r1 := startRelay(t, db.DB, cfg, startProducer(t, b), clienttest.KeyLookup(t, b.Addr()))
+	r2 := startRelay(t, db.DB, cfg, plain, clienttest.KeyLookup(t, b.Addr()))
 
 	const entities, perKey, keyless = 24, 40, 100
 	total := publishLoad(t, ctx, db.DB, pub, topic, entities, perKey, keyless, 4)

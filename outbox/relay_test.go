@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rocketkit/rocketkit/broker/brokertest"
+	"github.com/rocketkit/rocketkit/internal/clienttest"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
 )
@@ -67,7 +68,7 @@ func TestCommitDeliveredRollbackNever(t *testing.T) {
 
 	rec := newRecorder()
 	startConsumer(t, b, topic, rec, nil)
-	r := startRelay(t, db.DB, cfg, startProducer(t, b), adminLookup(t, b))
+	r := startRelay(t, db.DB, cfg, startProducer(t, b), clienttest.KeyLookup(t, b.Addr()))
 	msgs := rec.waitDistinct(t, 1, 20*time.Second)
 	waitBacklog(t, r, 10*time.Second)
 	time.Sleep(300 * time.Millisecond)

@@ -84,7 +84,7 @@ func (s Service) normalize() (Service, error) {
 		abs, err := filepath.Abs(s.KitDir)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("kit directory: %w", err))
-		} else if data, err := os.ReadFile(filepath.Join(abs, "go.mod")); err != nil || !bytes.Contains(data, []byte("module "+KitModule+"\n")) {
+		} else if data, ok := kitGoMod(abs); !ok {
 			errs = append(errs, fmt.Errorf("kit directory %s is not a RocketKit checkout (no go.mod for %s)", abs, KitModule))
 		} else {
 			s.KitDir = filepath.ToSlash(abs)
@@ -112,6 +112,28 @@ func (s Service) normalize() (Service, error) {
 		s.GoVersion = "1.26"
 	}
 	return s, errors.Join(errs...)
+}
+
+// kitGoMod returns the go.mod of dir if dir is the root of a RocketKit
+// checkout.
+func kitGoMod(dir string) ([]byte, bool) {
+	data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	return data, err == nil && bytes.Contains(data, []byte("module "+KitModule+"\n"))
+}
+
+// FindCheckout returns the root of the RocketKit checkout that contains dir
+// (dir itself or a parent), or "" if there is none.
+func FindCheckout(dir string) string {
+	for {
+		if _, ok := kitGoMod(dir); ok {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
 }
 
 // parseGoMod returns a go.mod's go version and its requirements.

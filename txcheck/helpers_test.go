@@ -10,7 +10,6 @@ import (
 
 	"github.com/apache/rocketmq-client-go/v2/consumer"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
-	"github.com/rocketkit/rocketkit/admin"
 	"github.com/rocketkit/rocketkit/broker"
 	"github.com/rocketkit/rocketkit/broker/brokertest"
 	"github.com/rocketkit/rocketkit/internal/clienttest"
@@ -118,15 +117,6 @@ func startConsumer(t testing.TB, b *broker.Broker, topic string) *recorder {
 		t.Fatal(err)
 	}
 	return rec
-}
-
-func adminLookup(t testing.TB, b *broker.Broker) outbox.KeyLookup {
-	t.Helper()
-	c, err := admin.New(admin.Config{NameServers: []string{b.Addr()}, Timeout: 3 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return outbox.AdminLookup(c)
 }
 
 func waitUntil(t testing.TB, timeout time.Duration, what string, cond func() bool) {

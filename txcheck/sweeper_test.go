@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rocketkit/rocketkit/internal/clienttest"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
 	"github.com/rocketkit/rocketkit/txcheck"
@@ -53,7 +54,7 @@ func TestSweeperResendsDiscardedMessage(t *testing.T) {
 	rec.waitFor(t, 1, 10*time.Second)
 
 	sender := startOutboxProducer(t, b)
-	sw, err := txcheck.NewSweeper(cfg, db, sender, adminLookup(t, b))
+	sw, err := txcheck.NewSweeper(cfg, db, sender, clienttest.KeyLookup(t, b.Addr()))
 	if err != nil {
 		t.Fatal(err)
 	}

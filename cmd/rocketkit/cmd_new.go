@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path"
-	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -45,9 +44,10 @@ func runNew(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	svc := templates.Service{Module: fs.Arg(0), Name: *name, KitDir: *kitDir, KitVersion: *kitVersion}
 	if svc.KitDir == "" && svc.KitVersion == "" {
+		wd, _ := os.Getwd()
 		if v := ownVersion(); v != "" {
 			svc.KitVersion = v
-		} else if dir := findKitCheckout(); dir != "" {
+		} else if dir := templates.FindCheckout(wd); wd != "" && dir != "" {
 			svc.KitDir = dir
 		} else {
 			fmt.Fprintln(stderr, "rocketkit new: this rocketkit is a development build and no RocketKit checkout was found around the current directory; pass -kit-version v0.x.y or -kit-dir <checkout>")
@@ -88,24 +88,4 @@ func ownVersion() string {
 		return ""
 	}
 	return info.Main.Version
-}
-
-// findKitCheckout returns the RocketKit checkout containing the current
-// directory, or "".
-func findKitCheckout() string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && strings.HasPrefix(string(data), "module "+templates.KitModule+"\n") {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
 }

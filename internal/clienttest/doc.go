@@ -7,4 +7,8 @@
 // Use it from TestMain:
 //
 //	func TestMain(m *testing.M) { clienttest.Main(m) }
+//
+// It also has the client-side helpers such tests share: Consumer (a push
+// consumer that settles before its Shutdown) and KeyLookup (the outbox's
+// key lookup against a test broker).
 package clienttest

@@ -1,0 +1,21 @@
+package clienttest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/rocketkit/rocketkit/admin"
+	"github.com/rocketkit/rocketkit/outbox"
+)
+
+// KeyLookup returns an outbox.KeyLookup (outbox.AdminLookup) against the
+// name server at addr, a broker the test started, say. It fails the test
+// if the admin client cannot be made.
+func KeyLookup(tb testing.TB, addr string) outbox.KeyLookup {
+	tb.Helper()
+	c, err := admin.New(admin.Config{NameServers: []string{addr}, Timeout: 3 * time.Second})
+	if err != nil {
+		tb.Fatalf("clienttest: admin client for %s: %v", addr, err)
+	}
+	return outbox.AdminLookup(c)
+}
