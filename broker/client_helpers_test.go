@@ -4,9 +4,7 @@ package broker_test
 
 import (
 	"context"
-	"fmt"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,13 +17,9 @@ import (
 
 func TestMain(m *testing.M) { clienttest.Main(m) }
 
-// instanceSeq gives every client object its own instance name, so each gets
-// its own client instance (ClientID) as the wire doc §2.2 requires.
-var instanceSeq atomic.Int64
-
-func uniqueName(prefix string) string {
-	return fmt.Sprintf("%s-%d-%d", prefix, time.Now().UnixNano()%1e6, instanceSeq.Add(1))
-}
+// uniqueName names topics, groups and client instances (one client
+// instance per client object, as the wire doc §2.2 requires).
+var uniqueName = clienttest.UniqueName
 
 type producerAPI interface {
 	Start() error

@@ -194,7 +194,7 @@ func TestCrashDuringSyncFlushLosesNoAckedMessage(t *testing.T) {
 			cancel()
 			wg.Wait()
 
-			var logs logBuffer
+			var logs clienttest.LockedBuffer
 			b := brokertest.Start(t, brokertest.WithConfig(func(c *broker.Config) { c.DataDir = dir }),
 				brokertest.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 			t.Logf("recovery warnings:\n%s", logs.String())
@@ -372,7 +372,7 @@ func TestTornLastRecordRecovers(t *testing.T) {
 			}
 			t.Logf("%d segments; last record %d bytes at %d of %s", segments, at.size, at.off, filepath.Base(seg))
 
-			var logs logBuffer
+			var logs clienttest.LockedBuffer
 			b2 := brokertest.Start(t, sameDir, brokertest.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 			t.Logf("recovery warnings:\n%s", logs.String())
 			if tt.lostLast {
@@ -417,7 +417,7 @@ func TestTornLastRecordRecovers(t *testing.T) {
 			if err := b2.Close(); err != nil {
 				t.Fatalf("close recovered broker: %v", err)
 			}
-			logs = logBuffer{}
+			logs = clienttest.LockedBuffer{}
 			b3 := brokertest.Start(t, sameDir, brokertest.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 			if got := sortedCopy(bodiesOf(readLog(t, dialRaw(t, b3.Addr()), topic))); !slices.Equal(got, sortedCopy(want)) {
 				t.Errorf("after another restart the log holds %d messages, want %d", len(got), len(want))
@@ -540,7 +540,7 @@ func buildRocketkit(t testing.TB) string {
 type childBroker struct {
 	cmd    *exec.Cmd
 	addr   string
-	stderr *logBuffer
+	stderr *clienttest.LockedBuffer
 	exited chan struct{} // closed when the process has exited
 	err    error         // cmd.Wait's result, valid once exited is closed
 }
@@ -551,7 +551,7 @@ func startChildBroker(t testing.TB, bin string, args ...string) *childBroker {
 	t.Helper()
 	c := &childBroker{
 		cmd:    exec.Command(bin, append([]string{"broker"}, args...)...),
-		stderr: &logBuffer{},
+		stderr: &clienttest.LockedBuffer{},
 		exited: make(chan struct{}),
 	}
 	c.cmd.Stderr = c.stderr
@@ -634,24 +634,6 @@ func (c *childBroker) exitedWithin(d time.Duration) <-chan struct{} {
 		}
 	}()
 	return ch
-}
-
-// logBuffer is a bytes.Buffer safe for concurrent writes and reads.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // goToolEnv is the environment for running the go command from a test.

@@ -4,10 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,15 +16,11 @@ import (
 	"github.com/rocketkit/rocketkit/outbox"
 )
 
-var instanceSeq atomic.Int64
-
 // uniqueName gives client objects, groups and topics their own names.
-func uniqueName(prefix string) string {
-	return fmt.Sprintf("%s-%d-%d", prefix, time.Now().UnixNano()%1e6, instanceSeq.Add(1))
-}
+var uniqueName = clienttest.UniqueName
 
 // uniqueTopic is uniqueName for topics (no dashes needed, but allowed).
-func uniqueTopic(prefix string) string { return uniqueName(prefix) }
+var uniqueTopic = clienttest.UniqueName
 
 // startProducer starts an outbox producer against b.
 func startProducer(t testing.TB, b *broker.Broker) *outbox.Producer {

@@ -1,36 +1,18 @@
 package starter
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/apache/rocketmq-client-go/v2/rlog"
+	"github.com/rocketkit/rocketkit/internal/clienttest"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // The client's records reach the app's logger at the configured level and
 // above; without a logger, or with "off", they go nowhere.
 func TestRouteClientLog(t *testing.T) {
-	var buf lockedBuffer
+	var buf clienttest.LockedBuffer
 	app := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	t.Cleanup(func() { routeClientLog(nil, "warn") })
 

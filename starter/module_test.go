@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rocketkit/rocketkit/broker/brokertest"
+	"github.com/rocketkit/rocketkit/internal/clienttest"
 	"github.com/rocketkit/rocketkit/listener"
 	"github.com/rocketkit/rocketkit/starter"
 	"github.com/rocketkit/rocketkit/starter/startertest"
@@ -113,7 +114,7 @@ func TestStartupErrors(t *testing.T) {
 // The embedded broker's default data directory is temporary and removed
 // on stop; a single external name server draws a warning (S15).
 func TestEndpointLifecycle(t *testing.T) {
-	var logs syncBuffer
+	var logs clienttest.LockedBuffer
 	app := startertest.New(t, startertest.Logger(slog.New(slog.NewTextHandler(&logs, nil))),
 		startertest.Config(map[string]any{"rocketmq.embedded.data-dir": ""}))
 	m := regexp.MustCompile(`data_dir=(\S+)`).FindStringSubmatch(logs.String())
@@ -129,7 +130,7 @@ func TestEndpointLifecycle(t *testing.T) {
 	}
 
 	b := brokertest.Start(t)
-	var logs2 syncBuffer
+	var logs2 clienttest.LockedBuffer
 	startertest.New(t, startertest.Logger(slog.New(slog.NewTextHandler(&logs2, nil))),
 		startertest.Config(map[string]any{"rocketmq.name-server": b.Addr()}))
 	if !strings.Contains(logs2.String(), "single name server") || !strings.Contains(logs2.String(), "S15") {
@@ -207,7 +208,7 @@ func TestMetricsHooks(t *testing.T) {
 // With rocketmq.client-log-level debug the official client's own records
 // reach the application's logger.
 func TestClientLogReachesAppLogger(t *testing.T) {
-	var logs syncBuffer
+	var logs clienttest.LockedBuffer
 	l := &ConfiguredListener{in: newInbox()}
 	app := startertest.New(t,
 		startertest.Logger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rocketkit/rocketkit/internal/clienttest"
 	"github.com/rocketkit/rocketkit/listener"
 	"github.com/rocketkit/rocketkit/starter/startertest"
 )
@@ -121,7 +122,7 @@ func TestPanicIsRecoveredAndRetried(t *testing.T) {
 		}
 		return nil
 	})
-	var logs syncBuffer
+	var logs clienttest.LockedBuffer
 	app := startertest.New(t, startertest.Logger(slog.New(slog.NewTextHandler(&logs, nil))),
 		startertest.Listener(func() *PanicListener { return &PanicListener{a: a} }))
 	if _, err := app.Template.Send(sendCtx(t), "results-panic", "x"); err != nil {

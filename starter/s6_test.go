@@ -1,15 +1,14 @@
 package starter_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/rocketkit/rocketkit/internal/clienttest"
 	"github.com/rocketkit/rocketkit/listener"
 	"github.com/rocketkit/rocketkit/starter"
 	"github.com/rocketkit/rocketkit/starter/startertest"
@@ -62,7 +61,7 @@ func TestLiveMemberWithAnotherSubscription(t *testing.T) {
 		}
 	}
 
-	var logs syncBuffer
+	var logs clienttest.LockedBuffer
 	warned := startertest.New(t, other,
 		startertest.Config(map[string]any{"rocketmq.listener.subscription-check": "warn"}),
 		startertest.Logger(slog.New(slog.NewTextHandler(&logs, nil))),
@@ -128,22 +127,4 @@ func TestDistinctGroupsOnOneTopic(t *testing.T) {
 			t.Errorf("c_luo03 got %s", m.Tag)
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -2,9 +2,7 @@ package txcheck_test
 
 import (
 	"context"
-	"fmt"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,11 +15,8 @@ import (
 	"github.com/rocketkit/rocketkit/txcheck"
 )
 
-var instanceSeq atomic.Int64
-
-func uniqueName(prefix string) string {
-	return fmt.Sprintf("%s-%d-%d", prefix, time.Now().UnixNano()%1e6, instanceSeq.Add(1))
-}
+// uniqueName gives client objects, groups and topics their own names.
+var uniqueName = clienttest.UniqueName
 
 // startBroker starts a broker whose check-backs begin after 300ms and
 // repeat every 200ms, at most maxChecks times.

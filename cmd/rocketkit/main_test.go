@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -333,7 +332,7 @@ func TestBrokerCommandStartsAndStops(t *testing.T) {
 
 	data := t.TempDir()
 	cmd := exec.Command(bin, "broker", "--listen", "127.0.0.1:0", "--data", data, "--log-level", "debug")
-	var stderr lockedBuffer
+	var stderr clienttest.LockedBuffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -401,24 +400,6 @@ func TestBrokerCommandStartsAndStops(t *testing.T) {
 	if err := wait(); err != nil {
 		t.Fatalf("after SIGTERM: %v (want exit status 0; killed if still running after 30s); stderr:\n%s", err, &stderr)
 	}
-}
-
-// lockedBuffer is a bytes.Buffer safe to read while a process writes to it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // parseListening splits "rocketkit broker listening on <addr> (data <dir>)".

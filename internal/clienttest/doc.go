@@ -8,7 +8,8 @@
 //
 //	func TestMain(m *testing.M) { clienttest.Main(m) }
 //
-// It also has the client-side helpers such tests share: Consumer (a push
-// consumer that settles before its Shutdown) and KeyLookup (the outbox's
-// key lookup against a test broker).
+// It also has the helpers such tests share: Consumer (a push consumer that
+// settles before its Shutdown), KeyLookup (the outbox's key lookup against
+// a test broker), UniqueName (names for topics, groups and client
+// instances) and LockedBuffer (a log sink read while it is written).
 package clienttest
