@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	rocketmq "github.com/apache/rocketmq-client-go/v2"
@@ -28,6 +29,7 @@ type runningListener struct {
 	disp    *listener.Dispatcher
 	pc      rocketmq.PushConsumer // nil until started
 	started time.Time
+	running atomic.Bool // from a successful start until stop begins (Health)
 }
 
 // The client's rebalances read a flag that its Shutdown writes without
@@ -162,7 +164,20 @@ func (ls *listenerSet) startOne(it *runningListener) error {
 		return fmt.Errorf("starter: listener %s: start consumer: %w", s.Listener, err)
 	}
 	it.pc, it.started = pc, time.Now()
+	it.running.Store(true)
 	return nil
+}
+
+// notRunning names the listeners whose consumer is not running: before
+// start, after a failed start, and from the moment stop begins.
+func (ls *listenerSet) notRunning() []string {
+	var out []string
+	for _, it := range ls.items {
+		if !it.running.Load() {
+			out = append(out, it.spec.Listener)
+		}
+	}
+	return out
 }
 
 // stop drains every listener at once: the consumers stop pulling and
@@ -180,6 +195,7 @@ func (ls *listenerSet) stop(ctx context.Context) error {
 	errs := make([]error, len(ls.items))
 	suspended := time.Now()
 	for _, it := range ls.items {
+		it.running.Store(false)
 		if it.pc != nil {
 			it.pc.Suspend()
 		}

@@ -132,6 +132,19 @@
 // Metrics implementation to count sends and handler outcomes and measure
 // latencies; the module itself depends on no metrics library.
 //
+// # Health
+//
+// The module provides a *Health: Check reports whether the app is started
+// and not stopping, a name server answers and knows a broker, the
+// template's producer runs and every listener's consumer runs. It is an
+// http.Handler too (200 "ok", or 503 with the reason), for a readiness
+// probe:
+//
+//	fx.Invoke(func(mux *http.ServeMux, h *starter.Health) { mux.Handle("/health/rocketmq", h) })
+//
+// Listeners count as not running from the moment the app starts stopping,
+// so a draining replica leaves the load balancer first.
+//
 // # Testing
 //
 // Package startertest starts an application with this module against an

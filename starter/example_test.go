@@ -3,7 +3,10 @@ package starter_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"log"
+	"net/http"
+	"net/http/httptest"
 
 	"github.com/rocketkit/rocketkit/listener"
 	"github.com/rocketkit/rocketkit/starter"
@@ -117,4 +120,33 @@ func ExampleTemplate_Send() {
 	// Output:
 	// SEND_OK invoices
 	// SEND_OK queue chosen by key: true
+}
+
+// Health is a readiness probe: an http.Handler answering 200 while the
+// app can send and its listeners run, 503 with the reason otherwise.
+func ExampleHealth() {
+	var health *starter.Health
+	app := fx.New(fx.NopLogger, starter.Module, fx.Populate(&health))
+	ctx := context.Background()
+	if err := app.Start(ctx); err != nil {
+		log.Fatal(err)
+	}
+	srv := httptest.NewServer(health) // in a service: mux.Handle("/health/rocketmq", health)
+	defer srv.Close()
+
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		log.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Print(resp.StatusCode, " ", string(body))
+
+	if err := app.Stop(ctx); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(health.Check(ctx))
+	// Output:
+	// 200 ok
+	// starter: unhealthy: the template's producer is not running
 }

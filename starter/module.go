@@ -10,12 +10,12 @@ import (
 
 // Module is the RocketMQ starter. It reads the rocketmq.* configuration,
 // runs the embedded broker when rocketmq.name-server is "embedded",
-// provides a *Template and an *Endpoint, and runs every listener
+// provides a *Template, an *Endpoint and a *Health, and runs every listener
 // registered with Listener. Start order: broker (or name-server check),
 // producer, listeners; stop runs in reverse, draining the listeners first.
 var Module = fx.Module("rocketmq",
 	fx.Provide(fx.Private, newSettings),
-	fx.Provide(provideEndpoint, provideTemplate),
+	fx.Provide(provideEndpoint, provideTemplate, newHealth),
 	fx.Invoke(runListeners),
 )
 
@@ -85,7 +85,8 @@ type listenerParams struct {
 	Settings  *settings
 	Endpoint  *Endpoint
 	Template  *Template // started before, stopped after the listeners
-	Listeners []any     `group:"rocketmq.listeners"`
+	Health    *Health
+	Listeners []any `group:"rocketmq.listeners"`
 }
 
 func runListeners(p listenerParams) error {
@@ -93,6 +94,7 @@ func runListeners(p listenerParams) error {
 	if err != nil {
 		return err
 	}
+	p.Health.watch(ls)
 	p.Lifecycle.Append(fx.Hook{OnStart: ls.start, OnStop: ls.stop})
 	return nil
 }
