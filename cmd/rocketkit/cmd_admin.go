@@ -33,6 +33,7 @@ type adminArgs struct {
 	timeout time.Duration
 
 	topic, group, key, id string
+	timestamp             string
 	readQueues            int
 	writeQueues           int
 	perm                  int
@@ -67,6 +68,13 @@ var adminCommands = []adminCommand{
 		}, required: []string{"consumerGroup"}, run: adminConsumerProgress},
 	{name: "consumerConnection", args: "-g group", summary: "list a group's live members and their subscriptions",
 		flags: groupFlag, required: []string{"consumerGroup"}, run: adminConsumerConnection},
+	{name: "resetOffsetByTime", args: "-g group -t topic -s time", summary: "move a stopped group's offsets to the first message stored at or after a time",
+		flags: func(fs *flag.FlagSet, a *adminArgs) {
+			groupFlag(fs, a)
+			topicFlag(fs, a)
+			stringFlag(fs, &a.timestamp, "s", "timestamp", "",
+				`the time: "now", Unix milliseconds, RFC 3339 (2026-12-04T18:00:00Z) or yyyy-MM-dd#HH:mm:ss:SSS (local time)`)
+		}, required: []string{"consumerGroup", "topic", "timestamp"}, run: adminResetOffsetByTime},
 	{name: "queryMsgByKey", args: "-t topic -k key", summary: "find messages by key (KEYS) or client message id",
 		flags: func(fs *flag.FlagSet, a *adminArgs) {
 			topicFlag(fs, a)
@@ -242,7 +250,7 @@ func suggestAdmin(name string) string {
 
 // shortOf returns the one-letter alias of the flag named long.
 func shortOf(long string) string {
-	return map[string]string{"topic": "t", "consumerGroup": "g", "key": "k", "msgId": "i"}[long]
+	return map[string]string{"topic": "t", "consumerGroup": "g", "key": "k", "msgId": "i", "timestamp": "s"}[long]
 }
 
 func upperFirst(s string) string {
@@ -497,6 +505,68 @@ func adminConsumerProgress(ctx context.Context, e *adminEnv) error {
 		}
 		fmt.Fprintf(w, "Total\t\t\t%d\t%d\t%d\n", rep.TotalBrokerOffset, rep.TotalConsumerOffset, rep.TotalLag)
 	})
+}
+
+type resetReport struct {
+	Group  string             `json:"group"`
+	Topic  string             `json:"topic"`
+	Time   time.Time          `json:"time"`
+	Queues []admin.QueueReset `json:"queues"`
+}
+
+func adminResetOffsetByTime(ctx context.Context, e *adminEnv) error {
+	at, err := parseResetTime(e.a.timestamp, time.Now())
+	if err != nil {
+		return err
+	}
+	resets, err := e.c.ResetOffset(ctx, e.a.group, e.a.topic, at)
+	switch {
+	case errors.Is(err, admin.ErrTopicNotFound):
+		return fmt.Errorf("topic %s not found (rocketkit admin topicList lists the topics)", e.a.topic)
+	case errors.Is(err, admin.ErrGroupOnline):
+		return fmt.Errorf("%w\n(its consumers keep their offsets in memory and would overwrite the reset ones; rocketkit admin consumerConnection -g %s lists them)", err, e.a.group)
+	case err != nil:
+		return err
+	}
+	return e.emit(resetReport{Group: e.a.group, Topic: e.a.topic, Time: at, Queues: resets}, func(w io.Writer) {
+		fmt.Fprintf(w, "reset %s on %s to %s\n", e.a.group, e.a.topic, at.Format(time.RFC3339Nano))
+		fmt.Fprintln(w, "#Broker Name\t#QID\t#Old Offset\t#New Offset")
+		for _, q := range resets {
+			old := strconv.FormatInt(q.OldOffset, 10)
+			if q.OldOffset < 0 {
+				old = "-"
+			}
+			fmt.Fprintf(w, "%s\t%d\t%s\t%d\n", q.BrokerName, q.QueueID, old, q.NewOffset)
+		}
+	})
+}
+
+// javaTimeLayout is mqadmin's resetOffsetByTime format,
+// yyyy-MM-dd#HH:mm:ss:SSS, with the last colon read as the decimal point
+// (Go layouts take fractional seconds only after '.' or ',').
+const javaTimeLayout = "2006-01-02#15:04:05.000"
+
+// parseResetTime reads resetOffsetByTime's -s: "now", Unix milliseconds,
+// RFC 3339, or mqadmin's yyyy-MM-dd#HH:mm:ss:SSS in local time.
+func parseResetTime(s string, now time.Time) (time.Time, error) {
+	if s == "now" {
+		return now, nil
+	}
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if ms < 0 {
+			return time.Time{}, fmt.Errorf("-s %q: a time before 1970", s)
+		}
+		return time.UnixMilli(ms), nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	if i := strings.LastIndexByte(s, ':'); i > 0 && strings.Contains(s, "#") {
+		if t, err := time.ParseInLocation(javaTimeLayout, s[:i]+"."+s[i+1:], time.Local); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf(`-s %q: want "now", Unix milliseconds, RFC 3339 (2026-12-04T18:00:00Z) or yyyy-MM-dd#HH:mm:ss:SSS`, s)
 }
 
 type connectionRow struct {

@@ -239,6 +239,37 @@ func TestAdminCommands(t *testing.T) {
 			t.Errorf("a read-only command created the topic it looked for:\n%s", list)
 		}
 	})
+	t.Run("resetOffsetByTime", func(t *testing.T) {
+		reset := []string{"admin", "resetOffsetByTime", "-n", ns, "-g", group, "-t", topic, "-s", "0"}
+		code, _, errOut := runCLI(t, reset...)
+		if code != exitFailure || !strings.Contains(errOut, "consumer group has live members: cli-billing has 1") {
+			t.Fatalf("reset of a live group: exit %d, stderr %s", code, errOut)
+		}
+		if err := cons.Shutdown(); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			if code, _, _ := runCLI(t, "admin", "consumerConnection", "-n", ns, "-g", group); code == exitFailure {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the group is still online 30s after its consumer shut down")
+			}
+		}
+		out := mustRun(t, reset...)
+		wantContains(t, "resetOffsetByTime", out, "reset cli-billing on cli-orders to ", "#Old Offset", "#New Offset")
+		var rep progressReport
+		if err := json.Unmarshal([]byte(mustRun(t, "admin", "consumerProgress", "-n", ns, "-g", group, "-t", topic, "-o", "json")), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if rep.TotalConsumerOffset != 0 || rep.TotalLag != n {
+			t.Errorf("after a reset to 1970: consumer offset %d and lag %d, want 0 and %d", rep.TotalConsumerOffset, rep.TotalLag, n)
+		}
+		code, _, errOut = runCLI(t, "admin", "resetOffsetByTime", "-n", ns, "-g", group, "-t", topic, "-s", "yesterday")
+		if code == exitOK || !strings.Contains(errOut, `-s "yesterday"`) {
+			t.Errorf("a bad time: exit %d, stderr %s", code, errOut)
+		}
+	})
 	t.Run("help", func(t *testing.T) {
 		out := mustRun(t, "admin", "-h")
 		wantContains(t, "admin -h", out, "Usage: rocketkit admin <command>", "consumerProgress -g group [-t topic]", "--namesrv")
@@ -247,4 +278,29 @@ func TestAdminCommands(t *testing.T) {
 		out = mustRun(t, "admin", "help", "updateTopic")
 		wantContains(t, "admin help updateTopic", out, "Usage: rocketkit admin updateTopic", "-readQueueNums", "-clusterName")
 	})
+}
+
+func TestParseResetTime(t *testing.T) {
+	now := time.Date(2026, 12, 4, 18, 30, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		in   string
+		want time.Time
+	}{
+		{"now", now},
+		{"0", time.UnixMilli(0)},
+		{"1796409000123", time.UnixMilli(1796409000123)},
+		{"2026-12-04T18:00:00Z", time.Date(2026, 12, 4, 18, 0, 0, 0, time.UTC)},
+		{"2026-12-04T19:00:00.5+01:00", time.Date(2026, 12, 4, 18, 0, 0, 500e6, time.UTC)},
+		{"2026-12-04#18:00:00:123", time.Date(2026, 12, 4, 18, 0, 0, 123e6, time.Local)},
+	} {
+		got, err := parseResetTime(tt.in, now)
+		if err != nil || !got.Equal(tt.want) {
+			t.Errorf("parseResetTime(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "yesterday", "-5", "2026-12-04", "2026-12-04#18:00:00", "2026-12-04#25:00:00:000"} {
+		if _, err := parseResetTime(bad, now); err == nil || !strings.Contains(err.Error(), "-s") {
+			t.Errorf("parseResetTime(%q): %v, want an error naming -s", bad, err)
+		}
+	}
 }

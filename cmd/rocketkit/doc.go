@@ -78,6 +78,11 @@
 //	consumerProgress -g group [-t topic] broker offset, consumer offset and
 //	                                     lag per queue, with totals
 //	consumerConnection -g group          live members and their subscriptions
+//	resetOffsetByTime -g group -t topic -s time
+//	                                     move a stopped group's offsets to
+//	                                     the first message stored at or
+//	                                     after the time (-s: now, Unix ms,
+//	                                     RFC 3339 or yyyy-MM-dd#HH:mm:ss:SSS)
 //	queryMsgByKey -t topic -k key        messages by key (KEYS) or client id
 //	queryMsgById -i id [-t topic]        one message: properties and body
 //	updateTopic -t topic [-r n] [-w n]   create a topic or change its queues

@@ -1,0 +1,136 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rocketkit/rocketkit/broker/remoting"
+)
+
+// ErrGroupOnline is returned by ResetOffset when the group has live
+// members: they hold their offsets in memory and would write them back
+// over the reset one.
+var ErrGroupOnline = errors.New("admin: consumer group has live members")
+
+// QueueReset is one queue's consumer offset before and after ResetOffset.
+type QueueReset struct {
+	Topic      string `json:"topic"`
+	BrokerName string `json:"brokerName"`
+	QueueID    int    `json:"queueId"`
+	// OldOffset is the group's offset before the reset, -1 when it had
+	// none on this queue.
+	OldOffset int64 `json:"oldOffset"`
+	// NewOffset is the first message stored at or after the reset time
+	// (the queue's max offset when there is none).
+	NewOffset int64 `json:"newOffset"`
+}
+
+// ResetOffset moves group's committed offset on every queue of topic to
+// the first message stored at or after at, so that the group consumes
+// again from that moment (an earlier time) or skips ahead to it (a later
+// one); mqadmin's resetOffsetByTime for a stopped group. The group must
+// have no live member (ErrGroupOnline otherwise): stop its consumers,
+// reset, start them again. Broadcasting consumers keep their offsets on
+// their own machine, so a reset does not reach them.
+func (c *Client) ResetOffset(ctx context.Context, group, topic string, at time.Time) ([]QueueReset, error) {
+	if group == "" || topic == "" {
+		return nil, errors.New("admin: reset offset: group and topic are required")
+	}
+	// Look the topic up in the list first: on a broker that creates topics
+	// on a route lookup (this kit's), asking for the route would create it.
+	topics, err := c.Topics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(topics, topic) {
+		return nil, fmt.Errorf("%w: %s", ErrTopicNotFound, topic)
+	}
+	members, err := c.GroupMembers(ctx, group)
+	switch {
+	case errors.Is(err, ErrGroupOffline):
+	case err != nil:
+		return nil, err
+	case len(members) > 0:
+		ids := make([]string, len(members))
+		for i, m := range members {
+			ids[i] = m.ClientID + "@" + m.Addr
+		}
+		return nil, fmt.Errorf("%w: %s has %d (%s); stop them, reset, then start them again",
+			ErrGroupOnline, group, len(members), strings.Join(ids, ", "))
+	}
+	queues, err := c.TopicStatus(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	route, err := c.Route(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	addrs := make(map[string]string, len(route.Brokers))
+	for _, b := range route.Brokers {
+		addrs[b.BrokerName] = b.Master()
+	}
+	out := make([]QueueReset, 0, len(queues))
+	for _, q := range queues {
+		addr := addrs[q.BrokerName]
+		if addr == "" {
+			return out, fmt.Errorf("admin: reset offset: no master address for broker %s", q.BrokerName)
+		}
+		r, err := c.resetQueue(ctx, addr, group, q, at)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// resetQueue resets one queue on the master at addr.
+func (c *Client) resetQueue(ctx context.Context, addr, group string, q QueueStatus, at time.Time) (QueueReset, error) {
+	r := QueueReset{Topic: q.Topic, BrokerName: q.BrokerName, QueueID: q.QueueID, OldOffset: -1}
+	queue := remoting.Fields{{Key: "topic", Value: q.Topic}, {Key: "queueId", Value: strconv.Itoa(q.QueueID)}}
+	where := fmt.Sprintf("%s queue %d on %s", q.Topic, q.QueueID, addr)
+
+	resp, err := c.invoke(ctx, addr, remoting.NewRequest(remoting.QueryConsumerOffset,
+		append(remoting.Fields{{Key: "consumerGroup", Value: group}}, queue...), nil))
+	if err != nil {
+		return r, err
+	}
+	if resp.Code != remoting.QueryNotFound {
+		if r.OldOffset, err = offsetOf(resp); err != nil {
+			return r, fmt.Errorf("admin: offset of %s on %s: %w", group, where, err)
+		}
+	}
+
+	resp, err = c.invoke(ctx, addr, remoting.NewRequest(remoting.SearchOffsetByTimestamp,
+		append(queue, remoting.Field{Key: "timestamp", Value: strconv.FormatInt(at.UnixMilli(), 10)}), nil))
+	if err != nil {
+		return r, err
+	}
+	if r.NewOffset, err = offsetOf(resp); err != nil {
+		return r, fmt.Errorf("admin: search %s by time: %w", where, err)
+	}
+
+	resp, err = c.invoke(ctx, addr, remoting.NewRequest(remoting.UpdateConsumerOffset,
+		append(remoting.Fields{{Key: "consumerGroup", Value: group}, {Key: "commitOffset", Value: strconv.FormatInt(r.NewOffset, 10)}}, queue...), nil))
+	if err != nil {
+		return r, err
+	}
+	if err := check(resp); err != nil {
+		return r, fmt.Errorf("admin: update offset of %s on %s: %w", group, where, err)
+	}
+	return r, nil
+}
+
+// offsetOf reads the "offset" field of a successful answer.
+func offsetOf(resp *remoting.Command) (int64, error) {
+	if err := check(resp); err != nil {
+		return 0, err
+	}
+	return resp.ExtFields.Int64("offset")
+}
