@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	rocketmq "github.com/apache/rocketmq-client-go/v2"
+	"github.com/apache/rocketmq-client-go/v2/primitive"
+)
+
+// notOnOneBroker explains a cluster scenario this single broker cannot
+// replay, and what the kit does about it.
+func notOnOneBroker(answer string) func(context.Context, *env) (string, error) {
+	return func(context.Context, *env) (string, error) { return "", errNotReplayable{answer} }
+}
+
+// errNotReplayable marks a scenario that needs a real cluster.
+type errNotReplayable struct{ answer string }
+
+func (e errNotReplayable) Error() string { return e.answer }
+
+// s18Load: the study's producer.sh -w 20 -s 1024 froze their machine;
+// here 20 producers send 1 KiB messages for a moment.
+func s18Load(ctx context.Context, e *env) (string, error) {
+	const senders, each = 20, 100
+	body := make([]byte, 1024)
+	ps := make([]rocketmq.Producer, senders)
+	for i := range ps {
+		p, err := e.producer("p_load")
+		if err != nil {
+			return "", err
+		}
+		defer p.Shutdown()
+		ps[i] = p
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, senders)
+	start := time.Now()
+	for _, p := range ps {
+		wg.Go(func() {
+			for range each {
+				if res, err := p.SendSync(ctx, primitive.NewMessage("t_load", body)); err != nil || res.Status != primitive.SendOK {
+					errs <- fmt.Errorf("send: %v %v", res, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return "", err
+	}
+	took := time.Since(start)
+	return fmt.Sprintf("20 producers, 1 KiB: %d sends in %v, %.0f msg/s (longer runs: rocketkit bench produce -w 20 -s 1024)",
+		senders*each, took.Round(time.Millisecond), senders*each/took.Seconds()), nil
+}

@@ -1,0 +1,160 @@
+// Command scenarios replays the RocketMQ study the kit answers
+// (../../../shared/seed/SCENARIOS.md, S1..S19) on an embedded broker:
+// each scenario runs for real, through the official Go client or the kit,
+// and prints what happened. Scenarios that need a cluster of several
+// brokers (S14, S16, S17) say what the kit does instead.
+//
+//	go run ./examples/scenarios            # all of them
+//	go run ./examples/scenarios -only S12  # some of them
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/apache/rocketmq-client-go/v2/rlog"
+	"github.com/rocketkit/rocketkit/broker"
+)
+
+// txTimeout is the scenario broker's transactionTimeOut, short so that S12
+// does not wait Java's 6 s for its first check-back.
+const txTimeout = 500 * time.Millisecond
+
+// lockExpiry is the scenario broker's rebalanceLockMaxLiveTime (60 s by
+// default). The Go client never unlocks a queue it gives up, so an orderly
+// member that joins gets its queues once the old locks expired, at its
+// next rebalance (every 20 s): S4 shows it.
+const lockExpiry = 3 * time.Second
+
+// scenario is one experiment of the study.
+type scenario struct {
+	id, title string
+	run       func(context.Context, *env) (string, error)
+}
+
+var scenarios = []scenario{
+	{"S1", "send to chosen queues", s1ChosenQueues},
+	{"S2 S5 S8", "tags: one group per subscription", s2s5s8Tags},
+	{"S3", "10,000 ordered messages", s3Ordered},
+	{"S4 S7 S11", "orderly listeners, two members", s4s7s11Orderly},
+	{"S6", "one group, one subscription", s6OneGroupOneSubscription},
+	{"S9 S10", "send modes and instance names", s9s10SendModes},
+	{"S12", "transactions with check-back", s12Transactions},
+	{"S13", "send results and durability", s13SendResults},
+	{"S14", "queues over several masters", notOnOneBroker(
+		"one broker here; on a cluster, rocketkit admin updateTopic -c cluster creates a topic's queues on every master")},
+	{"S15", "name servers", s15NameServers},
+	{"S16 S17", "master down, replication, failover", notOnOneBroker(
+		"no replication here; the same service runs on a RocketMQ cluster with slaves or DLedger by setting rocketmq.name-server")},
+	{"S18", "load on a small machine", s18Load},
+	{"S19", "Spring-style integration", func(context.Context, *env) (string, error) {
+		return "this program: S4, S6 and S15 run on starter.Module with struct-tag listeners and the template", nil
+	}},
+}
+
+func main() {
+	only := flag.String("only", "", "run only these scenarios, e.g. S1,S12 (default all)")
+	timeout := flag.Duration("timeout", time.Minute, "how long a scenario waits for its messages")
+	flag.Parse()
+	if err := run(context.Background(), os.Stdout, *only, *timeout); err != nil {
+		fmt.Fprintln(os.Stderr, "scenarios:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the broker, runs the selected scenarios and reports each on
+// out: "ok", "n/a" (needs a cluster) or "FAILED". It fails if any failed.
+func run(ctx context.Context, out io.Writer, only string, timeout time.Duration) error {
+	selected, err := selectScenarios(only)
+	if err != nil {
+		return err
+	}
+	dir, cleanup, err := tempDir()
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	// The raw clients' own logging: errors only. (The kit's apps route it
+	// into their slog logger; these have none, so they discard it.)
+	rlog.SetLogLevel("error")
+	b, err := broker.Start(ctx, broker.Config{Listen: "127.0.0.1:0", DataDir: dir,
+		TransactionTimeout: txTimeout, TransactionCheckInterval: txTimeout,
+		RebalanceLockMaxLiveTime: lockExpiry},
+		broker.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	e := &env{addr: b.Addr(), timeout: timeout}
+	fmt.Fprintf(out, "embedded broker on %s\n", b.Addr())
+	failed := 0
+	for _, s := range selected {
+		start := time.Now()
+		res, err := s.run(ctx, e)
+		var na errNotReplayable
+		switch {
+		case errors.As(err, &na):
+			fmt.Fprintf(out, "%-10s n/a     %s: %s\n", s.id, s.title, na.answer)
+		case err != nil:
+			failed++
+			fmt.Fprintf(out, "%-10s FAILED  %s: %v\n", s.id, s.title, err)
+		default:
+			fmt.Fprintf(out, "%-10s ok      %s: %s (%v)\n", s.id, s.title, res, time.Since(start).Round(time.Millisecond))
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d scenarios failed", failed, len(selected))
+	}
+	return nil
+}
+
+// selectScenarios returns the scenarios named in only (all when empty).
+func selectScenarios(only string) ([]scenario, error) {
+	if only == "" {
+		return scenarios, nil
+	}
+	var out []scenario
+	for _, id := range strings.Split(only, ",") {
+		id = strings.ToUpper(strings.TrimSpace(id))
+		found := false
+		for _, s := range scenarios {
+			if strings.Contains(" "+s.id+" ", " "+id+" ") {
+				out = append(out, s)
+				found = true
+				break
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("-only: no scenario %q (S1..S19)", id)
+		}
+	}
+	return out, nil
+}
+
+// tempDir makes a broker data directory and returns its removal.
+func tempDir() (string, func(), error) {
+	dir, err := os.MkdirTemp("", "rocketkit-scenarios-")
+	if err != nil {
+		return "", nil, err
+	}
+	return dir, func() { _ = os.RemoveAll(dir) }, nil
+}
+
+// waitUntil polls cond until it holds or timeout passes.
+func waitUntil(timeout time.Duration, cond func() bool) error {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not within %v", timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return nil
+}
