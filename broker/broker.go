@@ -25,15 +25,16 @@ type Broker struct {
 	delayLevels []time.Duration
 	startedAt   time.Time
 
-	store   *store.Store
-	topics  *topicTable
-	clients *clientTable
-	offsets *offsetTable
-	holds   *pullHolds
-	locks   *lockTable
-	sched   *scheduler
-	timers  *timers
-	tx      *transactions
+	store     *store.Store
+	topics    *topicTable
+	clients   *clientTable
+	offsets   *offsetTable
+	holds     *pullHolds
+	locks     *lockTable
+	lockWaits *lockWaits
+	sched     *scheduler
+	timers    *timers
+	tx        *transactions
 
 	requests requestCounters
 
@@ -77,6 +78,7 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 	}
 	b.holds = newPullHolds(b)
 	b.locks = newLockTable(cfg.RebalanceLockMaxLiveTime)
+	b.lockWaits = newLockWaits()
 	b.clients = newClientTable(b)
 
 	var err error
@@ -187,6 +189,7 @@ func (b *Broker) Close() error {
 	b.mu.Unlock()
 
 	close(b.done)
+	b.lockWaits.stop()
 	err := b.ln.Close()
 	for _, c := range conns {
 		c.close()

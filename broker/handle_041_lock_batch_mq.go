@@ -8,7 +8,10 @@ package broker
 //
 // Deviations: locks are also released when the owner's connection closes or
 // it leaves the group (Java waits for expiry), so a failed-over orderly
-// consumer resumes without the 60 s wait.
+// consumer resumes without the 60 s wait. A client refused some queues is
+// sent NOTIFY_CONSUMER_IDS_CHANGED when the first refused lock expires, so
+// it asks again then (lockWaits): the Go client never unlocks queues it
+// gives up, and retries only at its 20 s rebalance otherwise.
 
 import (
 	"encoding/json"
@@ -40,12 +43,15 @@ func parseLockBody(req *remoting.Command) (lockBatchBody, *remoting.Command) {
 	return body, nil
 }
 
-func handleLockBatchMQ(b *Broker, _ *conn, req *remoting.Command) *remoting.Command {
+func handleLockBatchMQ(b *Broker, c *conn, req *remoting.Command) *remoting.Command {
 	body, errResp := parseLockBody(req)
 	if errResp != nil {
 		return errResp
 	}
-	locked := b.locks.tryLock(body.ConsumerGroup, body.ClientID, body.MQSet, time.Now())
+	locked, freeAt := b.locks.tryLock(body.ConsumerGroup, body.ClientID, body.MQSet, time.Now())
+	if !freeAt.IsZero() {
+		b.lockWaits.wakeAt(c, body.ConsumerGroup, body.ClientID, freeAt)
+	}
 	return jsonResponse(req, struct {
 		Locked []MessageQueue `json:"lockOKMQSet"`
 	}{locked})

@@ -116,7 +116,7 @@ func s4s7s11Orderly(ctx context.Context, e *env) (string, error) {
 		}
 	}
 	return fmt.Sprintf("200 steps of 20 orders, each order's 10 in sequence; %d members shared the queues (no global order, none needed). "+
-		"The second member's queues waited for the first one's locks to expire (%v here): the Go client keeps the locks of queues it gives up",
+		"The second member's queues waited for the first one's locks to expire (%v here, 60 s by default): the Go client keeps the locks of queues it gives up, and the broker wakes the waiting member then",
 		len(steps.members), lockExpiry), nil
 }
 

@@ -29,8 +29,8 @@ const txTimeout = 500 * time.Millisecond
 
 // lockExpiry is the scenario broker's rebalanceLockMaxLiveTime (60 s by
 // default). The Go client never unlocks a queue it gives up, so an orderly
-// member that joins gets its queues once the old locks expired, at its
-// next rebalance (every 20 s): S4 shows it.
+// member that joins gets its queues only once the old locks expired (the
+// broker then tells it to rebalance): S4 shows it.
 const lockExpiry = 3 * time.Second
 
 // scenario is one experiment of the study.
