@@ -22,8 +22,9 @@ type QueueReset struct {
 	Topic      string `json:"topic"`
 	BrokerName string `json:"brokerName"`
 	QueueID    int    `json:"queueId"`
-	// OldOffset is the group's offset before the reset, -1 when it had
-	// none on this queue.
+	// OldOffset is the group's offset before the reset as the broker
+	// reports it: -1 when it has none, except that, like Java's, it reports
+	// 0 for a group new to a queue that still starts at offset 0.
 	OldOffset int64 `json:"oldOffset"`
 	// NewOffset is the first message stored at or after the reset time
 	// (the queue's max offset when there is none).
