@@ -2,8 +2,8 @@
 // the RocketKit broker or a real Apache RocketMQ cluster (remoting
 // protocol). It does what the official Go client does not: look messages
 // up by key or id, list topics and the cluster, read queue offsets and a
-// group's consumption progress, reset a stopped group's offsets to a
-// moment, and create or delete topics. The CLI (rocketkit admin) and the outbox's
+// group's consumption progress, browse a topic's messages by store time,
+// reset a stopped group's offsets to a moment, and create or delete topics. The CLI (rocketkit admin) and the outbox's
 // key-based compensation are built on it.
 //
 // # Connections

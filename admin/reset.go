@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,14 +41,8 @@ func (c *Client) ResetOffset(ctx context.Context, group, topic string, at time.T
 	if group == "" || topic == "" {
 		return nil, errors.New("admin: reset offset: group and topic are required")
 	}
-	// Look the topic up in the list first: on a broker that creates topics
-	// on a route lookup (this kit's), asking for the route would create it.
-	topics, err := c.Topics(ctx)
-	if err != nil {
+	if err := c.requireTopic(ctx, topic); err != nil {
 		return nil, err
-	}
-	if !slices.Contains(topics, topic) {
-		return nil, fmt.Errorf("%w: %s", ErrTopicNotFound, topic)
 	}
 	members, err := c.GroupMembers(ctx, group)
 	switch {
@@ -64,25 +57,13 @@ func (c *Client) ResetOffset(ctx context.Context, group, topic string, at time.T
 		return nil, fmt.Errorf("%w: %s has %d (%s); stop them, reset, then start them again",
 			ErrGroupOnline, group, len(members), strings.Join(ids, ", "))
 	}
-	queues, err := c.TopicStatus(ctx, topic)
+	queues, addrs, err := c.queuesWithMasters(ctx, topic)
 	if err != nil {
 		return nil, err
-	}
-	route, err := c.Route(ctx, topic)
-	if err != nil {
-		return nil, err
-	}
-	addrs := make(map[string]string, len(route.Brokers))
-	for _, b := range route.Brokers {
-		addrs[b.BrokerName] = b.Master()
 	}
 	out := make([]QueueReset, 0, len(queues))
 	for _, q := range queues {
-		addr := addrs[q.BrokerName]
-		if addr == "" {
-			return out, fmt.Errorf("admin: reset offset: no master address for broker %s", q.BrokerName)
-		}
-		r, err := c.resetQueue(ctx, addr, group, q, at)
+		r, err := c.resetQueue(ctx, addrs[q.BrokerName], group, q, at)
 		if err != nil {
 			return out, err
 		}
@@ -108,13 +89,8 @@ func (c *Client) resetQueue(ctx context.Context, addr, group string, q QueueStat
 		}
 	}
 
-	resp, err = c.invoke(ctx, addr, remoting.NewRequest(remoting.SearchOffsetByTimestamp,
-		append(queue, remoting.Field{Key: "timestamp", Value: strconv.FormatInt(at.UnixMilli(), 10)}), nil))
-	if err != nil {
+	if r.NewOffset, err = c.searchOffset(ctx, addr, q, at); err != nil {
 		return r, err
-	}
-	if r.NewOffset, err = offsetOf(resp); err != nil {
-		return r, fmt.Errorf("admin: search %s by time: %w", where, err)
 	}
 
 	resp, err = c.invoke(ctx, addr, remoting.NewRequest(remoting.UpdateConsumerOffset,

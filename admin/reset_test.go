@@ -13,6 +13,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/apache/rocketmq-client-go/v2/producer"
 	"github.com/rocketkit/rocketkit/admin"
+	"github.com/rocketkit/rocketkit/broker"
 	"github.com/rocketkit/rocketkit/broker/brokertest"
 	"github.com/rocketkit/rocketkit/internal/clienttest"
 )
@@ -44,27 +45,7 @@ func TestResetOffsetByTime(t *testing.T) {
 	b := brokertest.Start(t)
 	ctx := t.Context()
 	const topic, group = "reset-orders", "reset-billing"
-	p, err := producer.NewDefaultProducer(producer.WithNameServer(primitive.NamesrvAddr{b.Addr()}),
-		producer.WithGroupName("reset-test"), producer.WithInstanceName(clienttest.UniqueName("reset-producer")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer p.Shutdown()
-	send := func(prefix string, n int) {
-		for i := range n {
-			if _, err := p.SendSync(ctx, primitive.NewMessage(topic, []byte(fmt.Sprintf("%s-%d", prefix, i)))); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	send("early", 6)
-	time.Sleep(20 * time.Millisecond) // store times are in milliseconds: keep the batches apart
-	resetTo := time.Now()
-	time.Sleep(20 * time.Millisecond)
-	send("late", 4)
+	resetTo := sendEarlyAndLate(t, b, topic)
 
 	c, err := admin.New(admin.Config{NameServers: []string{b.Addr()}})
 	if err != nil {
@@ -187,4 +168,32 @@ func waitOffline(t *testing.T, c *admin.Client, group string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// sendEarlyAndLate sends six messages early-0..5 to topic, then four
+// late-0..3, and returns a moment between the two batches.
+func sendEarlyAndLate(t *testing.T, b *broker.Broker, topic string) time.Time {
+	t.Helper()
+	p, err := producer.NewDefaultProducer(producer.WithNameServer(primitive.NamesrvAddr{b.Addr()}),
+		producer.WithGroupName("admin-test"), producer.WithInstanceName(clienttest.UniqueName("admin-producer")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Shutdown()
+	send := func(prefix string, n int) {
+		for i := range n {
+			if _, err := p.SendSync(t.Context(), primitive.NewMessage(topic, fmt.Appendf(nil, "%s-%d", prefix, i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	send("early", 6)
+	time.Sleep(20 * time.Millisecond) // store times are in milliseconds: keep the batches apart
+	split := time.Now()
+	time.Sleep(20 * time.Millisecond)
+	send("late", 4)
+	return split
 }

@@ -33,7 +33,8 @@ type adminArgs struct {
 	timeout time.Duration
 
 	topic, group, key, id string
-	timestamp             string
+	timestamp, begin, end string
+	max                   int
 	readQueues            int
 	writeQueues           int
 	perm                  int
@@ -72,9 +73,16 @@ var adminCommands = []adminCommand{
 		flags: func(fs *flag.FlagSet, a *adminArgs) {
 			groupFlag(fs, a)
 			topicFlag(fs, a)
-			stringFlag(fs, &a.timestamp, "s", "timestamp", "",
-				`the time: "now", Unix milliseconds, RFC 3339 (2026-12-04T18:00:00Z) or yyyy-MM-dd#HH:mm:ss:SSS (local time)`)
+			stringFlag(fs, &a.timestamp, "s", "timestamp", "", "the time: "+timeFormats)
 		}, required: []string{"consumerGroup", "topic", "timestamp"}, run: adminResetOffsetByTime},
+	{name: "printMsg", args: "-t topic [-b time] [-e time]", summary: "print a topic's messages stored between two times, without consuming them",
+		flags: func(fs *flag.FlagSet, a *adminArgs) {
+			topicFlag(fs, a)
+			stringFlag(fs, &a.begin, "b", "beginTimestamp", "", "from this store time (default: the oldest); "+timeFormats)
+			stringFlag(fs, &a.end, "e", "endTimestamp", "", "before this store time (default: the newest); "+timeFormats)
+			fs.IntVar(&a.max, "max", 100, "print at most this many messages")
+			bodyFlag(fs, a)
+		}, required: []string{"topic"}, run: adminPrintMsg},
 	{name: "queryMsgByKey", args: "-t topic -k key", summary: "find messages by key (KEYS) or client message id",
 		flags: func(fs *flag.FlagSet, a *adminArgs) {
 			topicFlag(fs, a)
@@ -250,7 +258,8 @@ func suggestAdmin(name string) string {
 
 // shortOf returns the one-letter alias of the flag named long.
 func shortOf(long string) string {
-	return map[string]string{"topic": "t", "consumerGroup": "g", "key": "k", "msgId": "i", "timestamp": "s"}[long]
+	return map[string]string{"topic": "t", "consumerGroup": "g", "key": "k", "msgId": "i", "timestamp": "s",
+		"beginTimestamp": "b", "endTimestamp": "e"}[long]
 }
 
 func upperFirst(s string) string {
@@ -515,7 +524,7 @@ type resetReport struct {
 }
 
 func adminResetOffsetByTime(ctx context.Context, e *adminEnv) error {
-	at, err := parseResetTime(e.a.timestamp, time.Now())
+	at, err := parseTime("s", e.a.timestamp, time.Now())
 	if err != nil {
 		return err
 	}
@@ -541,20 +550,24 @@ func adminResetOffsetByTime(ctx context.Context, e *adminEnv) error {
 	})
 }
 
+// timeFormats describes the times parseTime reads, for flag usage.
+const timeFormats = `"now", Unix milliseconds, RFC 3339 (2026-12-04T18:00:00Z) or yyyy-MM-dd#HH:mm:ss:SSS (local time)`
+
 // javaTimeLayout is mqadmin's resetOffsetByTime format,
 // yyyy-MM-dd#HH:mm:ss:SSS, with the last colon read as the decimal point
 // (Go layouts take fractional seconds only after '.' or ',').
 const javaTimeLayout = "2006-01-02#15:04:05.000"
 
-// parseResetTime reads resetOffsetByTime's -s: "now", Unix milliseconds,
-// RFC 3339, or mqadmin's yyyy-MM-dd#HH:mm:ss:SSS in local time.
-func parseResetTime(s string, now time.Time) (time.Time, error) {
+// parseTime reads the time flag named flagName (-s of resetOffsetByTime,
+// -b and -e of printMsg): "now", Unix milliseconds, RFC 3339, or
+// mqadmin's yyyy-MM-dd#HH:mm:ss:SSS in local time.
+func parseTime(flagName, s string, now time.Time) (time.Time, error) {
 	if s == "now" {
 		return now, nil
 	}
 	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
 		if ms < 0 {
-			return time.Time{}, fmt.Errorf("-s %q: a time before 1970", s)
+			return time.Time{}, fmt.Errorf("-%s %q: a time before 1970", flagName, s)
 		}
 		return time.UnixMilli(ms), nil
 	}
@@ -566,7 +579,42 @@ func parseResetTime(s string, now time.Time) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf(`-s %q: want "now", Unix milliseconds, RFC 3339 (2026-12-04T18:00:00Z) or yyyy-MM-dd#HH:mm:ss:SSS`, s)
+	return time.Time{}, fmt.Errorf("-%s %q: want %s", flagName, s, timeFormats)
+}
+
+func adminPrintMsg(ctx context.Context, e *adminEnv) error {
+	q := admin.BrowseQuery{Topic: e.a.topic, Max: e.a.max}
+	now := time.Now()
+	var err error
+	if e.a.begin != "" {
+		if q.Begin, err = parseTime("b", e.a.begin, now); err != nil {
+			return err
+		}
+	}
+	if e.a.end != "" {
+		if q.End, err = parseTime("e", e.a.end, now); err != nil {
+			return err
+		}
+	}
+	if e.a.max <= 0 {
+		return fmt.Errorf("--max %d: want at least 1", e.a.max)
+	}
+	msgs, err := e.c.Browse(ctx, q)
+	if errors.Is(err, admin.ErrTopicNotFound) {
+		return fmt.Errorf("topic %s not found (rocketkit admin topicList lists the topics)", e.a.topic)
+	}
+	if err != nil {
+		return err
+	}
+	views := viewsOf(msgs)
+	return e.emit(views, func(w io.Writer) {
+		fmt.Fprintln(w, "#QID\t#Offset\t#Store Time\t#Message ID\t#Tags\t#Keys\t#Body")
+		for _, v := range views {
+			fmt.Fprintf(w, "%d\t%d\t%s\t%s\t%s\t%s\t%s\n", v.QueueID, v.QueueOffset, formatMillis(v.StoreTimestamp),
+				v.MsgID, v.Tags, v.Keys, preview(v.body, min(e.a.bodyMax, 40)))
+		}
+		fmt.Fprintf(w, "%d messages\n", len(views))
+	})
 }
 
 type connectionRow struct {
@@ -636,6 +684,14 @@ type msgView struct {
 	body []byte
 }
 
+func viewsOf(msgs []message.Ext) []msgView {
+	views := make([]msgView, 0, len(msgs))
+	for _, m := range msgs {
+		views = append(views, viewOf(m))
+	}
+	return views
+}
+
 func viewOf(m message.Ext) msgView {
 	props := message.ParseProperties(m.Properties)
 	body := m.Body
@@ -703,10 +759,7 @@ func adminQueryMsgByKey(ctx context.Context, e *adminEnv) error {
 	if len(msgs) == 0 {
 		return fmt.Errorf("no message of topic %s has key %s", e.a.topic, e.a.key)
 	}
-	views := make([]msgView, 0, len(msgs))
-	for _, m := range msgs {
-		views = append(views, viewOf(m))
-	}
+	views := viewsOf(msgs)
 	return e.emit(views, func(w io.Writer) {
 		fmt.Fprintln(w, "#Message ID\t#Offset Message ID\t#QID\t#Offset\t#Store Time\t#Body")
 		for _, v := range views {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -239,6 +240,28 @@ func TestAdminCommands(t *testing.T) {
 			t.Errorf("a read-only command created the topic it looked for:\n%s", list)
 		}
 	})
+	t.Run("printMsg", func(t *testing.T) {
+		out := mustRun(t, "admin", "printMsg", "-n", ns, "-t", topic)
+		wantContains(t, "printMsg", out, "#QID", "#Offset", "#Store Time", "#Body", "order 3 body", "created", "order-3", "10 messages")
+		var msgs []map[string]any
+		if err := json.Unmarshal([]byte(mustRun(t, "admin", "printMsg", "-n", ns, "-t", topic, "-o", "json", "--max", "4")), &msgs); err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) != 4 || msgs[0]["topic"] != topic {
+			t.Errorf("printMsg --max 4 -o json: %v", msgs)
+		}
+		later := strconv.FormatInt(time.Now().Add(time.Hour).UnixMilli(), 10)
+		wantContains(t, "printMsg -b <in an hour>", mustRun(t, "admin", "printMsg", "-n", ns, "-t", topic, "-b", later), "0 messages")
+		wantContains(t, "printMsg -e <in an hour>", mustRun(t, "admin", "printMsg", "-n", ns, "-t", topic, "-e", later), "10 messages")
+		code, _, errOut := runCLI(t, "admin", "printMsg", "-n", ns, "-t", topic, "-b", "soon")
+		if code == exitOK || !strings.Contains(errOut, `-b "soon"`) {
+			t.Errorf("printMsg -b soon: exit %d, stderr %s", code, errOut)
+		}
+		code, _, errOut = runCLI(t, "admin", "printMsg", "-n", ns, "-t", "cli-nope")
+		if code != exitFailure || !strings.Contains(errOut, "topic cli-nope not found") {
+			t.Errorf("printMsg of a missing topic: exit %d, stderr %s", code, errOut)
+		}
+	})
 	t.Run("resetOffsetByTime", func(t *testing.T) {
 		reset := []string{"admin", "resetOffsetByTime", "-n", ns, "-g", group, "-t", topic, "-s", "0"}
 		code, _, errOut := runCLI(t, reset...)
@@ -280,7 +303,7 @@ func TestAdminCommands(t *testing.T) {
 	})
 }
 
-func TestParseResetTime(t *testing.T) {
+func TestParseTime(t *testing.T) {
 	now := time.Date(2026, 12, 4, 18, 30, 0, 0, time.UTC)
 	for _, tt := range []struct {
 		in   string
@@ -293,14 +316,14 @@ func TestParseResetTime(t *testing.T) {
 		{"2026-12-04T19:00:00.5+01:00", time.Date(2026, 12, 4, 18, 0, 0, 500e6, time.UTC)},
 		{"2026-12-04#18:00:00:123", time.Date(2026, 12, 4, 18, 0, 0, 123e6, time.Local)},
 	} {
-		got, err := parseResetTime(tt.in, now)
+		got, err := parseTime("s", tt.in, now)
 		if err != nil || !got.Equal(tt.want) {
-			t.Errorf("parseResetTime(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+			t.Errorf("parseTime(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
 		}
 	}
 	for _, bad := range []string{"", "yesterday", "-5", "2026-12-04", "2026-12-04#18:00:00", "2026-12-04#25:00:00:000"} {
-		if _, err := parseResetTime(bad, now); err == nil || !strings.Contains(err.Error(), "-s") {
-			t.Errorf("parseResetTime(%q): %v, want an error naming -s", bad, err)
+		if _, err := parseTime("s", bad, now); err == nil || !strings.Contains(err.Error(), "-s ") {
+			t.Errorf("parseTime(%q): %v, want an error naming -s", bad, err)
 		}
 	}
 }

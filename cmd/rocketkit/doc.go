@@ -83,6 +83,9 @@
 //	                                     the first message stored at or
 //	                                     after the time (-s: now, Unix ms,
 //	                                     RFC 3339 or yyyy-MM-dd#HH:mm:ss:SSS)
+//	printMsg -t topic [-b time] [-e time] a topic's messages stored between
+//	                                     two times (--max, default 100),
+//	                                     read without consuming them
 //	queryMsgByKey -t topic -k key        messages by key (KEYS) or client id
 //	queryMsgById -i id [-t topic]        one message: properties and body
 //	updateTopic -t topic [-r n] [-w n]   create a topic or change its queues
