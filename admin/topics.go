@@ -27,25 +27,44 @@ type QueueStatus struct {
 	LastUpdate int64 `json:"lastUpdateTimestamp"`
 }
 
+// TopicStats is the state of a topic on its masters.
+type TopicStats struct {
+	// Queues are the offset ranges, sorted by broker and queue.
+	Queues []QueueStatus `json:"queues"`
+	// PendingTransactions is the number of the topic's half messages
+	// awaiting commit or rollback: produced but not visible yet, so not
+	// consumer lag (the study's S12 confusion). -1 when no broker reports
+	// it (Apache RocketMQ's do not; this kit's does).
+	PendingTransactions int `json:"pendingTransactions"`
+}
+
 // TopicStatus returns the offset range of every queue of topic on every
 // master serving it, sorted by broker and queue.
 func (c *Client) TopicStatus(ctx context.Context, topic string) ([]QueueStatus, error) {
+	st, err := c.TopicStats(ctx, topic)
+	return st.Queues, err
+}
+
+// TopicStats returns the offset range of every queue of topic on every
+// master serving it, and the half messages awaiting their transaction's
+// outcome.
+func (c *Client) TopicStats(ctx context.Context, topic string) (TopicStats, error) {
+	st := TopicStats{PendingTransactions: -1}
 	masters, err := c.masters(ctx, topic)
 	if err != nil {
-		return nil, err
+		return st, err
 	}
-	var out []QueueStatus
 	for _, addr := range masters {
 		resp, err := c.invoke(ctx, addr, remoting.NewRequest(remoting.GetTopicStatsInfo,
 			remoting.Fields{{Key: "topic", Value: topic}}, nil))
 		if err != nil {
-			return nil, err
+			return st, err
 		}
 		if resp.Code == remoting.TopicNotExist {
 			continue // routed but not (yet) on this broker
 		}
 		if err := check(resp); err != nil {
-			return nil, fmt.Errorf("admin: status of %s on %s: %w", topic, addr, err)
+			return st, fmt.Errorf("admin: status of %s on %s: %w", topic, addr, err)
 		}
 		var body struct {
 			Table map[string]struct {
@@ -53,26 +72,30 @@ func (c *Client) TopicStatus(ctx context.Context, topic string) ([]QueueStatus, 
 				Max        int64 `json:"maxOffset"`
 				LastUpdate int64 `json:"lastUpdateTimestamp"`
 			} `json:"offsetTable"`
+			Pending *int `json:"pendingTransactions"` // this kit's brokers only
 		}
 		if err := json.Unmarshal(normalizeJSON(resp.Body), &body); err != nil {
-			return nil, fmt.Errorf("admin: decode status of %s from %s: %w", topic, addr, err)
+			return st, fmt.Errorf("admin: decode status of %s from %s: %w", topic, addr, err)
 		}
 		for key, v := range body.Table {
 			mq, err := decodeQueueKey(key)
 			if err != nil {
-				return nil, err
+				return st, err
 			}
-			out = append(out, QueueStatus{Topic: mq.Topic, BrokerName: mq.BrokerName, QueueID: mq.QueueID,
+			st.Queues = append(st.Queues, QueueStatus{Topic: mq.Topic, BrokerName: mq.BrokerName, QueueID: mq.QueueID,
 				MinOffset: v.Min, MaxOffset: v.Max, LastUpdate: v.LastUpdate})
 		}
+		if body.Pending != nil {
+			st.PendingTransactions = max(st.PendingTransactions, 0) + *body.Pending
+		}
 	}
-	slices.SortFunc(out, func(a, b QueueStatus) int {
+	slices.SortFunc(st.Queues, func(a, b QueueStatus) int {
 		if a.BrokerName != b.BrokerName {
 			return strings.Compare(a.BrokerName, b.BrokerName)
 		}
 		return a.QueueID - b.QueueID
 	})
-	return out, nil
+	return st, nil
 }
 
 type queueKey struct {
