@@ -236,11 +236,22 @@ func (t *timers) markDelivered(queueOffset int64) {
 	t.dirty = true
 }
 
-// count is the number of timed messages waiting.
+// count is the number of timed messages waiting: those in the heap and
+// those parked but not scanned into it yet (the delivery loop scans
+// after the send was answered), so it is exact as soon as a send returns.
 func (t *timers) count() int64 {
+	// Every message parked before this read is in the heap or at or after
+	// scanned (the store is read with no broker lock held).
+	_, parked := t.b.store.QueueRange(timerTopic, 0)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return int64(len(t.pending))
+	n := int64(len(t.pending)) + max(0, parked-t.scanned)
+	for off := range t.delivered { // delivered before a restart, not rescanned yet
+		if off >= t.scanned && off < parked {
+			n--
+		}
+	}
+	return n
 }
 
 // persist writes the delivery state if it changed.
