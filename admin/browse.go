@@ -131,20 +131,25 @@ func (c *Client) requireTopic(ctx context.Context, topic string) error {
 }
 
 // queuesWithMasters returns topic's queues (TopicStatus) and the master
-// address of each broker name.
+// address of each broker name, from one route lookup.
 func (c *Client) queuesWithMasters(ctx context.Context, topic string) ([]QueueStatus, map[string]string, error) {
-	queues, err := c.TopicStatus(ctx, topic)
-	if err != nil {
-		return nil, nil, err
-	}
 	route, err := c.Route(ctx, topic)
 	if err != nil {
 		return nil, nil, err
 	}
 	addrs := make(map[string]string, len(route.Brokers))
+	var masters []string
 	for _, b := range route.Brokers {
-		addrs[b.BrokerName] = b.Master()
+		if a := b.Master(); a != "" {
+			addrs[b.BrokerName] = a
+			masters = append(masters, a)
+		}
 	}
+	st, err := c.topicStatsOn(ctx, topic, masters)
+	if err != nil {
+		return nil, nil, err
+	}
+	queues := st.Queues
 	for _, q := range queues {
 		if addrs[q.BrokerName] == "" {
 			return nil, nil, fmt.Errorf("admin: no master address for broker %s of topic %s", q.BrokerName, topic)

@@ -49,11 +49,16 @@ func (c *Client) TopicStatus(ctx context.Context, topic string) ([]QueueStatus, 
 // master serving it, and the half messages awaiting their transaction's
 // outcome.
 func (c *Client) TopicStats(ctx context.Context, topic string) (TopicStats, error) {
-	st := TopicStats{PendingTransactions: -1}
 	masters, err := c.masters(ctx, topic)
 	if err != nil {
-		return st, err
+		return TopicStats{PendingTransactions: -1}, err
 	}
+	return c.topicStatsOn(ctx, topic, masters)
+}
+
+// topicStatsOn is TopicStats from the given master addresses.
+func (c *Client) topicStatsOn(ctx context.Context, topic string, masters []string) (TopicStats, error) {
+	st := TopicStats{PendingTransactions: -1}
 	for _, addr := range masters {
 		resp, err := c.invoke(ctx, addr, remoting.NewRequest(remoting.GetTopicStatsInfo,
 			remoting.Fields{{Key: "topic", Value: topic}}, nil))

@@ -53,6 +53,17 @@ type lockClient struct {
 	r  *bufio.Reader
 }
 
+// startLockBroker starts a broker whose orderly locks expire after ttl.
+func startLockBroker(t *testing.T, ttl time.Duration) *Broker {
+	t.Helper()
+	b, err := Start(context.Background(), Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), RebalanceLockMaxLiveTime: ttl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}
+
 func dialLockClient(t *testing.T, b *Broker) *lockClient {
 	t.Helper()
 	nc, err := net.Dial("tcp", b.Addr())
@@ -67,12 +78,7 @@ func dialLockClient(t *testing.T, b *Broker) *lockClient {
 // A member whose connection drops frees its queue locks at once, so another
 // member can lock them without waiting for the expiry.
 func TestLocksReleasedWhenOwnerDisconnects(t *testing.T) {
-	b, err := Start(context.Background(), Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(),
-		RebalanceLockMaxLiveTime: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := startLockBroker(t, time.Hour)
 	c1, c2 := dialLockClient(t, b), dialLockClient(t, b)
 	if n := c1.lock("client-1"); n != 1 {
 		t.Fatalf("client-1 locked %d queues, want 1", n)
@@ -94,12 +100,7 @@ func TestLocksReleasedWhenOwnerDisconnects(t *testing.T) {
 // Go client would otherwise ask again only at its 20 s rebalance), and
 // then gets it.
 func TestRefusedLockWakesWhenItExpires(t *testing.T) {
-	b, err := Start(context.Background(), Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(),
-		RebalanceLockMaxLiveTime: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := startLockBroker(t, 300*time.Millisecond)
 	holder, waiter := dialLockClient(t, b), dialLockClient(t, b)
 	if n := holder.lock("client-1"); n != 1 {
 		t.Fatalf("client-1 locked %d queues, want 1", n)
