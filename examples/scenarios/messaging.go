@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -204,8 +203,8 @@ func s13SendResults(ctx context.Context, e *env) (string, error) {
 		return "", err
 	}
 	defer b.Close()
-	sync := &env{addr: b.Addr(), timeout: e.timeout}
-	p, err := sync.producer("p_durable")
+	durable := &env{addr: b.Addr(), timeout: e.timeout}
+	p, err := durable.producer("p_durable")
 	if err != nil {
 		return "", err
 	}
@@ -219,7 +218,7 @@ func s13SendResults(ctx context.Context, e *env) (string, error) {
 		statuses[res.Status]++
 	}
 	if statuses[primitive.SendOK] != 100 {
-		return "", errors.New(fmt.Sprint("statuses: ", statuses))
+		return "", fmt.Errorf("statuses %v, want 100 SEND_OK", statuses)
 	}
 	return "SYNC_FLUSH broker: 100 sends SEND_OK, each synced to disk before its answer (FLUSH_DISK_TIMEOUT otherwise; the template's strict option makes that an error)", nil
 }
