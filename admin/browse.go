@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/rocketkit/rocketkit/broker/message"
-	"github.com/rocketkit/rocketkit/broker/remoting"
+	"github.com/rocketkit/rocketkit/protocol/message"
+	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
 // ToolsGroup is the consumer group Browse reads under, mqadmin's. It

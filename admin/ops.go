@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rocketkit/rocketkit/broker/message"
-	"github.com/rocketkit/rocketkit/broker/remoting"
+	"github.com/rocketkit/rocketkit/protocol/message"
+	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
 // QueueData is one broker's share of a topic.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rocketkit/rocketkit/broker/remoting"
+	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
 // ErrGroupOnline is returned by ResetOffset when the group has live

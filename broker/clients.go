@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rocketkit/rocketkit/broker/remoting"
+	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
 // Message models and consume-from positions, as the client spells them.

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rocketkit/rocketkit/broker/remoting"
+	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
 // Members are told to rebalance (NOTIFY_CONSUMER_IDS_CHANGED) when another

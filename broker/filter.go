@@ -3,7 +3,7 @@ package broker
 import (
 	"strings"
 
-	"github.com/rocketkit/rocketkit/broker/message"
+	"github.com/rocketkit/rocketkit/protocol/message"
 	"github.com/rocketkit/rocketkit/broker/store"
 )
 

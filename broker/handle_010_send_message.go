@@ -24,8 +24,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rocketkit/rocketkit/broker/message"
-	"github.com/rocketkit/rocketkit/broker/remoting"
+	"github.com/rocketkit/rocketkit/protocol/message"
+	"github.com/rocketkit/rocketkit/protocol/remoting"
 	"github.com/rocketkit/rocketkit/broker/store"
 )
 

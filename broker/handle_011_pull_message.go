@@ -18,7 +18,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/rocketkit/rocketkit/broker/remoting"
+	"github.com/rocketkit/rocketkit/protocol/remoting"
 	"github.com/rocketkit/rocketkit/broker/store"
 )
 

@@ -14,7 +14,7 @@ import (
 	"encoding/binary"
 	"strconv"
 
-	"github.com/rocketkit/rocketkit/broker/remoting"
+	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
 func init() { register(remoting.QueryConsumerOffset, handleQueryConsumerOffset) }

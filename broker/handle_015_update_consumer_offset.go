@@ -7,7 +7,7 @@ package broker
 // the answer. The broker keeps the last value received and never resets an
 // offset because updates stopped.
 
-import "github.com/rocketkit/rocketkit/broker/remoting"
+import "github.com/rocketkit/rocketkit/protocol/remoting"
 
 func init() { register(remoting.UpdateConsumerOffset, handleUpdateConsumerOffset) }
 

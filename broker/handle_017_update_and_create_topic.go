@@ -13,8 +13,8 @@ package broker
 import (
 	"strconv"
 
-	"github.com/rocketkit/rocketkit/broker/message"
-	"github.com/rocketkit/rocketkit/broker/remoting"
+	"github.com/rocketkit/rocketkit/protocol/message"
+	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
 func init() { register(remoting.UpdateAndCreateTopic, handleUpdateAndCreateTopic) }

@@ -6,7 +6,7 @@ package broker
 // time is at or after timestamp (ms); the min offset when the timestamp is
 // earlier than every message, the max offset when later.
 
-import "github.com/rocketkit/rocketkit/broker/remoting"
+import "github.com/rocketkit/rocketkit/protocol/remoting"
 
 func init() { register(remoting.SearchOffsetByTimestamp, handleSearchOffset) }
 

@@ -8,7 +8,7 @@ package broker
 import (
 	"strconv"
 
-	"github.com/rocketkit/rocketkit/broker/remoting"
+	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
 func init() {

@@ -7,7 +7,7 @@ package broker
 // (it just closes its connections, which has the same effect); Java
 // clients do.
 
-import "github.com/rocketkit/rocketkit/broker/remoting"
+import "github.com/rocketkit/rocketkit/protocol/remoting"
 
 func init() { register(remoting.UnregisterClient, handleUnregisterClient) }
 

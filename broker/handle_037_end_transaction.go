@@ -13,7 +13,7 @@ package broker
 // Deviations: CHECK_IMMUNITY_TIME_IN_SECONDS delays checks but late
 // non-check END_TRANSACTIONs are not refused with ILLEGAL_OPERATION.
 
-import "github.com/rocketkit/rocketkit/broker/remoting"
+import "github.com/rocketkit/rocketkit/protocol/remoting"
 
 func init() { register(remoting.EndTransaction, handleEndTransaction) }
 

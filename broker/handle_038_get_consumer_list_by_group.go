@@ -9,7 +9,7 @@ package broker
 import (
 	"encoding/json"
 
-	"github.com/rocketkit/rocketkit/broker/remoting"
+	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
 func init() { register(remoting.GetConsumerListByGroup, handleGetConsumerList) }

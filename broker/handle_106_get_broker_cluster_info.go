@@ -9,7 +9,7 @@ package broker
 // Deviations: brokerAddrs keys are standard JSON strings, not fastjson's
 // bare integers.
 
-import "github.com/rocketkit/rocketkit/broker/remoting"
+import "github.com/rocketkit/rocketkit/protocol/remoting"
 
 func init() { register(remoting.GetBrokerClusterInfo, handleGetBrokerClusterInfo) }
 

@@ -10,7 +10,7 @@ package broker
 import (
 	"slices"
 
-	"github.com/rocketkit/rocketkit/broker/remoting"
+	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
 func init() { register(remoting.GetAllSubscriptionGroupConfig, handleGetAllSubscriptionGroups) }

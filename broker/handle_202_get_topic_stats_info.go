@@ -14,7 +14,7 @@ package broker
 import (
 	"strconv"
 
-	"github.com/rocketkit/rocketkit/broker/remoting"
+	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
 func init() { register(remoting.GetTopicStatsInfo, handleGetTopicStatsInfo) }

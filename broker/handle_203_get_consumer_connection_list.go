@@ -11,7 +11,7 @@ package broker
 //
 // Deviations: language and version are the Go client's for every member.
 
-import "github.com/rocketkit/rocketkit/broker/remoting"
+import "github.com/rocketkit/rocketkit/protocol/remoting"
 
 func init() { register(remoting.GetConsumerConnectionList, handleGetConsumerConnectionList) }
 

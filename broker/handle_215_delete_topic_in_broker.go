@@ -9,7 +9,7 @@ package broker
 // Deviations: the messages stay in the commit log until retention (not yet
 // implemented) and are no longer reachable through queues.
 
-import "github.com/rocketkit/rocketkit/broker/remoting"
+import "github.com/rocketkit/rocketkit/protocol/remoting"
 
 func init() {
 	register(remoting.DeleteTopicInBroker, handleDeleteTopic)

@@ -16,8 +16,8 @@ import (
 	"context"
 	"strconv"
 
-	"github.com/rocketkit/rocketkit/broker/message"
-	"github.com/rocketkit/rocketkit/broker/remoting"
+	"github.com/rocketkit/rocketkit/protocol/message"
+	"github.com/rocketkit/rocketkit/protocol/remoting"
 	"github.com/rocketkit/rocketkit/broker/store"
 )
 

@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rocketkit/rocketkit/broker/remoting"
+	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
 // MessageQueue names one queue, as in lock request bodies.

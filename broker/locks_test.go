@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rocketkit/rocketkit/broker/remoting"
+	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
 func TestLockTable(t *testing.T) {

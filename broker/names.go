@@ -1,6 +1,6 @@
 package broker
 
-import "github.com/rocketkit/rocketkit/broker/message"
+import "github.com/rocketkit/rocketkit/protocol/message"
 
 // ValidateTopic reports whether name is a legal RocketMQ topic name.
 func ValidateTopic(name string) error { return message.ValidateTopic(name) }

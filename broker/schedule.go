@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rocketkit/rocketkit/broker/message"
+	"github.com/rocketkit/rocketkit/protocol/message"
 	"github.com/rocketkit/rocketkit/broker/store"
 )
 

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/rocketkit/rocketkit/broker/brokertest"
-	"github.com/rocketkit/rocketkit/broker/remoting"
+	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
 // WaitQuiet returns once no request arrived for the quiet period, and not

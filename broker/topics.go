@@ -9,7 +9,7 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/rocketkit/rocketkit/broker/message"
+	"github.com/rocketkit/rocketkit/protocol/message"
 	"github.com/rocketkit/rocketkit/broker/store"
 )
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rocketkit/rocketkit/broker/message"
+	"github.com/rocketkit/rocketkit/protocol/message"
 )
 
 // Tag keys, in the order the documentation lists them.

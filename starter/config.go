@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/rocketkit/rocketkit/broker"
-	"github.com/rocketkit/rocketkit/broker/message"
+	"github.com/rocketkit/rocketkit/protocol/message"
 	"github.com/rocketkit/rocketkit/listener"
 )
 

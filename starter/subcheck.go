@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/rocketkit/rocketkit/admin"
-	"github.com/rocketkit/rocketkit/broker/message"
+	"github.com/rocketkit/rocketkit/protocol/message"
 	"github.com/rocketkit/rocketkit/listener"
 )
 

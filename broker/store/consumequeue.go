@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/rocketkit/rocketkit/broker/message"
+	"github.com/rocketkit/rocketkit/protocol/message"
 )
 
 const (

@@ -7,7 +7,7 @@ import (
 	"net/netip"
 	"os"
 
-	"github.com/rocketkit/rocketkit/broker/message"
+	"github.com/rocketkit/rocketkit/protocol/message"
 	"github.com/rocketkit/rocketkit/broker/store"
 )
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/rocketkit/rocketkit/broker/message"
+	"github.com/rocketkit/rocketkit/protocol/message"
 )
 
 // Filter selects records during Get. A nil Filter matches everything.

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rocketkit/rocketkit/broker/message"
+	"github.com/rocketkit/rocketkit/protocol/message"
 )
 
 // msg describes a test message.

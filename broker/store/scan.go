@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/rocketkit/rocketkit/broker/message"
+	"github.com/rocketkit/rocketkit/protocol/message"
 )
 
 // scanChunk is how much of a segment recovery reads at a time.

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rocketkit/rocketkit/broker/message"
+	"github.com/rocketkit/rocketkit/protocol/message"
 )
 
 // TestStressMillionMessages appends 1M 1 KiB messages (8 queues, a

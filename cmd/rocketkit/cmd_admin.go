@@ -18,7 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/rocketkit/rocketkit/admin"
-	"github.com/rocketkit/rocketkit/broker/message"
+	"github.com/rocketkit/rocketkit/protocol/message"
 	"github.com/rocketkit/rocketkit/internal/suggest"
 )
 

@@ -7,7 +7,7 @@ import (
 	wm "github.com/ThreeDotsLabs/watermill/message"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 
-	"github.com/rocketkit/rocketkit/broker/message"
+	"github.com/rocketkit/rocketkit/protocol/message"
 )
 
 // UUIDProperty is the user property that carries the watermill message UUID,

@@ -13,7 +13,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/hooks"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 
-	rmqmessage "github.com/rocketkit/rocketkit/broker/message"
+	rmqmessage "github.com/rocketkit/rocketkit/protocol/message"
 )
 
 // Subscriber consumes RocketMQ topics as watermill subscriptions through

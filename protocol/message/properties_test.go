@@ -5,7 +5,7 @@ import (
 	"maps"
 	"testing"
 
-	"github.com/rocketkit/rocketkit/broker/message"
+	"github.com/rocketkit/rocketkit/protocol/message"
 )
 
 func TestGetProperty(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rocketkit/rocketkit/broker/message"
+	"github.com/rocketkit/rocketkit/protocol/message"
 )
 
 func TestValidateTopic(t *testing.T) {

@@ -3,7 +3,7 @@ package message_test
 import (
 	"testing"
 
-	"github.com/rocketkit/rocketkit/broker/message"
+	"github.com/rocketkit/rocketkit/protocol/message"
 )
 
 func TestTagsHashCode(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/rocketkit/rocketkit/broker/remoting"
+	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
 // A broker's connection loop: read a request, answer it with one write.
