@@ -14,21 +14,28 @@ import (
 	"github.com/rocketkit/rocketkit/broker"
 )
 
+// confTest is a case of TestParseBrokerConf or TestParseBrokerConfSyntax.
+type confTest struct {
+	name string
+	conf string
+	// base overrides the shared base when set.
+	base *broker.Config
+	// want edits a copy of the base into the expected Config.
+	want func(c *broker.Config)
+	// wantErr is the whole error text; when set, the Config must be the
+	// base unchanged.
+	wantErr string
+	// report, when set, is the expected summary of the ConfReport.
+	report []string
+}
+
+// testConfBase is the base Config the ParseBrokerConf table tests start from.
+var testConfBase = broker.Config{Listen: "127.0.0.1:9876", DataDir: "/base"}
+
+// TestParseBrokerConf covers the keys: every supported key, bad values,
+// ignored and unknown keys. TestParseBrokerConfSyntax covers the file syntax.
 func TestParseBrokerConf(t *testing.T) {
-	base := broker.Config{Listen: "127.0.0.1:9876", DataDir: "/base"}
-	tests := []struct {
-		name string
-		conf string
-		// base overrides the shared base when set.
-		base *broker.Config
-		// want edits a copy of the base into the expected Config.
-		want func(c *broker.Config)
-		// wantErr is the whole error text; when set, the Config must be the
-		// base unchanged.
-		wantErr string
-		// report, when set, is the expected summary of the ConfReport.
-		report []string
-	}{
+	runConfTests(t, []confTest{
 		// Every supported key.
 		{
 			name:   "brokerClusterName",
@@ -186,104 +193,6 @@ func TestParseBrokerConf(t *testing.T) {
 			want: func(c *broker.Config) { c.ChannelExpiredTimeout = time.Minute },
 		},
 
-		// Syntax.
-		{
-			name: "comments and blank lines",
-			conf: "# a comment\n! another\n   # indented comment\n\n \t \nbrokerName=b1\n#brokerName=b2\n",
-			want: func(c *broker.Config) { c.BrokerName = "b1" },
-			report: []string{
-				"applied 6 brokerName=b1 -> broker-name",
-			},
-		},
-		{
-			name: "separators",
-			conf: "brokerName=b1\nbrokerClusterName: c1\nstorePathRootDir /data\n" +
-				"defaultTopicQueueNums \t = \t 6\nmaxMessageSize\t:\t1024\n  transactionCheckMax:7",
-			want: func(c *broker.Config) {
-				c.BrokerName, c.ClusterName, c.DataDir = "b1", "c1", "/data"
-				c.DefaultTopicQueueNums, c.MaxMessageSize, c.TransactionCheckMax = 6, 1024, 7
-			},
-			report: []string{
-				"applied 1 brokerName=b1 -> broker-name",
-				"applied 2 brokerClusterName=c1 -> cluster-name",
-				"applied 3 storePathRootDir=/data -> data-dir",
-				"applied 4 defaultTopicQueueNums=6 -> default-topic-queue-nums",
-				"applied 5 maxMessageSize=1024 -> max-message-size",
-				"applied 6 transactionCheckMax=7 -> transaction-check-max",
-			},
-		},
-		{
-			name: "trailing blanks, CRLF and CR line ends",
-			conf: "brokerName = b1  \t\r\nbrokerClusterName=c1\rdefaultTopicQueueNums=2 \r\n",
-			want: func(c *broker.Config) {
-				c.BrokerName, c.ClusterName, c.DefaultTopicQueueNums = "b1", "c1", 2
-			},
-			report: []string{
-				"applied 1 brokerName=b1 -> broker-name",
-				"applied 2 brokerClusterName=c1 -> cluster-name",
-				"applied 3 defaultTopicQueueNums=2 -> default-topic-queue-nums",
-			},
-		},
-		{
-			name: "line continuation",
-			conf: "messageDelayLevel=1s 5s \\\n     10s \\\n\t30s\nbrokerName=b1",
-			want: func(c *broker.Config) {
-				c.MessageDelayLevel = "1s 5s 10s 30s"
-				c.BrokerName = "b1"
-			},
-			report: []string{
-				"applied 1 messageDelayLevel=1s 5s 10s 30s -> message-delay-level",
-				"applied 4 brokerName=b1 -> broker-name",
-			},
-		},
-		{
-			name: "a comment line does not continue",
-			conf: "# comment \\\nbrokerName=b1",
-			want: func(c *broker.Config) { c.BrokerName = "b1" },
-		},
-		{
-			name: "an even number of backslashes does not continue",
-			conf: "storePathRootDir=C:\\\\store\\\\\nbrokerName=b1",
-			want: func(c *broker.Config) { c.DataDir, c.BrokerName = `C:\store\`, "b1" },
-		},
-		{
-			name: "escaped surrogate pair",
-			conf: `storePathRootDir=C:\\rocketmq\\st\u00f6re\ ` + "\n" + `broker\Name=b\u0031` + "\n" + `brokerClusterName=\uD83D\uDE00`,
-			want: func(c *broker.Config) {
-				c.DataDir = `C:\rocketmq\störe `
-				c.BrokerName = "b1"
-			},
-			wantErr: `broker.conf:3: brokerClusterName: "😀" is not a valid name (1-127 characters of [%|a-zA-Z0-9_-])`,
-		},
-		{
-			name: "escapes: unicode, backslash, escaped key and trailing blank",
-			conf: `storePathRootDir=C:\\rocketmq\\st\u00f6re\ ` + "\n" + `broker\Name=b\u0031` + "\n" + `broker\:x=1`,
-			want: func(c *broker.Config) {
-				c.DataDir = `C:\rocketmq\störe `
-				c.BrokerName = "b1"
-			},
-			report: []string{
-				"applied 1 storePathRootDir=C:\\rocketmq\\störe  -> data-dir",
-				"applied 2 brokerName=b1 -> broker-name",
-				"unknown 3 broker:x=1",
-			},
-		},
-		{
-			name: "a # inside a value is not a comment",
-			conf: "storePathRootDir=/data/#1",
-			want: func(c *broker.Config) { c.DataDir = "/data/#1" },
-		},
-		{
-			name: "byte order mark",
-			conf: "\uFEFFbrokerName=b1",
-			want: func(c *broker.Config) { c.BrokerName = "b1" },
-		},
-		{
-			name: "the last of repeated keys wins",
-			conf: "brokerName=b1\nbrokerName=b2\nlistenPort=1\nlistenPort=2",
-			want: func(c *broker.Config) { c.BrokerName, c.Listen = "b2", "127.0.0.1:2" },
-		},
-
 		// Bad values.
 		{
 			name:    "not an integer",
@@ -367,11 +276,6 @@ func TestParseBrokerConf(t *testing.T) {
 			wantErr: "broker.conf:1: storePathRootDir: empty value (remove the line to keep the default)\nbroker.conf:2: brokerName: empty value (remove the line to keep the default)",
 		},
 		{
-			name:    "malformed unicode escape",
-			conf:    `brokerName=b\u00g1`,
-			wantErr: `broker.conf:1: brokerName: malformed \uxxxx escape`,
-		},
-		{
 			name: "every error is reported",
 			conf: "brokerName=b1\ndefaultTopicQueueNums=four\nbrokerId=0\nmaxMessageSize=big\nfoo=bar\nlistenPort=x",
 			wantErr: "broker.conf:2: defaultTopicQueueNums: \"four\" is not an integer\n" +
@@ -433,10 +337,16 @@ func TestParseBrokerConf(t *testing.T) {
 				"ignored 24 namesrvAddr=127.0.0.1:9876 (the name server runs in this process, on the broker's listener)",
 			},
 		},
-	}
+	})
+}
+
+// runConfTests parses each case's conf over testConfBase (or the case's base)
+// and checks the Config, the error text and the report.
+func runConfTests(t *testing.T, tests []confTest) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := base
+			b := testConfBase
 			if tt.base != nil {
 				b = *tt.base
 			}
@@ -630,118 +540,4 @@ brokerNmae = broker-b
 	// line 4: brokerId has no effect: replication is not supported: this broker is a standalone master
 	// line 9: unknown key brokerNmae: did you mean brokerName?
 	// broker.conf:1: defaultTopicQueueNums: "four" is not an integer
-}
-
-// FuzzParseBrokerConf checks that ParseBrokerConf never panics and that:
-//   - reading the input in two pieces gives the same result as in one;
-//   - on error the base comes back unchanged and every joined error is a
-//     *ConfError whose line exists;
-//   - every report entry's line exists, entries are in file order, Applied
-//     entries name a field and Ignored ones a reason;
-//   - on success, writing the Applied entries back out as a properties file
-//     (escaped) and parsing that gives the same Config.
-func FuzzParseBrokerConf(f *testing.F) {
-	for _, seed := range []string{
-		"",
-		"\n",
-		"=",
-		`\`,
-		"\\\n",
-		rocketmqBrokerConf,
-		"brokerName=b1\r\nlistenPort: 10911\rbrokerIP1 10.0.0.1\n",
-		"bindAddress=0.0.0.0\nbrokerIP1=::1\nlistenPort=0",
-		"messageDelayLevel=1s \\\n  5s\\\\\nstorePathRootDir=C:\\\\x\\ ",
-		`brokerName=\ud83d\ude00\u00e9\uzzzz`,
-		"\uFEFF# c\n! c\nflushDiskType=SYNC_FLUSH # x\ndefaultTopicQueueNums=-1\nmaxMessageSize=99999999999",
-		"autoCreateTopicEnable=False\ntransactionTimeOut=1\nmapedFileSizeCommitLog=65536\nbrokerNmae=x",
-	} {
-		f.Add(seed, uint16(len(seed)/2))
-	}
-	base := broker.Config{Listen: "127.0.0.1:9876", DataDir: "/base", BrokerName: "base"}
-	f.Fuzz(func(t *testing.T, conf string, split uint16) {
-		cut := int(split) % (len(conf) + 1)
-		cfg, rep, err := broker.ParseBrokerConf(strings.NewReader(conf), base)
-		cfg2, rep2, err2 := broker.ParseBrokerConf(io.MultiReader(strings.NewReader(conf[:cut]), strings.NewReader(conf[cut:])), base)
-		if cfg != cfg2 || fmt.Sprint(rep) != fmt.Sprint(rep2) || fmt.Sprint(err) != fmt.Sprint(err2) {
-			t.Fatalf("split read differs:\n%+v %+v %v\n%+v %+v %v", cfg, rep, err, cfg2, rep2, err2)
-		}
-		lines := countLines(conf)
-		if err != nil {
-			if cfg != base {
-				t.Fatalf("config changed on error: %+v", cfg)
-			}
-			errs := []error{err}
-			if j, ok := err.(interface{ Unwrap() []error }); ok {
-				errs = j.Unwrap()
-			}
-			for _, e := range errs {
-				var ce *broker.ConfError
-				if !errors.As(e, &ce) || ce.Line < 1 || ce.Line > lines {
-					t.Fatalf("error %q is not a *ConfError with a line in 1..%d", e, lines)
-				}
-			}
-		}
-		for _, list := range [][]broker.ConfEntry{rep.Applied, rep.Ignored, rep.Unknown} {
-			last := 0
-			for _, e := range list {
-				if e.Line < last || e.Line < 1 || e.Line > lines {
-					t.Fatalf("entry %+v: line out of order or outside 1..%d", e, lines)
-				}
-				last = e.Line
-			}
-		}
-		for _, e := range rep.Applied {
-			if e.Field == "" || e.Reason != "" {
-				t.Fatalf("applied entry %+v", e)
-			}
-		}
-		for _, e := range rep.Ignored {
-			if e.Field != "" || e.Reason == "" {
-				t.Fatalf("ignored entry %+v", e)
-			}
-		}
-		if err != nil {
-			return
-		}
-		var b strings.Builder
-		for _, e := range rep.Applied {
-			b.WriteString(escapeProp(e.Key) + "=" + escapeProp(e.Value) + "\n")
-		}
-		again, rep3, err := broker.ParseBrokerConf(strings.NewReader(b.String()), base)
-		if err != nil {
-			t.Fatalf("re-parse of\n%s: %v", b.String(), err)
-		}
-		if again != cfg || len(rep3.Applied) != len(rep.Applied) {
-			t.Fatalf("re-parse of\n%s\ngives %+v, want %+v", b.String(), again, cfg)
-		}
-	})
-}
-
-// countLines counts lines as ParseBrokerConf does: \r\n, \r and \n end one.
-func countLines(s string) int {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	return strings.Count(s, "\n") + strings.Count(s, "\r") + 1
-}
-
-// escapeProp escapes s for a properties file, key or value.
-func escapeProp(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '\\', '=', ':', '#', '!', ' ':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\f':
-			b.WriteString(`\f`)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
 }
