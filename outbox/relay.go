@@ -28,6 +28,7 @@ type Relay struct {
 	log     *slog.Logger
 	q       queries
 	hooks   hooks // tests only
+	loop    relayLoop
 
 	mu     sync.Mutex
 	state  int                // relayIdle, relayRunning, relayClosed; guarded by mu
@@ -43,6 +44,22 @@ const (
 	relayRunning
 	relayClosed
 )
+
+// relayLoop is what the relay's loops (worker, pruner) do to the table and
+// the broker. The relay itself is the only implementation; virtual-time
+// tests replace it with a fake, so the loops' timing (poll interval,
+// backoffs, dead-lease scans, pruning) runs in a testing/synctest bubble,
+// which cannot contain the network I/O of the real ones.
+type relayLoop interface {
+	// claim takes a batch (nil when there is nothing to claim).
+	claim(ctx context.Context, withDead bool) (*batch, error)
+	// process sends and marks a claimed batch.
+	process(ctx context.Context, b *batch) processResult
+	// Prune deletes sent rows past the retention.
+	Prune(ctx context.Context) (int64, error)
+}
+
+var _ relayLoop = (*Relay)(nil)
 
 // hooks let tests stop a relay at chosen points (crash tests).
 type hooks struct {
@@ -85,10 +102,12 @@ func NewRelay(cfg Config, db Beginner, sender Sender, lookup KeyLookup, opts ...
 	if counter == nil {
 		counter, _ = sender.(QueueCounter)
 	}
-	return &Relay{
+	r := &Relay{
 		cfg: cfg, db: db, sender: sender, lookup: lookup, counter: counter,
 		log: s.logger.With("table", cfg.Table), q: newQueries(cfg.Table),
-	}, nil
+	}
+	r.loop = r
+	return r, nil
 }
 
 // Start creates or upgrades the table (unless Relay.SkipMigrations) and
@@ -255,7 +274,7 @@ func (r *Relay) worker(ctx context.Context, id int) error {
 	lastDead := time.Time{}
 	for ctx.Err() == nil {
 		withDead := time.Since(lastDead) >= deadScanEvery
-		b, err := r.claim(ctx, withDead)
+		b, err := r.loop.claim(ctx, withDead)
 		if withDead && err == nil {
 			lastDead = time.Now()
 		}
@@ -278,7 +297,7 @@ func (r *Relay) worker(ctx context.Context, id int) error {
 		}
 		// Finish the batch even when ctx ends: stopping mid-batch would
 		// leave rows for the lease to expire.
-		res := r.process(context.WithoutCancel(ctx), b)
+		res := r.loop.process(context.WithoutCancel(ctx), b)
 		if res.fatal != nil {
 			return res.fatal
 		}
@@ -332,7 +351,7 @@ func (r *Relay) pruner(ctx context.Context) error {
 			return nil
 		case <-t.C:
 		}
-		if _, err := r.Prune(ctx); err != nil {
+		if _, err := r.loop.Prune(ctx); err != nil {
 			if errors.Is(err, ErrDBClosed) {
 				return err
 			}
