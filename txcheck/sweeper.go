@@ -2,12 +2,9 @@ package txcheck
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,21 +24,16 @@ import (
 // the re-sent message by key on its next pass.
 type Sweeper struct {
 	cfg    Config
-	db     outbox.Beginner
 	sender outbox.Sender
 	lookup outbox.KeyLookup
 	log    *slog.Logger
-	q      sweepQueries
+	table  sweepTable
 
 	mu     sync.Mutex
 	cancel context.CancelFunc // guarded by mu
 	done   chan struct{}      // guarded by mu
 
 	verified, resent, pruned atomic.Int64
-}
-
-type sweepQueries struct {
-	selectDue, markVerified, markResent, prune string
 }
 
 // SweepStats counts what a sweeper did since it was created.
@@ -63,16 +55,9 @@ func NewSweeper(cfg Config, db outbox.Beginner, sender outbox.Sender, lookup out
 		return nil, fmt.Errorf("%w: a sweeper needs a database, a sender and a key lookup", ErrInvalidConfig)
 	}
 	s := newSettings(opts)
-	t := sqlkit.QuoteTable(cfg.Table)
 	return &Sweeper{
-		cfg: cfg, db: db, sender: sender, lookup: lookup, log: s.logger.With("table", cfg.Table),
-		q: sweepQueries{
-			selectDue: "SELECT msg_key, topic, tag, msg_keys, sharding_key, properties, delay_level, payload, UNIX_TIMESTAMP(created_at) FROM " + t +
-				" WHERE state = 0 AND created_at < NOW(6) - INTERVAL ? MICROSECOND ORDER BY created_at LIMIT ? FOR UPDATE SKIP LOCKED",
-			markVerified: "UPDATE " + t + " SET state = 1, verified_at = NOW(6) WHERE msg_key = ?",
-			markResent:   "UPDATE " + t + " SET state = 2, verified_at = NOW(6) WHERE msg_key = ?",
-			prune:        "DELETE FROM " + t + " WHERE state IN (1, 2) AND verified_at < NOW(6) - INTERVAL ? MICROSECOND ORDER BY verified_at LIMIT 1000",
-		},
+		cfg: cfg, sender: sender, lookup: lookup, log: s.logger.With("table", cfg.Table),
+		table: newSQLSweepTable(db, cfg.Table),
 	}, nil
 }
 
@@ -142,16 +127,15 @@ func (s *Sweeper) Sweep(ctx context.Context) (SweepStats, error) {
 		}
 	}
 	for ctx.Err() == nil {
-		res, err := s.db.ExecContext(ctx, s.q.prune, s.cfg.Sweeper.Retention.Microseconds())
+		n, err := s.table.prune(ctx, s.cfg.Sweeper.Retention)
 		if err != nil {
 			if sqlkit.IsRetryable(err) {
 				break
 			}
 			return s.since(before), fmt.Errorf("txcheck: prune %s: %w", s.cfg.Table, err)
 		}
-		n, _ := res.RowsAffected()
 		s.pruned.Add(n)
-		if n < 1000 {
+		if n < pruneBatch {
 			break
 		}
 	}
@@ -174,69 +158,36 @@ type due struct {
 // sweepBatch verifies one batch in one transaction holding the rows'
 // locks, and returns the number of rows it looked at.
 func (s *Sweeper) sweepBatch(ctx context.Context) (int, error) {
-	n := 0
-	err := sqlkit.Retry(ctx, 5, func() error {
-		return sqlkit.WithTx(ctx, s.db, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(ctx context.Context, tx *sql.Tx) error {
-			rows, err := s.selectDue(ctx, tx)
-			n = len(rows)
-			if err != nil || n == 0 {
-				return err
-			}
-			s.lookupAll(ctx, rows)
-			for _, d := range rows {
-				switch {
-				case d.err != nil:
-					continue // try again next sweep
-				case d.found:
-					if _, err := tx.ExecContext(ctx, s.q.markVerified, d.rec.Key); err != nil {
-						return err
-					}
-					s.verified.Add(1)
-				default:
-					if err := s.resend(ctx, d.rec); err != nil {
-						s.log.Warn("txcheck re-send failed", "topic", d.rec.Topic, "key", d.rec.Key, "error", err)
-						continue
-					}
-					if _, err := tx.ExecContext(ctx, s.q.markResent, d.rec.Key); err != nil {
-						return err
-					}
-					s.resent.Add(1)
-					s.log.Info("txcheck re-sent a message the broker never delivered", "topic", d.rec.Topic, "key", d.rec.Key)
+	sc := s.cfg.Sweeper
+	n, err := s.table.sweepDue(ctx, sc.After, sc.BatchSize, func(ctx context.Context, rows []*due, mark markFunc) error {
+		s.lookupAll(ctx, rows)
+		for _, d := range rows {
+			switch {
+			case d.err != nil:
+				continue // try again next sweep
+			case d.found:
+				if err := mark(ctx, d.rec.Key, false); err != nil {
+					return err
 				}
+				s.verified.Add(1)
+			default:
+				if err := s.resend(ctx, d.rec); err != nil {
+					s.log.Warn("txcheck re-send failed", "topic", d.rec.Topic, "key", d.rec.Key, "error", err)
+					continue
+				}
+				if err := mark(ctx, d.rec.Key, true); err != nil {
+					return err
+				}
+				s.resent.Add(1)
+				s.log.Info("txcheck re-sent a message the broker never delivered", "topic", d.rec.Topic, "key", d.rec.Key)
 			}
-			return nil
-		})
+		}
+		return nil
 	})
 	if err != nil {
 		return n, fmt.Errorf("txcheck: sweep %s: %w", s.cfg.Table, err)
 	}
 	return n, nil
-}
-
-func (s *Sweeper) selectDue(ctx context.Context, tx *sql.Tx) ([]*due, error) {
-	rs, err := tx.QueryContext(ctx, s.q.selectDue, s.cfg.Sweeper.After.Microseconds(), s.cfg.Sweeper.BatchSize)
-	if err != nil {
-		return nil, err
-	}
-	defer rs.Close()
-	var out []*due
-	for rs.Next() {
-		d := &due{}
-		var keys string
-		var props sql.NullString
-		if err := rs.Scan(&d.rec.Key, &d.rec.Topic, &d.rec.Tag, &keys, &d.rec.ShardingKey, &props,
-			&d.rec.DelayLevel, &d.rec.Body, &d.created); err != nil {
-			return nil, err
-		}
-		d.rec.Keys = strings.Fields(keys)
-		if props.Valid && props.String != "" {
-			if err := json.Unmarshal([]byte(props.String), &d.rec.Properties); err != nil {
-				return nil, fmt.Errorf("properties of %s: %w", d.rec.Key, err)
-			}
-		}
-		out = append(out, d)
-	}
-	return out, rs.Err()
 }
 
 func (s *Sweeper) lookupAll(ctx context.Context, rows []*due) {
