@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -17,23 +16,23 @@ import (
 // Broker is a running name server + broker serving the RocketMQ remoting
 // protocol on one listener. Create it with Start; stop it with Close.
 type Broker struct {
-	cfg         Config
-	log         *slog.Logger
-	ln          net.Listener
-	addr        string         // advertised ip:port, put into routes
-	storeHost   netip.AddrPort // STOREHOST of every stored record
-	delayLevels []time.Duration
-	startedAt   time.Time
+	cfg       Config
+	log       *slog.Logger
+	ln        net.Listener
+	addr      string         // advertised ip:port, put into routes
+	storeHost netip.AddrPort // STOREHOST of every stored record
+	startedAt time.Time
 
 	store     *store.Store
+	writer    *writer // every message enters the store through it (put.go)
 	topics    *topicTable
 	clients   *clientTable
 	offsets   *offsetTable
 	holds     *pullHolds
 	locks     *lockTable
 	lockWaits *lockWaits
-	sched     *scheduler
-	timers    *timers
+	delays    *delayLevels   // DELAY=level
+	timer     *deliveryTimer // TIMER_DELIVER_MS
 	tx        *transactions
 
 	requests requestCounters
@@ -69,32 +68,22 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 	levels, _ := ParseDelayLevels(cfg.MessageDelayLevel) // validated above
 
 	b := &Broker{
-		cfg:         cfg,
-		log:         o.logger,
-		delayLevels: levels,
-		startedAt:   time.Now(),
-		conns:       make(map[*conn]struct{}),
-		done:        make(chan struct{}),
+		cfg:       cfg,
+		log:       o.logger,
+		startedAt: time.Now(),
+		conns:     make(map[*conn]struct{}),
+		done:      make(chan struct{}),
 	}
-	b.holds = newPullHolds(b)
 	b.locks = newLockTable(cfg.RebalanceLockMaxLiveTime)
 	b.lockWaits = newLockWaits()
 	b.clients = newClientTable(b)
 
 	var err error
-	b.topics, err = loadTopicTable(filepath.Join(cfg.DataDir, "config", "topics.json"), cfg)
+	b.topics, err = loadTopicTable(cfg)
 	if err != nil {
 		return nil, err
 	}
-	b.offsets, err = loadOffsetTable(filepath.Join(cfg.DataDir, "config", "consumerOffset.json"))
-	if err != nil {
-		return nil, err
-	}
-	b.sched, err = newScheduler(b, levels, filepath.Join(cfg.DataDir, "config", "delayOffset.json"))
-	if err != nil {
-		return nil, err
-	}
-	b.timers, err = newTimers(b, filepath.Join(cfg.DataDir, "config", "timer.json"))
+	b.offsets, err = loadOffsetTable(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
@@ -116,29 +105,48 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 		return nil, fmt.Errorf("broker: open store: %w", err)
 	}
 	b.topics.adoptStoredQueues(b.store.Queues())
-	b.tx = newTransactions(b)
-	if err := b.tx.recover(); err != nil {
-		return nil, errors.Join(err, b.store.Close())
-	}
 
 	b.ln, err = o.listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("broker: listen on %s: %w", cfg.Listen, err), b.store.Close())
 	}
 	b.addr, b.storeHost, err = advertisedAddr(cfg.AdvertisedAddr, b.ln.Addr())
+	if err == nil {
+		err = b.startComponents(levels)
+	}
 	if err != nil {
 		return nil, errors.Join(err, b.ln.Close(), b.store.Close())
 	}
 
-	b.wg.Add(3)
+	b.wg.Add(2)
 	go b.acceptLoop()
 	go b.housekeepingLoop()
-	go b.tx.checkLoop()
-	b.sched.start()
-	b.timers.start()
+	b.delays.start(b.done, &b.wg)
+	b.timer.start(b.done, &b.wg)
+	b.tx.start(b.done, &b.wg)
 	b.log.Info("broker started", "addr", b.addr, "data", cfg.DataDir, "flush", cfg.FlushDiskType,
 		"took", time.Since(b.startedAt))
 	return b, nil
+}
+
+// startComponents builds what works on the open store: the writer, the
+// pull holds, the delay-level and deliver-at components, and the
+// transactions (recovered from the half and op queues). Their loops start
+// with the accept loop.
+func (b *Broker) startComponents(levels []time.Duration) error {
+	b.writer = &writer{store: b.store, topics: b.topics, storeHost: b.storeHost, levels: len(levels)}
+	b.holds = newPullHolds(b.store)
+	var err error
+	b.delays, err = newDelayLevels(b.cfg.DataDir, levels, b.store, b.writer, b.log)
+	if err != nil {
+		return err
+	}
+	b.timer, err = newDeliveryTimer(b.cfg.DataDir, b.store, b.writer, b.log)
+	if err != nil {
+		return err
+	}
+	b.tx = newTransactions(b.cfg, b.storeHost, b.store, b.writer, b.clients, b.log)
+	return b.tx.recover()
 }
 
 // advertisedAddr picks the ip:port clients are told to dial.
@@ -200,8 +208,8 @@ func (b *Broker) Close() error {
 		ignoreClosed(err),
 		b.offsets.persist(),
 		b.topics.persist(),
-		b.sched.persist(),
-		b.timers.persist(),
+		b.delays.persist(),
+		b.timer.persist(),
 		b.store.Close(),
 	)
 }
@@ -218,10 +226,10 @@ func ignoreClosed(err error) error {
 func (b *Broker) onAppend(topic string, queueID int32) {
 	switch topic {
 	case scheduleTopic:
-		b.sched.notify(queueID)
+		b.delays.notify(queueID)
 		return
 	case timerTopic:
-		b.timers.notify()
+		b.timer.notify()
 		return
 	}
 	b.holds.notify(topic, queueID)
@@ -239,8 +247,8 @@ func (b *Broker) housekeepingLoop() {
 		case <-b.done:
 			return
 		case <-persist.C:
-			if err := errors.Join(b.offsets.persist(), b.topics.persist(), b.sched.persist(),
-				b.timers.persist()); err != nil {
+			if err := errors.Join(b.offsets.persist(), b.topics.persist(), b.delays.persist(),
+				b.timer.persist()); err != nil {
 				b.log.Error("persist broker metadata", "err", err)
 			}
 		case now := <-expire.C:

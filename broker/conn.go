@@ -162,8 +162,3 @@ func register(code int16, h handlerFunc) {
 	}
 	handlers[code] = h
 }
-
-// errorResponse is a response with code and remark.
-func errorResponse(req *remoting.Command, code int16, remark string) *remoting.Command {
-	return remoting.NewResponse(req, code, remark)
-}

@@ -1,101 +1,92 @@
 package broker
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
+	"log/slog"
 	"strconv"
 	"sync"
 	"time"
 
-	"github.com/rocketkit/rocketkit/protocol/message"
 	"github.com/rocketkit/rocketkit/broker/store"
+	"github.com/rocketkit/rocketkit/protocol/message"
 )
 
-// scheduler delivers delayed messages. As in RocketMQ, a message with
-// delay level L is parked in SCHEDULE_TOPIC_XXXX queue L-1 with its real
-// topic and queue in REAL_TOPIC / REAL_QID; every level's queue is FIFO in
-// due order (same delay), so one goroutine per level reads its queue head,
-// sleeps until it is due, re-appends it to the real topic (DELAY removed,
-// new offsets, same UNIQ_KEY) and advances that level's offset. Offsets
-// are persisted, so pending delayed messages survive a restart.
-type scheduler struct {
-	b      *Broker
+// delayLevels delivers messages sent with a delay level (DELAY=n, the
+// client's WithDelayTimeLevel and consumer retries). As in RocketMQ, a
+// message with delay level L is parked in SCHEDULE_TOPIC_XXXX queue L-1
+// with its real topic and queue in REAL_TOPIC / REAL_QID; every level's
+// queue is FIFO in due order (same delay), so one goroutine per level reads
+// its queue head, sleeps until it is due, stores it under its real topic
+// (DELAY removed, new offsets, same UNIQ_KEY) and advances that level's
+// offset. Offsets are persisted to delayOffset.json, so pending delayed
+// messages survive a restart (one delivered just before a crash may be
+// delivered again).
+type delayLevels struct {
 	levels []time.Duration
-	path   string
+	store  *store.Store // reads the schedule queues
+	put    putter       // stores the messages that came due
+	log    *slog.Logger
+	file   *configFile
 	wake   []chan struct{} // per level, buffered 1
 
 	mu      sync.Mutex
 	offsets []int64 // per level: next schedule-queue offset to deliver; guarded by mu
-	dirty   bool    // guarded by mu
 }
 
-func newScheduler(b *Broker, levels []time.Duration, path string) (*scheduler, error) {
-	s := &scheduler{b: b, levels: levels, path: path, offsets: make([]int64, len(levels)),
-		wake: make([]chan struct{}, len(levels))}
-	for i := range s.wake {
-		s.wake[i] = make(chan struct{}, 1)
+func newDelayLevels(dataDir string, levels []time.Duration, st *store.Store, put putter, log *slog.Logger) (*delayLevels, error) {
+	d := &delayLevels{levels: levels, store: st, put: put, log: log,
+		file:    newConfigFile(dataDir, "delayOffset.json", "delay offsets"),
+		offsets: make([]int64, len(levels)), wake: make([]chan struct{}, len(levels))}
+	for i := range d.wake {
+		d.wake[i] = make(chan struct{}, 1)
 	}
-	data, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
-		return nil, fmt.Errorf("broker: read delay offsets: %w", err)
-	default:
-		var stored map[string]int64
-		if err := json.Unmarshal(data, &stored); err != nil {
-			return nil, fmt.Errorf("broker: parse %s: %w", path, err)
-		}
-		for level, off := range stored {
-			n, err := strconv.Atoi(level)
-			if err == nil && n >= 1 && n <= len(levels) {
-				s.offsets[n-1] = off
-			}
+	var stored map[string]int64
+	if _, err := d.file.load(&stored); err != nil {
+		return nil, err
+	}
+	for level, off := range stored {
+		n, err := strconv.Atoi(level)
+		if err == nil && n >= 1 && n <= len(levels) {
+			d.offsets[n-1] = off
 		}
 	}
-	return s, nil
+	return d, nil
 }
 
-// start runs one delivery loop per level until the broker closes.
-func (s *scheduler) start() {
-	for i := range s.levels {
-		s.b.wg.Add(1)
-		go s.run(i)
+// delayLevelOf clamps a DELAY property value to a table of levels (0 = not
+// delayed).
+func delayLevelOf(delay string, levels int) int {
+	n, err := strconv.Atoi(delay)
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return min(n, levels)
+}
+
+// parkAtLevel rewrites ext so it is stored in the schedule queue of level.
+func parkAtLevel(ext *message.Ext, level int) {
+	props := keepRealDestination(ext.Properties, ext)
+	ext.Properties = message.SetProperty(props, message.PropertyDelay, strconv.Itoa(level))
+	ext.Topic, ext.QueueID = scheduleTopic, int32(level-1)
+}
+
+// start runs one delivery loop per level until done is closed.
+func (d *delayLevels) start(done <-chan struct{}, wg *sync.WaitGroup) {
+	for i := range d.levels {
+		wg.Go(func() { d.run(i, done) })
 	}
 }
 
 // notify wakes a level's loop after a message was parked in its queue.
-func (s *scheduler) notify(queueID int32) {
-	if queueID >= 0 && int(queueID) < len(s.wake) {
+func (d *delayLevels) notify(queueID int32) {
+	if queueID >= 0 && int(queueID) < len(d.wake) {
 		select {
-		case s.wake[queueID] <- struct{}{}:
+		case d.wake[queueID] <- struct{}{}:
 		default:
 		}
 	}
 }
 
-// level clamps a DELAY property value to the table (0 = not delayed).
-func (s *scheduler) level(delay string) int {
-	n, err := strconv.Atoi(delay)
-	if err != nil || n <= 0 {
-		return 0
-	}
-	return min(n, len(s.levels))
-}
-
-// park rewrites ext so it is stored in the schedule queue of level.
-func (s *scheduler) park(ext *message.Ext, level int) {
-	props := message.SetProperty(ext.Properties, message.PropertyRealTopic, ext.Topic)
-	props = message.SetProperty(props, message.PropertyRealQueueID, strconv.Itoa(int(ext.QueueID)))
-	ext.Properties = message.SetProperty(props, message.PropertyDelay, strconv.Itoa(level))
-	ext.Topic, ext.QueueID = scheduleTopic, int32(level-1)
-}
-
-func (s *scheduler) run(i int) {
-	defer s.b.wg.Done()
+func (d *delayLevels) run(i int, done <-chan struct{}) {
 	var timer *time.Timer
 	defer func() {
 		if timer != nil {
@@ -103,7 +94,7 @@ func (s *scheduler) run(i int) {
 		}
 	}()
 	for {
-		wait := s.deliverDue(i)
+		wait := d.deliverDue(i)
 		var due <-chan time.Time
 		if wait > 0 {
 			if timer == nil {
@@ -114,9 +105,9 @@ func (s *scheduler) run(i int) {
 			due = timer.C
 		}
 		select {
-		case <-s.b.done:
+		case <-done:
 			return
-		case <-s.wake[i]:
+		case <-d.wake[i]:
 		case <-due:
 		}
 	}
@@ -124,19 +115,19 @@ func (s *scheduler) run(i int) {
 
 // deliverDue delivers the level's due messages and returns how long until
 // the next one is due (0 = the queue is drained; wait for a wake-up).
-func (s *scheduler) deliverDue(i int) time.Duration {
+func (d *delayLevels) deliverDue(i int) time.Duration {
 	for {
-		s.mu.Lock()
-		off := s.offsets[i]
-		s.mu.Unlock()
-		res, err := s.b.store.Get(scheduleTopic, int32(i), off, 32, nil, nil)
+		d.mu.Lock()
+		off := d.offsets[i]
+		d.mu.Unlock()
+		res, err := d.store.Get(scheduleTopic, int32(i), off, 32, nil, nil)
 		if err != nil {
-			s.b.log.Error("read schedule queue", "level", i+1, "err", err)
+			d.log.Error("read schedule queue", "level", i+1, "err", err)
 			return time.Second
 		}
 		switch res.Status {
 		case store.GetOffsetMoved:
-			s.setOffset(i, res.NextBeginOffset)
+			d.setOffset(i, res.NextBeginOffset)
 			continue
 		case store.GetFound:
 		default:
@@ -146,102 +137,54 @@ func (s *scheduler) deliverDue(i int) time.Duration {
 		for len(rest) > 0 {
 			m, n, err := message.Decode(rest, false)
 			if err != nil {
-				s.b.log.Error("decode scheduled message", "level", i+1, "offset", off, "err", err)
+				d.log.Error("decode scheduled message", "level", i+1, "offset", off, "err", err)
 				return time.Second
 			}
 			rest = rest[n:]
-			due := time.UnixMilli(m.StoreTimestamp).Add(s.levels[i])
+			due := time.UnixMilli(m.StoreTimestamp).Add(d.levels[i])
 			if wait := time.Until(due); wait > 0 {
 				return wait
 			}
-			if err := s.deliver(&m); err != nil {
-				s.b.log.Error("deliver delayed message", "level", i+1, "offset", m.QueueOffset, "err", err)
+			if err := deliverParked(d.put, d.log, &m, message.PropertyDelay); err != nil {
+				d.log.Error("deliver delayed message", "level", i+1, "offset", m.QueueOffset, "err", err)
 				return time.Second
 			}
-			s.setOffset(i, m.QueueOffset+1)
+			d.setOffset(i, m.QueueOffset+1)
 		}
 	}
 }
 
-// deliver appends a parked message to its real topic.
-func (s *scheduler) deliver(m *message.Ext) error {
-	return s.b.unpark(m, message.PropertyDelay)
-}
-
-func (s *scheduler) setOffset(i int, off int64) {
-	s.mu.Lock()
-	if s.offsets[i] != off {
-		s.offsets[i] = off
-		s.dirty = true
+func (d *delayLevels) setOffset(i int, off int64) {
+	d.mu.Lock()
+	changed := d.offsets[i] != off
+	d.offsets[i] = off
+	d.mu.Unlock()
+	if changed {
+		d.file.markDirty()
 	}
-	s.mu.Unlock()
 }
 
-// pending counts parked messages per level (for stats and tests).
-func (s *scheduler) pending() int64 {
+// pending counts parked messages over all levels (for stats and tests).
+func (d *delayLevels) pending() int64 {
 	var n int64
-	for i := range s.levels {
-		_, maxOff := s.b.store.QueueRange(scheduleTopic, int32(i))
-		s.mu.Lock()
-		n += max(0, maxOff-s.offsets[i])
-		s.mu.Unlock()
+	for i := range d.levels {
+		_, maxOff := d.store.QueueRange(scheduleTopic, int32(i))
+		d.mu.Lock()
+		n += max(0, maxOff-d.offsets[i])
+		d.mu.Unlock()
 	}
 	return n
 }
 
 // persist writes the per-level offsets if they changed.
-func (s *scheduler) persist() error {
-	s.mu.Lock()
-	if !s.dirty {
-		s.mu.Unlock()
-		return nil
-	}
-	stored := make(map[string]int64, len(s.offsets))
-	for i, off := range s.offsets {
-		stored[strconv.Itoa(i+1)] = off
-	}
-	s.dirty = false
-	s.mu.Unlock()
-	data, err := json.Marshal(stored)
-	if err == nil {
-		err = writeConfigFile(s.path, data)
-	}
-	if err != nil {
-		s.mu.Lock()
-		s.dirty = true
-		s.mu.Unlock()
-		return fmt.Errorf("broker: persist delay offsets: %w", err)
-	}
-	return nil
-}
-
-// unpark appends a message parked in a system queue (schedule or timer) to
-// its real topic and queue (REAL_TOPIC / REAL_QID), without the property
-// that parked it; the copy gets new offsets and keeps everything else,
-// UNIQ_KEY included. A message that lost its real topic, or cannot be
-// stored, is dropped with a log line rather than blocking its queue.
-func (b *Broker) unpark(m *message.Ext, parkedBy string) error {
-	topic, _ := message.GetProperty(m.Properties, message.PropertyRealTopic)
-	qid, _ := message.GetProperty(m.Properties, message.PropertyRealQueueID)
-	q, err := strconv.Atoi(qid)
-	if topic == "" || err != nil {
-		b.log.Warn("dropping a parked message without its real topic", "topic", m.Topic, "msg_id", m.MsgID())
-		return nil
-	}
-	if _, err := b.topics.ensure(topic, 0); err != nil {
-		return err
-	}
-	out := &message.Ext{
-		QueueID: int32(q), Flag: m.Flag, SysFlag: m.SysFlag, BornTimestamp: m.BornTimestamp,
-		BornHost: m.BornHost, StoreHost: b.storeHost, ReconsumeTimes: m.ReconsumeTimes,
-		PreparedTransactionOffset: m.PreparedTransactionOffset,
-		Body:                      m.Body, Topic: topic, Properties: message.DeleteProperties(m.Properties, parkedBy),
-	}
-	entry, err := b.entryFor(out)
-	if err != nil {
-		b.log.Warn("dropping a parked message that cannot be stored", "topic", m.Topic, "msg_id", m.MsgID(), "err", err)
-		return nil
-	}
-	_, err = b.store.Append(context.Background(), []store.Entry{entry})
-	return err
+func (d *delayLevels) persist() error {
+	return d.file.persist(func() any {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		stored := make(map[string]int64, len(d.offsets))
+		for i, off := range d.offsets {
+			stored[strconv.Itoa(i+1)] = off
+		}
+		return stored
+	})
 }

@@ -2,42 +2,39 @@ package broker
 
 import (
 	"container/heap"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
+	"log/slog"
 	"slices"
 	"strconv"
 	"sync"
 	"time"
 
-	"github.com/rocketkit/rocketkit/protocol/message"
 	"github.com/rocketkit/rocketkit/broker/store"
+	"github.com/rocketkit/rocketkit/protocol/message"
 )
 
 // timerTopic parks messages sent with a delivery time (TIMER_DELIVER_MS).
 const timerTopic = "rmq_sys_wheel_timer"
 
-// timers delivers messages at an absolute time (the client's
-// WithDelayTimestamp). Parked messages wait in timerTopic queue 0 with
+// deliveryTimer delivers messages at an absolute time (TIMER_DELIVER_MS,
+// the client's WithDelayTimestamp). Parked messages wait in timerTopic queue 0 with
 // REAL_TOPIC/REAL_QID; an in-memory min-heap orders the pending ones by due
 // time. Which have been delivered is persisted as a low watermark (every
 // queue offset below it is delivered) plus the delivered offsets above it,
 // so after a restart the heap is rebuilt from the queue and nothing pending
 // is lost (a message delivered just before a crash may be delivered again,
 // as with delay levels).
-type timers struct {
-	b    *Broker
-	path string
-	wake chan struct{}
+type deliveryTimer struct {
+	store *store.Store // reads the timer queue
+	put   putter       // stores the messages that came due
+	log   *slog.Logger
+	file  *configFile
+	wake  chan struct{}
 
 	mu        sync.Mutex
 	pending   timerHeap      // guarded by mu
 	scanned   int64          // next timer-queue offset to read; guarded by mu
 	low       int64          // offsets below are delivered; guarded by mu
 	delivered map[int64]bool // delivered offsets >= low; guarded by mu
-	dirty     bool           // guarded by mu
 }
 
 type timerEntry struct {
@@ -67,22 +64,16 @@ type timerState struct {
 	Delivered []int64 `json:"delivered"`
 }
 
-func newTimers(b *Broker, path string) (*timers, error) {
-	t := &timers{b: b, path: path, wake: make(chan struct{}, 1), delivered: map[int64]bool{}}
-	data, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
-		return nil, fmt.Errorf("broker: read timer state: %w", err)
-	default:
-		var st timerState
-		if err := json.Unmarshal(data, &st); err != nil {
-			return nil, fmt.Errorf("broker: parse %s: %w", path, err)
-		}
-		t.low = st.Low
-		for _, off := range st.Delivered {
-			t.delivered[off] = true
-		}
+func newDeliveryTimer(dataDir string, st *store.Store, put putter, log *slog.Logger) (*deliveryTimer, error) {
+	t := &deliveryTimer{store: st, put: put, log: log, file: newConfigFile(dataDir, "timer.json", "timer state"),
+		wake: make(chan struct{}, 1), delivered: map[int64]bool{}}
+	var st0 timerState
+	if _, err := t.file.load(&st0); err != nil {
+		return nil, err
+	}
+	t.low = st0.Low
+	for _, off := range st0.Delivered {
+		t.delivered[off] = true
 	}
 	t.scanned = t.low
 	return t, nil
@@ -103,33 +94,31 @@ func dueTime(props string, now time.Time) (time.Time, bool) {
 	return due, due.After(now)
 }
 
-// park rewrites ext so it waits in the timer queue.
-func (t *timers) park(ext *message.Ext) {
-	props := message.SetProperty(ext.Properties, message.PropertyRealTopic, ext.Topic)
-	ext.Properties = message.SetProperty(props, message.PropertyRealQueueID, strconv.Itoa(int(ext.QueueID)))
+// parkTimed rewrites ext so it waits in the timer queue.
+func parkTimed(ext *message.Ext) {
+	ext.Properties = keepRealDestination(ext.Properties, ext)
 	ext.Topic, ext.QueueID = timerTopic, 0
 }
 
 // notify wakes the delivery loop after a message was parked.
-func (t *timers) notify() {
+func (t *deliveryTimer) notify() {
 	select {
 	case t.wake <- struct{}{}:
 	default:
 	}
 }
 
-func (t *timers) start() {
-	t.b.wg.Add(1)
-	go t.run()
+// start runs the delivery loop until done is closed.
+func (t *deliveryTimer) start(done <-chan struct{}, wg *sync.WaitGroup) {
+	wg.Go(func() { t.run(done) })
 }
 
-func (t *timers) run() {
-	defer t.b.wg.Done()
+func (t *deliveryTimer) run(done <-chan struct{}) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
 		if err := t.scan(); err != nil {
-			t.b.log.Error("read timer queue", "err", err)
+			t.log.Error("read timer queue", "err", err)
 		}
 		wait := t.deliverDue()
 		if !timer.Stop() {
@@ -140,7 +129,7 @@ func (t *timers) run() {
 		}
 		timer.Reset(wait)
 		select {
-		case <-t.b.done:
+		case <-done:
 			return
 		case <-t.wake:
 		case <-timer.C:
@@ -149,12 +138,12 @@ func (t *timers) run() {
 }
 
 // scan moves newly parked messages into the heap.
-func (t *timers) scan() error {
+func (t *deliveryTimer) scan() error {
 	for {
 		t.mu.Lock()
 		from := t.scanned
 		t.mu.Unlock()
-		res, err := t.b.store.Get(timerTopic, 0, from, 256, nil, nil)
+		res, err := t.store.Get(timerTopic, 0, from, 256, nil, nil)
 		if err != nil {
 			return err
 		}
@@ -188,7 +177,7 @@ func (t *timers) scan() error {
 
 // deliverDue delivers every due message and returns the wait until the
 // next one (an hour when none is pending).
-func (t *timers) deliverDue() time.Duration {
+func (t *deliveryTimer) deliverDue() time.Duration {
 	for {
 		t.mu.Lock()
 		if len(t.pending) == 0 {
@@ -203,7 +192,7 @@ func (t *timers) deliverDue() time.Duration {
 		heap.Pop(&t.pending)
 		t.mu.Unlock()
 		if err := t.deliver(next); err != nil {
-			t.b.log.Error("deliver timed message", "offset", next.offset, "err", err)
+			t.log.Error("deliver timed message", "offset", next.offset, "err", err)
 			t.mu.Lock()
 			heap.Push(&t.pending, next)
 			t.mu.Unlock()
@@ -213,8 +202,8 @@ func (t *timers) deliverDue() time.Duration {
 	}
 }
 
-func (t *timers) deliver(e timerEntry) error {
-	rec, err := t.b.store.ReadRecord(e.offset)
+func (t *deliveryTimer) deliver(e timerEntry) error {
+	rec, err := t.store.ReadRecord(e.offset)
 	if err != nil {
 		return err
 	}
@@ -222,10 +211,10 @@ func (t *timers) deliver(e timerEntry) error {
 	if err != nil {
 		return err
 	}
-	return t.b.unpark(&m, message.PropertyTimerDeliverMS)
+	return deliverParked(t.put, t.log, &m, message.PropertyTimerDeliverMS)
 }
 
-func (t *timers) markDelivered(queueOffset int64) {
+func (t *deliveryTimer) markDelivered(queueOffset int64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.delivered[queueOffset] = true
@@ -233,16 +222,16 @@ func (t *timers) markDelivered(queueOffset int64) {
 		delete(t.delivered, t.low)
 		t.low++
 	}
-	t.dirty = true
+	t.file.markDirty()
 }
 
 // count is the number of timed messages waiting: those in the heap and
 // those parked but not scanned into it yet (the delivery loop scans
 // after the send was answered), so it is exact as soon as a send returns.
-func (t *timers) count() int64 {
+func (t *deliveryTimer) count() int64 {
 	// Every message parked before this read is in the heap or at or after
 	// scanned (the store is read with no broker lock held).
-	_, parked := t.b.store.QueueRange(timerTopic, 0)
+	_, parked := t.store.QueueRange(timerTopic, 0)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	n := int64(len(t.pending)) + max(0, parked-t.scanned)
@@ -255,28 +244,15 @@ func (t *timers) count() int64 {
 }
 
 // persist writes the delivery state if it changed.
-func (t *timers) persist() error {
-	t.mu.Lock()
-	if !t.dirty {
-		t.mu.Unlock()
-		return nil
-	}
-	st := timerState{Low: t.low}
-	for off := range t.delivered {
-		st.Delivered = append(st.Delivered, off)
-	}
-	t.dirty = false
-	t.mu.Unlock()
-	slices.Sort(st.Delivered)
-	data, err := json.Marshal(st)
-	if err == nil {
-		err = writeConfigFile(t.path, data)
-	}
-	if err != nil {
+func (t *deliveryTimer) persist() error {
+	return t.file.persist(func() any {
 		t.mu.Lock()
-		t.dirty = true
+		st := timerState{Low: t.low}
+		for off := range t.delivered {
+			st.Delivered = append(st.Delivered, off)
+		}
 		t.mu.Unlock()
-		return fmt.Errorf("broker: persist timer state: %w", err)
-	}
-	return nil
+		slices.Sort(st.Delivered)
+		return st
+	})
 }

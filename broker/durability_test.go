@@ -29,9 +29,9 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/producer"
 	"github.com/rocketkit/rocketkit/broker"
 	"github.com/rocketkit/rocketkit/broker/brokertest"
+	"github.com/rocketkit/rocketkit/internal/clienttest"
 	"github.com/rocketkit/rocketkit/protocol/message"
 	"github.com/rocketkit/rocketkit/protocol/remoting"
-	"github.com/rocketkit/rocketkit/internal/clienttest"
 )
 
 // A consumer group that consumed everything before a clean restart resumes

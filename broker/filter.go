@@ -3,8 +3,8 @@ package broker
 import (
 	"strings"
 
-	"github.com/rocketkit/rocketkit/protocol/message"
 	"github.com/rocketkit/rocketkit/broker/store"
+	"github.com/rocketkit/rocketkit/protocol/message"
 )
 
 // Expression types of a subscription.

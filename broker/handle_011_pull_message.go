@@ -19,30 +19,9 @@ import (
 	"time"
 
 	"github.com/rocketkit/rocketkit/protocol/remoting"
-	"github.com/rocketkit/rocketkit/broker/store"
 )
 
 func init() { register(remoting.PullMessage, handlePullMessage) }
-
-// Pull request sysFlag bits.
-const (
-	pullFlagCommitOffset = 1
-	pullFlagSuspend      = 2
-	pullFlagSubscription = 4
-)
-
-// pullRequest is a parsed PULL_MESSAGE.
-type pullRequest struct {
-	req     *remoting.Command
-	group   string
-	topic   string
-	queueID int32
-	offset  int64
-	maxMsgs int
-	sysFlag int32
-	filter  *subFilter
-	suspend time.Duration
-}
 
 func handlePullMessage(b *Broker, c *conn, req *remoting.Command) *remoting.Command {
 	p, errResp := b.parsePull(req)
@@ -54,12 +33,7 @@ func handlePullMessage(b *Broker, c *conn, req *remoting.Command) *remoting.Comm
 			b.offsets.commit(p.group, p.topic, p.queueID, off)
 		}
 	}
-	resp, found := b.runPull(p)
-	if !found && resp.Code == remoting.PullNotFound && p.sysFlag&pullFlagSuspend != 0 && p.suspend > 0 {
-		b.holds.hold(c, p, p.suspend)
-		return nil
-	}
-	return resp
+	return b.servePull(c, p)
 }
 
 // parsePull validates the request; the second result is an error response.
@@ -106,38 +80,4 @@ func (b *Broker) parsePull(req *remoting.Command) (*pullRequest, *remoting.Comma
 			"SQL92 filtering is not supported by the rocketkit broker; subscribe by tag")
 	}
 	return p, nil
-}
-
-// runPull reads the queue for p. found reports whether messages are in the
-// response.
-func (b *Broker) runPull(p *pullRequest) (resp *remoting.Command, found bool) {
-	var filter store.Filter
-	if p.filter != nil && !p.filter.all {
-		filter = p.filter
-	}
-	res, err := b.store.Get(p.topic, p.queueID, p.offset, p.maxMsgs, filter, nil)
-	if err != nil {
-		return errorResponse(p.req, remoting.SystemError, "read queue: "+err.Error()), false
-	}
-	code, remark := remoting.Success, "FOUND"
-	switch res.Status {
-	case store.GetNoMatched:
-		code, remark = remoting.PullRetryImmediately, "NO_MATCHED_MESSAGE"
-	case store.GetNotFound:
-		code, remark = remoting.PullNotFound, "NO_NEW_MESSAGE"
-	case store.GetOffsetMoved:
-		code, remark = remoting.PullOffsetMoved, "OFFSET_MOVED"
-	}
-	resp = remoting.NewResponse(p.req, code, remark)
-	resp.ExtFields = remoting.Fields{
-		{Key: "nextBeginOffset", Value: strconv.FormatInt(res.NextBeginOffset, 10)},
-		{Key: "minOffset", Value: strconv.FormatInt(res.MinOffset, 10)},
-		{Key: "maxOffset", Value: strconv.FormatInt(res.MaxOffset, 10)},
-		{Key: "suggestWhichBrokerId", Value: "0"},
-	}
-	if res.Status == store.GetFound {
-		resp.Body = res.Records
-		return resp, true
-	}
-	return resp, false
 }

@@ -5,11 +5,7 @@ package broker
 // Behavior: wire doc §5.10. offset = the queue's max offset (the next offset
 // to be written, 0 when empty) or min offset (the first stored).
 
-import (
-	"strconv"
-
-	"github.com/rocketkit/rocketkit/protocol/remoting"
-)
+import "github.com/rocketkit/rocketkit/protocol/remoting"
 
 func init() {
 	register(remoting.GetMaxOffset, handleGetMaxOffset)
@@ -30,11 +26,4 @@ func queueOffsetResponse(b *Broker, req *remoting.Command, pick func(minOff, max
 		return errorResponse(req, remoting.InvalidParameter, err.Error())
 	}
 	return offsetResponse(req, pick(b.store.QueueRange(req.ExtFields.Get("topic"), queueID)))
-}
-
-// offsetResponse is SUCCESS with the extField offset.
-func offsetResponse(req *remoting.Command, off int64) *remoting.Command {
-	resp := remoting.NewResponse(req, remoting.Success, "")
-	resp.ExtFields = remoting.Fields{{Key: "offset", Value: strconv.FormatInt(off, 10)}}
-	return resp
 }

@@ -5,11 +5,7 @@ package broker
 // Behavior: {"topicList":[...]} with every topic except the broker's
 // internal ones, sorted.
 
-import (
-	"encoding/json"
-
-	"github.com/rocketkit/rocketkit/protocol/remoting"
-)
+import "github.com/rocketkit/rocketkit/protocol/remoting"
 
 func init() { register(remoting.GetAllTopicListFromNameServer, handleGetAllTopicList) }
 
@@ -17,15 +13,4 @@ func handleGetAllTopicList(b *Broker, _ *conn, req *remoting.Command) *remoting.
 	return jsonResponse(req, struct {
 		Topics []string `json:"topicList"`
 	}{b.topics.names()})
-}
-
-// jsonResponse is SUCCESS with v as the JSON body.
-func jsonResponse(req *remoting.Command, v any) *remoting.Command {
-	body, err := json.Marshal(v)
-	if err != nil {
-		return errorResponse(req, remoting.SystemError, err.Error())
-	}
-	resp := remoting.NewResponse(req, remoting.Success, "")
-	resp.Body = body
-	return resp
 }

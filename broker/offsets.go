@@ -1,16 +1,6 @@
 package broker
 
-import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"sync"
-
-	"github.com/rocketkit/rocketkit/broker/store"
-)
+import "sync"
 
 // offsetKey names one consumer offset.
 type offsetKey struct {
@@ -30,25 +20,17 @@ type storedOffset struct {
 // offsetTable holds each group's next offset to consume per queue,
 // persisted every few seconds and on Close.
 type offsetTable struct {
-	path        string
-	mu          sync.RWMutex
-	offsets     map[offsetKey]int64 // guarded by mu
-	dirty       bool                // guarded by mu
-	persistLock sync.Mutex
+	file    *configFile
+	mu      sync.RWMutex
+	offsets map[offsetKey]int64 // guarded by mu
 }
 
-func loadOffsetTable(path string) (*offsetTable, error) {
-	t := &offsetTable{path: path, offsets: make(map[offsetKey]int64)}
-	data, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return t, nil
-	case err != nil:
-		return nil, fmt.Errorf("broker: read consumer offsets: %w", err)
-	}
+func loadOffsetTable(dataDir string) (*offsetTable, error) {
+	t := &offsetTable{file: newConfigFile(dataDir, "consumerOffset.json", "consumer offsets"),
+		offsets: make(map[offsetKey]int64)}
 	var rows []storedOffset
-	if err := json.Unmarshal(data, &rows); err != nil {
-		return nil, fmt.Errorf("broker: parse %s: %w", path, err)
+	if _, err := t.file.load(&rows); err != nil {
+		return nil, err
 	}
 	for _, r := range rows {
 		t.offsets[offsetKey{r.Group, r.Topic, r.QueueID}] = r.Offset
@@ -71,11 +53,12 @@ func (t *offsetTable) commit(group, topic string, queueID int32, offset int64) {
 	}
 	k := offsetKey{group, topic, queueID}
 	t.mu.Lock()
-	if old, ok := t.offsets[k]; !ok || old != offset {
-		t.offsets[k] = offset
-		t.dirty = true
-	}
+	old, ok := t.offsets[k]
+	t.offsets[k] = offset
 	t.mu.Unlock()
+	if !ok || old != offset {
+		t.file.markDirty()
+	}
 }
 
 // forGroup returns a copy of the group's offsets.
@@ -108,48 +91,29 @@ func (t *offsetTable) groups(topic string) []string {
 
 // dropTopic forgets every offset on topic.
 func (t *offsetTable) dropTopic(topic string) {
+	dropped := false
 	t.mu.Lock()
 	for k := range t.offsets {
 		if k.topic == topic {
 			delete(t.offsets, k)
-			t.dirty = true
+			dropped = true
 		}
 	}
 	t.mu.Unlock()
+	if dropped {
+		t.file.markDirty()
+	}
 }
 
 // persist writes the offsets if they changed.
 func (t *offsetTable) persist() error {
-	t.persistLock.Lock()
-	defer t.persistLock.Unlock()
-	t.mu.Lock()
-	if !t.dirty {
-		t.mu.Unlock()
-		return nil
-	}
-	rows := make([]storedOffset, 0, len(t.offsets))
-	for k, v := range t.offsets {
-		rows = append(rows, storedOffset{k.group, k.topic, k.queueID, v})
-	}
-	t.dirty = false
-	t.mu.Unlock()
-	data, err := json.Marshal(rows)
-	if err == nil {
-		err = writeConfigFile(t.path, data)
-	}
-	if err != nil {
-		t.mu.Lock()
-		t.dirty = true
-		t.mu.Unlock()
-		return fmt.Errorf("broker: persist consumer offsets: %w", err)
-	}
-	return nil
-}
-
-// writeConfigFile atomically replaces a metadata file, creating its folder.
-func writeConfigFile(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return store.WriteFileAtomic(path, data)
+	return t.file.persist(func() any {
+		t.mu.RLock()
+		defer t.mu.RUnlock()
+		rows := make([]storedOffset, 0, len(t.offsets))
+		for k, v := range t.offsets {
+			rows = append(rows, storedOffset{k.group, k.topic, k.queueID, v})
+		}
+		return rows
+	})
 }

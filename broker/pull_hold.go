@@ -3,6 +3,8 @@ package broker
 import (
 	"sync"
 	"time"
+
+	"github.com/rocketkit/rocketkit/broker/store"
 )
 
 // holdKey names the queue a held pull waits on.
@@ -25,14 +27,14 @@ type heldPull struct {
 // hold time runs out; an idle consumer therefore costs no CPU.
 // Lock order: pullHolds.mu is a leaf; nothing else is locked under it.
 type pullHolds struct {
-	b       *Broker
+	store   *store.Store
 	mu      sync.Mutex
 	byQueue map[holdKey][]*heldPull // guarded by mu
 	closed  bool                    // guarded by mu
 }
 
-func newPullHolds(b *Broker) *pullHolds {
-	return &pullHolds{b: b, byQueue: make(map[holdKey][]*heldPull)}
+func newPullHolds(st *store.Store) *pullHolds {
+	return &pullHolds{store: st, byQueue: make(map[holdKey][]*heldPull)}
 }
 
 // hold parks p for at most d. If a message arrived between the failed read
@@ -48,7 +50,7 @@ func (h *pullHolds) hold(c *conn, p *pullRequest, d time.Duration) {
 	h.parkLocked(k, hp)
 	h.mu.Unlock()
 
-	if _, maxOff := h.b.store.QueueRange(p.topic, p.queueID); maxOff > p.offset {
+	if _, maxOff := h.store.QueueRange(p.topic, p.queueID); maxOff > p.offset {
 		h.notify(p.topic, p.queueID)
 	}
 }
@@ -85,7 +87,7 @@ func (h *pullHolds) parkLocked(k holdKey, hp *heldPull) {
 func (h *pullHolds) retry(k holdKey, list []*heldPull) {
 	var again []*heldPull
 	for _, hp := range list {
-		resp, found := h.b.runPull(hp.pull)
+		resp, found := readPull(h.store, hp.pull)
 		if !found {
 			again = append(again, hp)
 			continue
@@ -112,7 +114,7 @@ func (h *pullHolds) expire(k holdKey, hp *heldPull) {
 	if !h.remove(k, hp) {
 		return // already answered
 	}
-	resp, _ := h.b.runPull(hp.pull)
+	resp, _ := readPull(h.store, hp.pull)
 	hp.c.reply(resp)
 }
 

@@ -49,8 +49,8 @@ func (b *Broker) Stats() Stats {
 		PendingTransactions:   b.tx.pendingByTopic(),
 		DiscardedTransactions: b.tx.discarded.Load(),
 		TransactionChecks:     b.tx.checked.Load(),
-		DelayedMessages:       b.sched.pending(),
-		TimedMessages:         b.timers.count(),
+		DelayedMessages:       b.delays.pending(),
+		TimedMessages:         b.timer.count(),
 	}
 	for code := range b.requests {
 		if n := b.requests[code].Load(); n > 0 {

@@ -1,16 +1,13 @@
 package broker
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"slices"
+	"strings"
 	"sync"
 
-	"github.com/rocketkit/rocketkit/protocol/message"
 	"github.com/rocketkit/rocketkit/broker/store"
+	"github.com/rocketkit/rocketkit/protocol/message"
 )
 
 // Topic permissions, as RocketMQ's PermName.
@@ -55,40 +52,32 @@ func isSystemTopic(name string) bool {
 
 // topicTable is the broker's topic configuration, persisted as JSON.
 type topicTable struct {
-	path        string
-	autoCreate  bool
-	queueNums   int
-	mu          sync.RWMutex
-	topics      map[string]TopicConfig // guarded by mu
-	dirty       bool                   // guarded by mu
-	persistLock sync.Mutex             // serialises writes of the file
+	file       *configFile
+	autoCreate bool
+	queueNums  int
+	mu         sync.RWMutex
+	topics     map[string]TopicConfig // guarded by mu
 }
 
-func loadTopicTable(path string, cfg Config) (*topicTable, error) {
+func loadTopicTable(cfg Config) (*topicTable, error) {
 	t := &topicTable{
-		path:       path,
+		file:       newConfigFile(cfg.DataDir, "topics.json", "topics"),
 		autoCreate: !cfg.DisableAutoCreateTopic,
 		queueNums:  cfg.DefaultTopicQueueNums,
 		topics:     make(map[string]TopicConfig),
 	}
-	data, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
-		return nil, fmt.Errorf("broker: read topics: %w", err)
-	default:
-		var list []TopicConfig
-		if err := json.Unmarshal(data, &list); err != nil {
-			return nil, fmt.Errorf("broker: parse %s: %w", path, err)
-		}
-		for _, tc := range list {
-			t.topics[tc.Name] = tc
-		}
+	t.file.indent = true
+	var list []TopicConfig
+	if _, err := t.file.load(&list); err != nil {
+		return nil, err
+	}
+	for _, tc := range list {
+		t.topics[tc.Name] = tc
 	}
 	if _, ok := t.topics[DefaultTopic]; !ok {
 		t.topics[DefaultTopic] = TopicConfig{Name: DefaultTopic, ReadQueues: t.queueNums,
 			WriteQueues: t.queueNums, Perm: permRW | PermInherit}
-		t.dirty = true
+		t.file.markDirty()
 	}
 	return t, nil
 }
@@ -110,7 +99,7 @@ func (t *topicTable) adoptStoredQueues(queues []store.QueueID) {
 		}
 		tc.ReadQueues, tc.WriteQueues = max(tc.ReadQueues, n), max(tc.WriteQueues, n)
 		t.topics[q.Topic] = tc
-		t.dirty = true
+		t.file.markDirty()
 	}
 }
 
@@ -149,22 +138,25 @@ func (t *topicTable) ensure(name string, queues int) (TopicConfig, error) {
 // auto-create).
 func (t *topicTable) put(tc TopicConfig, replace bool) TopicConfig {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if old, ok := t.topics[tc.Name]; ok && !replace {
+		t.mu.Unlock()
 		return old
 	}
 	t.topics[tc.Name] = tc
-	t.dirty = true
+	t.mu.Unlock()
+	t.file.markDirty()
 	return tc
 }
 
 // remove deletes a topic's configuration.
 func (t *topicTable) remove(name string) bool {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	_, ok := t.topics[name]
 	delete(t.topics, name)
-	t.dirty = ok || t.dirty
+	t.mu.Unlock()
+	if ok {
+		t.file.markDirty()
+	}
 	return ok
 }
 
@@ -182,41 +174,16 @@ func (t *topicTable) names() []string {
 	return out
 }
 
-// persist writes the table if it changed.
+// persist writes the table if it changed, sorted by name.
 func (t *topicTable) persist() error {
-	t.persistLock.Lock()
-	defer t.persistLock.Unlock()
-	t.mu.Lock()
-	if !t.dirty {
-		t.mu.Unlock()
-		return nil
-	}
-	list := make([]TopicConfig, 0, len(t.topics))
-	for _, tc := range t.topics {
-		list = append(list, tc)
-	}
-	t.dirty = false
-	t.mu.Unlock()
-	slices.SortFunc(list, func(a, b TopicConfig) int {
-		if a.Name < b.Name {
-			return -1
+	return t.file.persist(func() any {
+		t.mu.RLock()
+		list := make([]TopicConfig, 0, len(t.topics))
+		for _, tc := range t.topics {
+			list = append(list, tc)
 		}
-		if a.Name > b.Name {
-			return 1
-		}
-		return 0
+		t.mu.RUnlock()
+		slices.SortFunc(list, func(a, b TopicConfig) int { return strings.Compare(a.Name, b.Name) })
+		return list
 	})
-	data, err := json.MarshalIndent(list, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := writeConfigFile(t.path, data); err != nil {
-		t.mu.Lock()
-		t.dirty = true
-		t.mu.Unlock()
-		return fmt.Errorf("broker: persist topics: %w", err)
-	}
-	return nil
 }
-
-var errTopicNotExist = errors.New("broker: topic does not exist")

@@ -3,16 +3,17 @@ package broker
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
+	"log/slog"
+	"net/netip"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/rocketkit/rocketkit/broker/store"
 	"github.com/rocketkit/rocketkit/protocol/message"
 	"github.com/rocketkit/rocketkit/protocol/remoting"
-	"github.com/rocketkit/rocketkit/broker/store"
 )
 
 // opTopic records how each half message ended (commit, rollback, discard),
@@ -46,15 +47,29 @@ type halfMessage struct {
 // TransactionTimeout, every TransactionCheckInterval, at most
 // TransactionCheckMax times, then discarded.
 type transactions struct {
-	b         *Broker
+	cfg       Config // TransactionTimeout, TransactionCheckInterval, TransactionCheckMax, BrokerName
+	storeHost netip.AddrPort
+	store     *store.Store // the half and op queues
+	put       putter       // stores committed messages
+	producers producerFinder
+	log       *slog.Logger
+
 	mu        sync.Mutex
 	pending   map[int64]*halfMessage // by commit-log offset; guarded by mu
 	discarded atomic.Int64
 	checked   atomic.Int64
 }
 
-func newTransactions(b *Broker) *transactions {
-	return &transactions{b: b, pending: make(map[int64]*halfMessage)}
+// producerFinder finds a live producer of a group to check a transaction
+// back with (the client table).
+type producerFinder interface {
+	producerConn(group string) *conn
+}
+
+func newTransactions(cfg Config, storeHost netip.AddrPort, st *store.Store, put putter, producers producerFinder,
+	log *slog.Logger) *transactions {
+	return &transactions{cfg: cfg, storeHost: storeHost, store: st, put: put, producers: producers, log: log,
+		pending: make(map[int64]*halfMessage)}
 }
 
 // recover rebuilds the pending set from the half and op queues.
@@ -77,7 +92,7 @@ func (t *transactions) recover() error {
 		return err
 	}
 	if n := len(t.pending); n > 0 {
-		t.b.log.Info("pending transactions recovered", "count", n)
+		t.log.Info("pending transactions recovered", "count", n)
 	}
 	return nil
 }
@@ -86,7 +101,7 @@ func (t *transactions) recover() error {
 func (t *transactions) scan(topic string, fn func(*message.Ext)) error {
 	var off int64
 	for {
-		res, err := t.b.store.Get(topic, 0, off, 256, nil, nil)
+		res, err := t.store.Get(topic, 0, off, 256, nil, nil)
 		if err != nil {
 			return fmt.Errorf("broker: scan %s: %w", topic, err)
 		}
@@ -113,10 +128,9 @@ func (t *transactions) scan(topic string, fn func(*message.Ext)) error {
 	}
 }
 
-// prepare rewrites a transactional message into its half form.
+// prepareHalf rewrites a transactional message into its half form.
 func prepareHalf(ext *message.Ext, uniq string) {
-	props := message.SetProperty(ext.Properties, message.PropertyRealTopic, ext.Topic)
-	props = message.SetProperty(props, message.PropertyRealQueueID, strconv.Itoa(int(ext.QueueID)))
+	props := keepRealDestination(ext.Properties, ext)
 	ext.Properties = message.SetProperty(props, message.PropertyTransactionID, uniq)
 	ext.SysFlag = message.SetTransactionType(ext.SysFlag, 0)
 	ext.Topic, ext.QueueID = halfTopic, 0
@@ -160,8 +174,6 @@ func (t *transactions) unclaim(h *halfMessage) {
 	t.mu.Unlock()
 }
 
-var errGroupMismatch = errors.New("producer group does not match the half message's")
-
 // end applies an END_TRANSACTION outcome. Unknown offsets (already
 // resolved, or never half) are ignored: a commit and a later check answer
 // for the same message may both arrive.
@@ -193,27 +205,18 @@ func (t *transactions) commit(h *halfMessage) error {
 	}
 	qid, _ := message.GetProperty(m.Properties, message.PropertyRealQueueID)
 	q, _ := strconv.Atoi(qid)
-	if _, err := t.b.topics.ensure(h.topic, 0); err != nil {
-		return err
-	}
 	out := &message.Ext{
 		QueueID: int32(q), Flag: m.Flag, SysFlag: message.SetTransactionType(m.SysFlag, message.FlagTransactionCommit),
-		BornTimestamp: m.BornTimestamp, BornHost: m.BornHost, StoreHost: t.b.storeHost,
+		BornTimestamp: m.BornTimestamp, BornHost: m.BornHost,
 		ReconsumeTimes: m.ReconsumeTimes, PreparedTransactionOffset: h.offset, Body: m.Body, Topic: h.topic,
 		Properties: message.DeleteProperties(m.Properties, message.PropertyRealTopic, message.PropertyRealQueueID,
 			message.PropertyTransactionPrepared),
 	}
-	t.b.routeSpecial(out)
-	entry, err := t.b.entryFor(out)
-	if err != nil {
-		return err
-	}
-	_, err = t.b.store.Append(context.Background(), []store.Entry{entry})
-	return err
+	return t.put.put(out, true)
 }
 
 func (t *transactions) read(h *halfMessage) (message.Ext, error) {
-	rec, err := t.b.store.ReadRecord(h.offset)
+	rec, err := t.store.ReadRecord(h.offset)
 	if err != nil {
 		return message.Ext{}, fmt.Errorf("read half message: %w", err)
 	}
@@ -228,20 +231,24 @@ func (t *transactions) read(h *halfMessage) (message.Ext, error) {
 func (t *transactions) record(h *halfMessage, outcome string) error {
 	var body [8]byte
 	binary.BigEndian.PutUint64(body[:], uint64(h.offset))
-	op := &message.Ext{Topic: opTopic, BornTimestamp: time.Now().UnixMilli(), StoreHost: t.b.storeHost,
-		BornHost: t.b.storeHost, Body: body[:], Properties: message.SetProperty("", message.PropertyTags, outcome)}
-	_, err := t.b.store.Append(context.Background(), []store.Entry{store.NewEntry(op, nil)})
+	op := &message.Ext{Topic: opTopic, BornTimestamp: time.Now().UnixMilli(), StoreHost: t.storeHost,
+		BornHost: t.storeHost, Body: body[:], Properties: message.SetProperty("", message.PropertyTags, outcome)}
+	_, err := t.store.Append(context.Background(), []store.Entry{store.NewEntry(op, nil)})
 	return err
 }
 
-// checkLoop checks back unresolved half messages until the broker closes.
-func (t *transactions) checkLoop() {
-	defer t.b.wg.Done()
-	tick := time.NewTicker(min(t.b.cfg.TransactionCheckInterval, t.b.cfg.TransactionTimeout, time.Second))
+// start runs the check-back loop until done is closed.
+func (t *transactions) start(done <-chan struct{}, wg *sync.WaitGroup) {
+	wg.Go(func() { t.checkLoop(done) })
+}
+
+// checkLoop checks back unresolved half messages until done is closed.
+func (t *transactions) checkLoop(done <-chan struct{}) {
+	tick := time.NewTicker(min(t.cfg.TransactionCheckInterval, t.cfg.TransactionTimeout, time.Second))
 	defer tick.Stop()
 	for {
 		select {
-		case <-t.b.done:
+		case <-done:
 			return
 		case now := <-tick.C:
 			t.checkDue(now)
@@ -253,7 +260,7 @@ func (t *transactions) checkLoop() {
 // enough and not checked within the interval; it discards those checked
 // TransactionCheckMax times.
 func (t *transactions) checkDue(now time.Time) {
-	cfg := t.b.cfg
+	cfg := t.cfg
 	var due, expired []*halfMessage
 	t.mu.Lock()
 	for _, h := range t.pending {
@@ -275,20 +282,20 @@ func (t *transactions) checkDue(now time.Time) {
 		}
 		if err := t.record(h, outcomeDiscard); err != nil {
 			t.unclaim(h)
-			t.b.log.Error("record discarded transaction", "msg_id", h.key, "err", err)
+			t.log.Error("record discarded transaction", "msg_id", h.key, "err", err)
 			continue
 		}
 		t.discarded.Add(1)
-		t.b.log.Warn("transaction discarded after the maximum number of checks", "topic", h.topic,
+		t.log.Warn("transaction discarded after the maximum number of checks", "topic", h.topic,
 			"group", h.group, "msg_id", h.key, "checks", h.checks)
 	}
 	for _, h := range due {
-		c := t.b.clients.producerConn(h.group)
+		c := t.producers.producerConn(h.group)
 		if c == nil {
 			continue // no live producer of the group: try next round
 		}
 		if err := t.sendCheck(c, h); err != nil {
-			t.b.log.Error("send transaction check", "msg_id", h.key, "err", err)
+			t.log.Error("send transaction check", "msg_id", h.key, "err", err)
 			continue
 		}
 		t.mu.Lock()
@@ -310,7 +317,7 @@ func (t *transactions) sendCheck(c *conn, h *halfMessage) error {
 	q, _ := strconv.Atoi(qid)
 	m.Topic, m.QueueID = h.topic, int32(q)
 	body := message.AppendEncode(nil, &m)
-	offsetID := message.OffsetMsgID(t.b.storeHost, h.offset)
+	offsetID := message.OffsetMsgID(t.storeHost, h.offset)
 	c.sendOneway(remoting.CheckTransactionState, remoting.Fields{
 		{Key: "topic", Value: h.topic},
 		{Key: "tranStateTableOffset", Value: strconv.FormatInt(h.queueOffset, 10)},
@@ -318,7 +325,7 @@ func (t *transactions) sendCheck(c *conn, h *halfMessage) error {
 		{Key: "msgId", Value: h.key},
 		{Key: "transactionId", Value: h.key},
 		{Key: "offsetMsgId", Value: offsetID},
-		{Key: "bname", Value: t.b.cfg.BrokerName},
+		{Key: "bname", Value: t.cfg.BrokerName},
 	}, body)
 	return nil
 }

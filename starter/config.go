@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/rocketkit/rocketkit/broker"
-	"github.com/rocketkit/rocketkit/protocol/message"
 	"github.com/rocketkit/rocketkit/listener"
+	"github.com/rocketkit/rocketkit/protocol/message"
 )
 
 // Embedded is the rocketmq.name-server value that runs the broker inside

@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/rocketkit/rocketkit/admin"
-	"github.com/rocketkit/rocketkit/protocol/message"
 	"github.com/rocketkit/rocketkit/listener"
+	"github.com/rocketkit/rocketkit/protocol/message"
 )
 
 // One group, one subscription (S6). The broker keeps one subscription per

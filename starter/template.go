@@ -12,8 +12,8 @@ import (
 	rocketmq "github.com/apache/rocketmq-client-go/v2"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/apache/rocketmq-client-go/v2/producer"
-	"github.com/rocketkit/rocketkit/protocol/message"
 	"github.com/rocketkit/rocketkit/listener"
+	"github.com/rocketkit/rocketkit/protocol/message"
 )
 
 // Template sends messages, like rocketmq-spring's RocketMQTemplate. The

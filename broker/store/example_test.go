@@ -7,8 +7,8 @@ import (
 	"net/netip"
 	"os"
 
-	"github.com/rocketkit/rocketkit/protocol/message"
 	"github.com/rocketkit/rocketkit/broker/store"
+	"github.com/rocketkit/rocketkit/protocol/message"
 )
 
 // Append messages and read a queue back; a pull answer is these raw

@@ -1,0 +1,100 @@
+package broker
+
+// Consumer retries: a message a consumer failed to process is sent back
+// (CONSUMER_SEND_MSG_BACK) into %RETRY%<group> with a delay level, and into
+// %DLQ%<group> once it has been reconsumed maxReconsumeTimes times. A
+// client that could not send it back sends it to %RETRY%<group> itself
+// (SEND_MESSAGE with reconsumeTimes), and the send path routes an exhausted
+// one to the dead-letter topic the same way.
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/rocketkit/rocketkit/protocol/message"
+	"github.com/rocketkit/rocketkit/protocol/remoting"
+)
+
+// defaultMaxReconsumeTimes is RocketMQ's retryMaxTimes.
+const defaultMaxReconsumeTimes = 16
+
+// sendBackRequest is a decoded CONSUMER_SEND_MSG_BACK.
+type sendBackRequest struct {
+	group       string
+	offset      int64  // commit-log offset of the failed message
+	delayLevel  int32  // 0 = 3 + reconsumeTimes; negative = dead-letter now
+	maxTimes    int32  // maxReconsumeTimes
+	originMsgID string // the client's id for the original message, if sent
+}
+
+// sendBack stores the failed message again with reconsumeTimes+1: into
+// %RETRY%<group> with the delay level, or into %DLQ%<group> when it has
+// been reconsumed maxTimes times or the level is negative. RETRY_TOPIC and
+// ORIGIN_MESSAGE_ID are set when absent; UNIQ_KEY and every other property
+// are kept. It returns the error response, or nil when stored.
+func (b *Broker) sendBack(req *remoting.Command, sb sendBackRequest) *remoting.Command {
+	rec, err := b.store.ReadRecord(sb.offset)
+	if err != nil {
+		return errorResponse(req, remoting.SystemError, "look up message at offset "+strconv.FormatInt(sb.offset, 10)+": "+err.Error())
+	}
+	orig, _, err := message.Decode(rec, false)
+	if err != nil {
+		return errorResponse(req, remoting.SystemError, "decode message: "+err.Error())
+	}
+
+	props := orig.Properties
+	if _, ok := message.GetProperty(props, message.PropertyRetryTopic); !ok {
+		props = message.SetProperty(props, message.PropertyRetryTopic, orig.Topic)
+	}
+	if _, ok := message.GetProperty(props, message.PropertyOriginMessageID); !ok {
+		id := sb.originMsgID
+		if id == "" {
+			id = orig.MsgID()
+		}
+		props = message.SetProperty(props, message.PropertyOriginMessageID, id)
+	}
+	props = message.DeleteProperties(props, message.PropertyDelay)
+
+	dest := message.RetryTopic(sb.group)
+	if level := sb.delayLevel; orig.ReconsumeTimes >= sb.maxTimes || level < 0 {
+		dest = message.DLQTopic(sb.group)
+	} else {
+		if level == 0 {
+			level = 3 + orig.ReconsumeTimes
+		}
+		props = message.SetProperty(props, message.PropertyDelay, strconv.Itoa(int(level)))
+	}
+	ext := &message.Ext{
+		QueueID: 0, Flag: orig.Flag, SysFlag: orig.SysFlag, BornTimestamp: orig.BornTimestamp,
+		BornHost: orig.BornHost, ReconsumeTimes: orig.ReconsumeTimes + 1,
+		Body: orig.Body, Topic: dest, Properties: props,
+	}
+	if err := b.writer.put(ext, true); err != nil {
+		return errorResponse(req, remoting.SystemError, "store retry message: "+err.Error())
+	}
+	b.log.Debug("message sent back", "group", sb.group, "topic", dest, "reconsume_times", ext.ReconsumeTimes,
+		"msg_id", orig.MsgID())
+	return nil
+}
+
+// routeExhaustedRetry sends a %RETRY% message that has been reconsumed too
+// often to the group's dead-letter topic instead; so also any retry of a
+// group that consumes orderly (an orderly consumer retries locally and
+// only dead-letters).
+func (b *Broker) routeExhaustedRetry(req *remoting.Command, h *sendHeader) *remoting.Command {
+	if !message.IsRetryTopic(h.topic) {
+		return nil
+	}
+	group := h.topic[len(message.RetryTopic("")):]
+	exhausted := h.hasMaxReconsume && h.reconsumeTimes > h.maxReconsumeTimes
+	if !exhausted && !b.locks.groupHoldsLock(group, time.Now()) {
+		return nil
+	}
+	dlq, err := b.topics.ensure(message.DLQTopic(group), 1)
+	if err != nil {
+		return errorResponse(req, remoting.SystemError, err.Error())
+	}
+	h.topic, h.queueID = dlq.Name, 0
+	h.properties = message.DeleteProperties(h.properties, message.PropertyDelay)
+	return nil
+}

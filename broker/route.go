@@ -1,0 +1,33 @@
+package broker
+
+// Route data as the name server answers it: this broker as master (id 0)
+// of its cluster, with the topic's queues.
+
+import "strconv"
+
+// appendRoute appends the TopicRouteData JSON for tc. Names are validated
+// to [%|a-zA-Z0-9_-], so they need no escaping.
+func (b *Broker) appendRoute(dst []byte, tc TopicConfig) []byte {
+	dst = append(dst, `{"orderTopicConf":"","queueDatas":[{"brokerName":"`...)
+	dst = append(dst, b.cfg.BrokerName...)
+	dst = append(dst, `","readQueueNums":`...)
+	dst = strconv.AppendInt(dst, int64(tc.ReadQueues), 10)
+	dst = append(dst, `,"writeQueueNums":`...)
+	dst = strconv.AppendInt(dst, int64(tc.WriteQueues), 10)
+	dst = append(dst, `,"perm":`...)
+	dst = strconv.AppendInt(dst, int64(tc.Perm), 10)
+	dst = append(dst, `,"topicSysFlag":0,"topicSynFlag":0}],"brokerDatas":[`...)
+	dst = b.appendBrokerData(dst)
+	return append(dst, `],"filterServerTable":{}}`...)
+}
+
+// appendBrokerData appends this broker's BrokerData JSON object.
+func (b *Broker) appendBrokerData(dst []byte) []byte {
+	dst = append(dst, `{"cluster":"`...)
+	dst = append(dst, b.cfg.ClusterName...)
+	dst = append(dst, `","brokerName":"`...)
+	dst = append(dst, b.cfg.BrokerName...)
+	dst = append(dst, `","brokerAddrs":{"0":"`...)
+	dst = append(dst, b.addr...)
+	return append(dst, `"}}`...)
+}
