@@ -422,6 +422,11 @@ func dialRaw(t testing.TB, addr string) *rawConn {
 	if err != nil {
 		t.Fatalf("dial %s: %v", addr, err)
 	}
+	return newRawConn(t, nc)
+}
+
+// newRawConn drives nc by hand and closes it when the test ends.
+func newRawConn(t testing.TB, nc net.Conn) *rawConn {
 	t.Cleanup(func() { _ = nc.Close() })
 	return &rawConn{nc: nc, r: bufio.NewReaderSize(nc, 64<<10)}
 }
@@ -720,4 +725,20 @@ func headLines(s string, n int) string {
 		lines = append(lines[:n], "…")
 	}
 	return strings.Join(lines, "\n")
+}
+
+// nextRequest reads frames until the broker sends a request of its own,
+// waiting at most wait.
+func (c *rawConn) nextRequest(t testing.TB, wait time.Duration) *remoting.Command {
+	t.Helper()
+	for {
+		_ = c.nc.SetReadDeadline(time.Now().Add(wait))
+		cmd, err := remoting.ReadCommand(c.r, 256<<20)
+		if err != nil {
+			t.Fatalf("waiting for a request from the broker: %v", err)
+		}
+		if !cmd.IsResponse() {
+			return cmd
+		}
+	}
 }
