@@ -30,9 +30,36 @@
 //
 // Messages live in package store: a commit log of segment files in the
 // stored-message encoding (a pull answer is a slice of it), consume queues,
-// a key index, a checkpoint and an abort marker for crash recovery. Topics
-// and consumer offsets are JSON files under DataDir/config, replaced
-// atomically.
+// a key index, a checkpoint and an abort marker for crash recovery. The
+// broker's own metadata are JSON files under DataDir/config, each replaced
+// atomically (configFile): topics.json (topic configuration),
+// consumerOffset.json (each group's offsets), delayOffset.json (how far
+// each delay level's schedule queue is delivered) and timer.json (which
+// timed messages are delivered). Transactions need no file: pending half
+// messages are rebuilt from the half and op queues at start.
+//
+// # Layout
+//
+// A request's path runs down through three layers, never up:
+//
+//   - conn.go reads frames and dispatches them to handle_<code>_<name>.go:
+//     one file per request code that decodes the request and answers it;
+//     no other file calls into a handler.
+//   - The core paths the handlers call: send.go (the send path SEND_MESSAGE
+//     and batches share), put.go (every way a message enters the store,
+//     and parking of delayed ones), pull.go and pull_hold.go (serving and
+//     holding pulls), retry.go (send-back, retry and dead-letter routing),
+//     query.go, route.go, response.go.
+//   - The components with state of their own: topics.go, offsets.go,
+//     clients.go, locks.go, transaction.go (half messages and check-back),
+//     delay_level.go (DELAY levels), delay_time.go (TIMER_DELIVER_MS). The
+//     delay, timer and transaction components get what they need (the store,
+//     a putter that stores a message, the client table) rather than the
+//     *Broker.
+//
+// errors.go holds the package's sentinel errors; LOCKS.md the lock order.
+// Tests of time-driven behaviour run in a testing/synctest bubble over
+// internal/memnet (virtualtime_test.go).
 //
 // # Bad input
 //
