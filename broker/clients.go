@@ -52,8 +52,7 @@ type producer struct {
 }
 
 // clientTable tracks consumer and producer groups and their connections.
-// Lock order: clientTable.mu before conn.wmu (notifications are sent after
-// unlocking).
+// Notifications to members (conn.wmu) are sent after mu is released.
 type clientTable struct {
 	b         *Broker
 	mu        sync.RWMutex
