@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rocketkit/rocketkit/protocol/message"
+	"github.com/rocketkit/rocketkit/protocol/payload"
 	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
@@ -54,7 +55,7 @@ func (c *Client) Route(ctx context.Context, topic string) (Route, error) {
 		return Route{}, fmt.Errorf("admin: route of %s: %w", topic, err)
 	}
 	var r Route
-	if err := json.Unmarshal(normalizeJSON(resp.Body), &r); err != nil {
+	if err := json.Unmarshal(payload.NormalizeFastJSON(resp.Body), &r); err != nil {
 		return Route{}, fmt.Errorf("admin: decode route of %s: %w", topic, err)
 	}
 	return r, nil
@@ -92,7 +93,7 @@ func (c *Client) Topics(ctx context.Context) ([]string, error) {
 	var body struct {
 		Topics []string `json:"topicList"`
 	}
-	if err := json.Unmarshal(normalizeJSON(resp.Body), &body); err != nil {
+	if err := json.Unmarshal(payload.NormalizeFastJSON(resp.Body), &body); err != nil {
 		return nil, fmt.Errorf("admin: decode topic list: %w", err)
 	}
 	slices.Sort(body.Topics)
@@ -117,7 +118,7 @@ func (c *Client) Cluster(ctx context.Context) (ClusterInfo, error) {
 		return ClusterInfo{}, fmt.Errorf("admin: cluster info: %w", err)
 	}
 	var info ClusterInfo
-	if err := json.Unmarshal(normalizeJSON(resp.Body), &info); err != nil {
+	if err := json.Unmarshal(payload.NormalizeFastJSON(resp.Body), &info); err != nil {
 		return ClusterInfo{}, fmt.Errorf("admin: decode cluster info: %w", err)
 	}
 	return info, nil
@@ -250,7 +251,7 @@ func (c *Client) ConsumeStats(ctx context.Context, group, topic string) ([]Queue
 				ConsumerOffset int64 `json:"consumerOffset"`
 			} `json:"offsetTable"`
 		}
-		if err := json.Unmarshal(normalizeJSON(resp.Body), &body); err != nil {
+		if err := json.Unmarshal(payload.NormalizeFastJSON(resp.Body), &body); err != nil {
 			return nil, fmt.Errorf("admin: decode consume stats from %s: %w", addr, err)
 		}
 		for key, v := range body.Table {
@@ -331,7 +332,7 @@ func (c *Client) GroupMembers(ctx context.Context, group string) ([]Member, erro
 				} `json:"subscriptions"`
 			} `json:"members"`
 		}
-		if err := json.Unmarshal(normalizeJSON(resp.Body), &body); err != nil {
+		if err := json.Unmarshal(payload.NormalizeFastJSON(resp.Body), &body); err != nil {
 			return nil, fmt.Errorf("admin: decode members of %s: %w", group, err)
 		}
 		for _, conn := range body.Connections {

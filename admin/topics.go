@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rocketkit/rocketkit/protocol/payload"
 	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
@@ -79,7 +80,7 @@ func (c *Client) topicStatsOn(ctx context.Context, topic string, masters []strin
 			} `json:"offsetTable"`
 			Pending *int `json:"pendingTransactions"` // this kit's brokers only
 		}
-		if err := json.Unmarshal(normalizeJSON(resp.Body), &body); err != nil {
+		if err := json.Unmarshal(payload.NormalizeFastJSON(resp.Body), &body); err != nil {
 			return st, fmt.Errorf("admin: decode status of %s from %s: %w", topic, addr, err)
 		}
 		for key, v := range body.Table {
@@ -110,7 +111,7 @@ type queueKey struct {
 }
 
 // decodeQueueKey decodes a MessageQueue map key (normalised by
-// normalizeJSON into a string holding its JSON).
+// payload.NormalizeFastJSON into a string holding its JSON).
 func decodeQueueKey(key string) (queueKey, error) {
 	var mq queueKey
 	if err := json.Unmarshal([]byte(key), &mq); err != nil {

@@ -1,11 +1,11 @@
-package admin
+package payload
 
 import (
 	"encoding/json"
 	"testing"
 )
 
-func TestNormalizeJSON(t *testing.T) {
+func TestNormalizeFastJSON(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
@@ -19,9 +19,9 @@ func TestNormalizeJSON(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := string(normalizeJSON([]byte(tt.in)))
+			got := string(NormalizeFastJSON([]byte(tt.in)))
 			if got != tt.want {
-				t.Errorf("normalizeJSON(%s)\n got %s\nwant %s", tt.in, got, tt.want)
+				t.Errorf("NormalizeFastJSON(%s)\n got %s\nwant %s", tt.in, got, tt.want)
 			}
 			if !json.Valid([]byte(got)) {
 				t.Errorf("result is not valid JSON: %s", got)
@@ -30,13 +30,13 @@ func TestNormalizeJSON(t *testing.T) {
 	}
 }
 
-func FuzzNormalizeJSON(f *testing.F) {
+func FuzzNormalizeFastJSON(f *testing.F) {
 	for _, s := range []string{`{}`, `{0:"a"}`, `{{"a":1}:2}`, `[{"a":"b"}]`, `{"a":"\"{0:"}`, `{`} {
 		f.Add(s)
 	}
 	// Invariants: never panics; valid standard JSON is returned unchanged.
 	f.Fuzz(func(t *testing.T, in string) {
-		out := normalizeJSON([]byte(in))
+		out := NormalizeFastJSON([]byte(in))
 		if json.Valid([]byte(in)) && string(out) != in {
 			t.Errorf("valid JSON changed: %q -> %q", in, out)
 		}

@@ -1,15 +1,15 @@
-package admin
+package payload
 
 import (
 	"bytes"
 	"encoding/json"
 )
 
-// normalizeJSON rewrites fastjson's non-standard map keys into JSON
+// NormalizeFastJSON rewrites fastjson's non-standard map keys into JSON
 // strings: bare integers ({0:"a"}) and objects ({{"topic":"t"}:1}); an
 // object key becomes the string holding its compact JSON. Standard JSON
 // passes through unchanged.
-func normalizeJSON(in []byte) []byte {
+func NormalizeFastJSON(in []byte) []byte {
 	var out bytes.Buffer
 	out.Grow(len(in) + 16)
 	inString, escaped := false, false
@@ -39,7 +39,7 @@ func normalizeJSON(in []byte) []byte {
 					out.Write(in[i:])
 					return out.Bytes()
 				}
-				key := normalizeJSON(in[i : end+1])
+				key := NormalizeFastJSON(in[i : end+1])
 				var compact bytes.Buffer
 				if json.Compact(&compact, key) == nil {
 					key = compact.Bytes()
