@@ -37,13 +37,19 @@ type runningListener struct {
 // the client. Start launches one, and the broker triggers one on every
 // member change (another replica leaving, say). Before Shutdown, stop
 // therefore suspends the consumer (no new rebalances or pulls) and waits
-// until it has run for settleTime and has been suspended for quietTime,
-// long enough for a rebalance already running to finish (race_on.go,
-// race_off.go); under the race detector, on the embedded broker, it also
-// waits until the broker received no request for quietTime
-// (Broker.WaitQuiet), which no slow machine can outrun. Without the race
-// detector the overlap is a harmless read of a bool; the waits matter to
-// applications testing with -race.
+// until it has run for settleTime (the client's first timers fire within
+// it); then, on the embedded broker, until the broker has received no
+// request for quietTime (Broker.WaitQuiet: an event no slow machine can
+// outrun, which also orders every RPC the broker saw before Shutdown for
+// the race detector), and on a remote cluster, which offers no such event,
+// until it has been suspended for quietTime, long enough for a rebalance
+// already running to finish. Without the race detector the overlap is a
+// harmless read of a bool; the waits matter to applications testing with
+// -race, and are the same in every build.
+const (
+	settleTime = time.Second
+	quietTime  = 300 * time.Millisecond
+)
 
 // newListenerSet parses every listener, derives missing groups, applies
 // configured defaults and checks that no two listeners share a group.
@@ -207,10 +213,11 @@ func (ls *listenerSet) stop(ctx context.Context) error {
 					"listener", it.spec.Listener, "group", it.spec.Group, "timeout", ls.cfg.ShutdownTimeout)
 			}
 			if it.pc != nil {
-				time.Sleep(max(time.Until(it.started.Add(settleTime)), time.Until(suspended.Add(quietTime))))
-				if waitEmbeddedQuiet {
-					ls.ep.waitQuiet(ctx, quietTime)
-				}
+				time.Sleep(time.Until(it.started.Add(settleTime)))
+				ls.ep.waitQuiet(ctx, quietTime)
+				// A remote cluster (or ctx ended): the fixed wait; after
+				// a quiet embedded broker it has passed already.
+				time.Sleep(time.Until(suspended.Add(quietTime)))
 				if err := it.pc.Shutdown(); err != nil {
 					errs[i] = fmt.Errorf("starter: listener %s: shut down consumer: %w", it.spec.Listener, err)
 				}
