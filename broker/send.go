@@ -110,7 +110,7 @@ func (b *Broker) sendMessage(ctx context.Context, c *conn, req *remoting.Command
 	props := h.properties
 	uniq, ok := message.GetProperty(props, message.PropertyUniqKey)
 	if !ok {
-		uniq = newUniqKey(b.storeHost)
+		uniq = message.NewUniqKey(b.storeHost.Addr(), time.Now())
 		props = message.SetProperty(props, message.PropertyUniqKey, uniq)
 	}
 	props = message.SetProperty(props, message.PropertyCluster, b.cfg.ClusterName)
