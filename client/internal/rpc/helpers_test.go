@@ -229,3 +229,7 @@ func checkCall(ctx context.Context, c *rpc.Conn, req *remoting.Command, want str
 func isEOF(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe) || errors.Is(err, net.ErrClosed)
 }
+
+var errRefused = memnet.ErrRefused
+
+func itoa(i int) string { return strconv.Itoa(i) }
