@@ -118,13 +118,13 @@ func (c *Conn) Err() error {
 
 // Call sends req and waits for the response with the same opaque.
 //
-// Call assigns the request a fresh opaque and clears its response and
-// one-way flags on the wire; it does not modify req itself (BeforeRequest
-// may), so one req may be used by several calls at once. It fills in an
-// empty Language ("GO") and a zero Version (remoting.Version). A body over
-// 16 KiB is written from req.Body without a copy, so req.Body must not be
-// modified until Call returns; Call never returns while the writer might
-// still read it.
+// Call sends req with a fresh opaque, its response and one-way flags
+// cleared, an empty Language as "GO" and a zero Version as
+// remoting.Version, all without modifying req: unless BeforeRequest
+// changes it, one req may serve several calls at once. req must not be
+// modified until Call returns: its header is encoded on the caller's
+// goroutine, but a body over 16 KiB is written from req.Body without a
+// copy (Call never returns while the writer might still read it).
 //
 // Call blocks until the response arrives, ctx ends, or the connection ends.
 // When ctx has no deadline, Options.RequestTimeout bounds the wait. When
@@ -190,8 +190,9 @@ func (c *Conn) collect(cl *call) (*remoting.Command, error) {
 //
 // timeout bounds the wait for the response; <= 0 means
 // Options.RequestTimeout. CallAsync never blocks: it queues the request
-// even beyond Options.MaxPendingBytes. req and req.Body must not be
-// modified until done is called.
+// even beyond Options.MaxPendingBytes. The request is sent as Call sends
+// it; req.Body must not be modified until done is called. done must not be
+// nil.
 func (c *Conn) CallAsync(req *remoting.Command, timeout time.Duration, done func(*remoting.Command, error)) {
 	if timeout <= 0 {
 		timeout = c.opts.RequestTimeout

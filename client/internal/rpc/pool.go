@@ -134,9 +134,9 @@ func (p *Pool) Call(ctx context.Context, addr string, req *remoting.Command) (*r
 	return c.Call(ctx, req)
 }
 
-// Close closes every Conn of the pool (see Conn.Close: queued frames are
-// written first), cancels dials under way, and makes later calls fail with
-// ErrClosed. It returns the Conns' Close errors, joined. Close is
+// Close closes every Conn of the pool at once (see Conn.Close: queued
+// frames are written first, for up to about a second), cancels dials under
+// way, and makes later calls fail with ErrClosed. It returns the Conns' Close errors, joined. Close is
 // idempotent.
 func (p *Pool) Close() error {
 	p.mu.Lock()
@@ -154,9 +154,11 @@ func (p *Pool) Close() error {
 	p.mu.Unlock()
 	p.cancel()
 	p.dials.Wait()
-	var errs []error
-	for _, c := range conns {
-		errs = append(errs, c.Close())
+	errs := make([]error, len(conns))
+	var wg sync.WaitGroup
+	for i, c := range conns {
+		wg.Go(func() { errs[i] = c.Close() }) // each may spend up to a second writing
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }

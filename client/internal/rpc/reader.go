@@ -41,8 +41,8 @@ func (c *Conn) serve(req *remoting.Command) {
 			c.log.Debug("rpc: dropping a one-way server request: no handler", "code", remoting.RequestName(req.Code))
 			return
 		}
-		resp := remoting.NewResponse(req, remoting.RequestCodeNotSupported,
-			"request code "+remoting.RequestName(req.Code)+" is not supported by this client")
+		resp := &remoting.Command{Code: remoting.RequestCodeNotSupported,
+			Remark: "request code " + remoting.RequestName(req.Code) + " is not supported by this client"}
 		c.respond(nil, req, resp)
 		return
 	}
@@ -70,8 +70,8 @@ func (c *Conn) callHandler(h Handler, req *remoting.Command) (resp *remoting.Com
 		if r := recover(); r != nil {
 			c.log.Error("rpc: server request handler panicked", "code", remoting.RequestName(req.Code),
 				"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-			resp = remoting.NewResponse(req, remoting.SystemError,
-				fmt.Sprintf("client panicked handling %s: %v", remoting.RequestName(req.Code), r))
+			resp = &remoting.Command{Code: remoting.SystemError,
+				Remark: fmt.Sprintf("client panicked handling %s: %v", remoting.RequestName(req.Code), r)}
 		}
 	}()
 	return h(c.hctx, c, req)
