@@ -3,6 +3,7 @@ package rpc
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -286,7 +287,7 @@ func (c *Conn) shutdown(cause error) bool {
 	c.mu.Unlock()
 	close(c.dying)
 	c.hcancel()
-	if cause != ErrClosed {
+	if !errors.Is(cause, ErrClosed) {
 		_ = c.nc.Close()
 		c.log.Warn("rpc: connection broken", "err", cause)
 	}
@@ -303,7 +304,7 @@ func (c *Conn) cause() error {
 func (c *Conn) closedByClose() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.err != nil && c.err.Err == ErrClosed
+	return c.err != nil && errors.Is(c.err.Err, ErrClosed)
 }
 
 // finish runs when the reader returns: once the writer is gone too it fails

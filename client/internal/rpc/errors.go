@@ -37,7 +37,7 @@ func (e *ConnError) Error() string { return "rpc: connection to " + e.Addr + " "
 
 // state is the message without the address: "closed" or "broken: <cause>".
 func (e *ConnError) state() string {
-	if e.Err == ErrClosed {
+	if errors.Is(e.Err, ErrClosed) {
 		return "closed"
 	}
 	return "broken: " + e.Err.Error()
@@ -45,18 +45,19 @@ func (e *ConnError) state() string {
 
 // Unwrap returns ErrClosed, or ErrConnBroken and the cause.
 func (e *ConnError) Unwrap() []error {
-	if e.Err == ErrClosed {
+	if errors.Is(e.Err, ErrClosed) {
 		return []error{ErrClosed}
 	}
 	return []error{ErrConnBroken, e.Err}
 }
 
-// CallError is returned by Call (and passed to a CallAsync callback) when a
-// request got no response: the caller's context ended or the request
-// timeout passed (Err wraps context.DeadlineExceeded or
-// context.Canceled), or the connection ended first (Err is a *ConnError).
-// It names the request and the address so a log line alone says what
-// failed where.
+// CallError is returned by Call and Oneway (and passed to a CallAsync
+// callback) when a request got no response or could not be sent: the
+// caller's context ended or the request timeout passed (Err wraps
+// context.DeadlineExceeded or context.Canceled), the connection ended
+// first (Err is a *ConnError), or the request cannot be encoded (Err wraps
+// remoting.ErrFrameTooLarge). It names the request and the address so a
+// log line alone says what failed where.
 type CallError struct {
 	Addr string // the address the request was sent to
 	Code int16  // the request code
@@ -76,6 +77,12 @@ func (e *CallError) Error() string {
 
 // Unwrap returns Err.
 func (e *CallError) Unwrap() error { return e.Err }
+
+var (
+	_ error = (*ConnError)(nil)
+	_ error = (*CallError)(nil)
+	_ error = (*timeoutError)(nil)
+)
 
 // timeoutError is the cause of a CallError when Options.RequestTimeout (for
 // a context without deadline) or a CallAsync timeout ran out. It unwraps to
