@@ -63,6 +63,17 @@ func NewRequest(code int16, fields Fields, body []byte) *Command {
 	}
 }
 
+// ClientLanguage is the "language" the kit's client writes in its
+// requests: "GO", as the official Go client does (Java brokers accept it).
+const ClientLanguage = "GO"
+
+// NewClientRequest returns a request as the kit's client sends it:
+// language GO, version 317 (the version the official Go client reports).
+// Opaque is left zero: the connection that sends it allocates one.
+func NewClientRequest(code int16, fields Fields, body []byte) *Command {
+	return &Command{Code: code, Language: ClientLanguage, Version: Version, ExtFields: fields, Body: body}
+}
+
 // NewResponse returns a response to req with the given response code and
 // remark. It echoes req's opaque and sets Flag to FlagResponse.
 func NewResponse(req *Command, code int16, remark string) *Command {

@@ -1,0 +1,288 @@
+package client
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rocketkit/rocketkit/client/internal/rpc"
+	"github.com/rocketkit/rocketkit/protocol/payload"
+	"github.com/rocketkit/rocketkit/protocol/remoting"
+)
+
+// Client is one process's presence in a RocketMQ cluster: its connections
+// (one per broker or name server address, shared by every producer and
+// consumer made from it), topic routes, heartbeats and the requests
+// brokers send it. Make one per cluster and process, make producers and
+// consumers from it, and Close it last. It is safe for concurrent use.
+type Client struct {
+	cfg  Config
+	log  *slog.Logger
+	id   string     // ip@instance[@unit]
+	host netip.Addr // this host's address, for message ids
+	pool *rpc.Pool
+
+	routes *routeTable
+	faults *faultTracker
+	ns     atomic.Int32 // index of the name server that answered last
+
+	mu        sync.Mutex
+	producers map[string]producerMember // by wire group; guarded by mu
+	consumers map[consumerMember]bool   // guarded by mu
+	members   map[string]int            // consumers per wire group, for member ids; guarded by mu
+	closed    bool                      // guarded by mu
+
+	heartbeatNow chan struct{} // buffered 1
+	done         chan struct{}
+	wg           sync.WaitGroup
+}
+
+// producerMember is a producer as the Client sees it: its group is in the
+// heartbeat, and a transactional one answers check-backs.
+type producerMember interface {
+	wireGroup() string
+	// checkTransaction answers a CHECK_TRANSACTION_STATE that arrived on
+	// conn for m; only transactional producers do anything.
+	checkTransaction(ctx context.Context, conn *rpc.Conn, req *remoting.Command, m *MessageExt)
+}
+
+// consumerMember is a consumer as the Client sees it.
+type consumerMember interface {
+	wireGroup() string
+	memberID() string
+	heartbeat() payload.ConsumerData
+	// rebalanceSoon asks the consumer to rebalance now (a member joined or
+	// left its group).
+	rebalanceSoon()
+}
+
+// New checks cfg and returns a running Client. It dials nothing yet:
+// connections are made on first use.
+func New(cfg Config, opts ...Option) (*Client, error) {
+	var o options
+	for _, opt := range opts {
+		opt.apply(&o)
+	}
+	if o.logger == nil {
+		o.logger = slog.New(slog.DiscardHandler)
+	}
+	cfg.NameServers = append([]string(nil), cfg.NameServers...)
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	c := &Client{
+		cfg:          cfg,
+		log:          o.logger,
+		host:         localIPv4(),
+		routes:       newRouteTable(),
+		faults:       newFaultTracker(cfg.BrokerBackoff),
+		producers:    make(map[string]producerMember),
+		consumers:    make(map[consumerMember]bool),
+		members:      make(map[string]int),
+		heartbeatNow: make(chan struct{}, 1),
+		done:         make(chan struct{}),
+	}
+	c.id = c.host.String() + "@" + cfg.InstanceName
+	if cfg.UnitName != "" {
+		c.id += "@" + cfg.UnitName
+	}
+	ro := rpc.Options{
+		Dial:           o.dial,
+		Handler:        c.serveRequest,
+		RequestTimeout: cfg.RequestTimeout,
+		Logger:         c.log,
+	}
+	if cfg.TLS {
+		ro.TLS = o.tls
+		if ro.TLS == nil {
+			ro.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
+	}
+	if cfg.Credentials.AccessKey != "" {
+		ro.BeforeRequest = signer(cfg.Credentials)
+	}
+	c.pool = rpc.NewPool(ro)
+	c.wg.Go(c.routeLoop)
+	c.wg.Go(c.heartbeatLoop)
+	return c, nil
+}
+
+// ID is the client id brokers know this client by (ip@instance[@unit]).
+func (c *Client) ID() string { return c.id }
+
+// Close stops the background work and closes every connection. Close
+// producers and consumers first: a consumer closed here is closed without
+// draining. Close is idempotent.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	c.mu.Unlock()
+	close(c.done)
+	c.wg.Wait()
+	return c.pool.Close()
+}
+
+func (c *Client) isClosed() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// call sends req to addr and returns the answer, whatever its code.
+func (c *Client) call(ctx context.Context, addr string, req *remoting.Command) (*remoting.Command, error) {
+	if c.isClosed() {
+		return nil, ErrClosed
+	}
+	return c.pool.Call(ctx, addr, req)
+}
+
+// callOK is call for requests whose only good answer is SUCCESS.
+func (c *Client) callOK(ctx context.Context, addr string, req *remoting.Command) (*remoting.Command, error) {
+	resp, err := c.call(ctx, addr, req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.Code != remoting.Success {
+		return resp, brokerError(addr, req, resp)
+	}
+	return resp, nil
+}
+
+// oneway sends req to addr without waiting for an answer.
+func (c *Client) oneway(ctx context.Context, addr string, req *remoting.Command) error {
+	if c.isClosed() {
+		return ErrClosed
+	}
+	conn, err := c.pool.Conn(ctx, addr)
+	if err != nil {
+		return err
+	}
+	return conn.Oneway(ctx, req)
+}
+
+// callNameServer sends a request to the name servers in turn, starting with
+// the one that answered last, until one answers. newReq builds a fresh
+// request per attempt.
+func (c *Client) callNameServer(ctx context.Context, newReq func() *remoting.Command) (*remoting.Command, error) {
+	n := len(c.cfg.NameServers)
+	start := int(c.ns.Load())
+	var errs []error
+	for i := range n {
+		k := (start + i) % n
+		addr := c.cfg.NameServers[k]
+		resp, err := c.call(ctx, addr, newReq())
+		if err == nil {
+			c.ns.Store(int32(k))
+			return resp, nil
+		}
+		errs = append(errs, err)
+		if ctx.Err() != nil || errors.Is(err, ErrClosed) {
+			break
+		}
+	}
+	return nil, fmt.Errorf("client: no name server answered: %w", errors.Join(errs...))
+}
+
+// registerProducer adds p's group to the heartbeat.
+func (c *Client) registerProducer(p producerMember) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	if _, ok := c.producers[p.wireGroup()]; ok {
+		return fmt.Errorf("%w: %s", ErrGroupTaken, p.wireGroup())
+	}
+	c.producers[p.wireGroup()] = p
+	return nil
+}
+
+func (c *Client) unregisterProducer(p producerMember) {
+	c.mu.Lock()
+	if c.producers[p.wireGroup()] == p {
+		delete(c.producers, p.wireGroup())
+	}
+	c.mu.Unlock()
+}
+
+// registerConsumer adds a consumer and returns its member id: the client id
+// for the first consumer of a group in this client, the client id with a
+// "#n" suffix for later ones, so that brokers see each as its own member.
+func (c *Client) registerConsumer(cm consumerMember, group string) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return "", ErrClosed
+	}
+	c.consumers[cm] = true
+	n := c.members[group]
+	c.members[group] = n + 1
+	if n == 0 {
+		return c.id, nil
+	}
+	return fmt.Sprintf("%s#%d", c.id, n+1), nil
+}
+
+func (c *Client) unregisterConsumer(cm consumerMember) {
+	c.mu.Lock()
+	delete(c.consumers, cm)
+	c.mu.Unlock()
+}
+
+// consumersOf lists the consumers of a wire group ("" = all).
+func (c *Client) consumersOf(group string) []consumerMember {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []consumerMember
+	for cm := range c.consumers {
+		if group == "" || cm.wireGroup() == group {
+			out = append(out, cm)
+		}
+	}
+	return out
+}
+
+// localIPv4 is this host's first non-loopback IPv4 address, or 127.0.0.1.
+func localIPv4() netip.Addr {
+	addrs, err := net.InterfaceAddrs()
+	if err == nil {
+		for _, a := range addrs {
+			if p, ok := a.(*net.IPNet); ok {
+				if ip, ok := netip.AddrFromSlice(p.IP); ok && ip.Unmap().Is4() && !ip.IsLoopback() {
+					return ip.Unmap()
+				}
+			}
+		}
+	}
+	return netip.MustParseAddr("127.0.0.1")
+}
+
+// sleep waits for d, the client closing or ctx ending; it reports whether
+// d passed.
+func (c *Client) sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-c.done:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
