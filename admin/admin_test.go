@@ -15,7 +15,7 @@ import (
 	"github.com/rocketkit/rocketkit/internal/clienttest"
 )
 
-func TestMain(m *testing.M) { clienttest.Main(m) }
+func TestMain(m *testing.M) { clienttest.VerifyMain(m) }
 
 func TestAdminAgainstBroker(t *testing.T) {
 	b := brokertest.Start(t)

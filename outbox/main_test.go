@@ -14,5 +14,5 @@ func TestMain(m *testing.M) {
 	if mode := os.Getenv(helperEnv); mode != "" {
 		os.Exit(runHelper(mode))
 	}
-	clienttest.Main(m)
+	clienttest.VerifyMain(m)
 }

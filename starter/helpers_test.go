@@ -10,7 +10,7 @@ import (
 	"github.com/rocketkit/rocketkit/listener"
 )
 
-func TestMain(m *testing.M) { clienttest.Main(m) }
+func TestMain(m *testing.M) { clienttest.VerifyMain(m) }
 
 // inbox records what a test listener received.
 type inbox struct {

@@ -11,5 +11,5 @@ import (
 // in-process must leave them alone (see routeClientLogs).
 func TestMain(m *testing.M) {
 	clientLogs.Do(func() {})
-	clienttest.Main(m)
+	clienttest.VerifyMain(m)
 }
