@@ -313,7 +313,8 @@ type Consumer struct {
 	client *Client
 	cfg    ConsumerConfig
 	h      Handler
-	log    *slog.Logger
+	log    *slog.Logger   // with the member id once started
+	base   *slog.Logger   // with the group
 	group  string         // wire name
 	subs   []subscription // by wire topic; the retry topic last (clustering); read-only
 	data   payload.ConsumerData
@@ -369,7 +370,8 @@ func (c *Client) NewConsumer(cfg ConsumerConfig, h Handler) (*Consumer, error) {
 		queues:       make(map[MessageQueue]*pullQueue),
 		dropping:     make(map[MessageQueue]*pullQueue),
 	}
-	con.log = c.log.With("group", cfg.Group)
+	con.base = c.log.With("group", cfg.Group)
+	con.log = con.base
 	for _, s := range cfg.Subscriptions {
 		sub, _ := parseExpression(s) // validated
 		sub.topic = c.wireName(s.Topic)
@@ -413,7 +415,7 @@ func (c *Consumer) start(ctx context.Context) (err error) {
 		return err
 	}
 	c.id.Store(&id)
-	c.log = c.log.With("member", id)
+	c.log = c.base.With("member", id)
 	defer func() {
 		if err != nil {
 			c.abortStart()

@@ -4,8 +4,10 @@ package client
 // topics, raw sends and an inbox recording what handlers saw.
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -252,4 +254,124 @@ func queueIDs(qs []MessageQueue) string {
 		fmt.Fprintf(&sb, "%s/%d ", q.Topic, q.QueueID)
 	}
 	return sb.String()
+}
+
+// faultNet sits between clients and brokers: it answers the requests it is
+// told to fail itself (they never reach the broker), drops the broker's
+// requests it is told to drop, and counts what passes. Its connections end
+// when either side closes.
+type faultNet struct {
+	dial func(ctx context.Context, network, addr string) (net.Conn, error) // nil: TCP
+
+	mu      sync.Mutex
+	answers map[int16]func(req *remoting.Command) *remoting.Command // by request code; guarded by mu
+	drops   map[int16]bool                                          // broker → client request codes; guarded by mu
+	seen    map[int16]int                                           // client requests per code; guarded by mu
+}
+
+// fail makes requests of code answered by answer (nil: let them through).
+func (f *faultNet) fail(code int16, answer func(req *remoting.Command) *remoting.Command) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.answers == nil {
+		f.answers = map[int16]func(*remoting.Command) *remoting.Command{}
+	}
+	if answer == nil {
+		delete(f.answers, code)
+	} else {
+		f.answers[code] = answer
+	}
+}
+
+// failWith answers requests of code with an error code.
+func (f *faultNet) failWith(code, resp int16) {
+	f.fail(code, func(req *remoting.Command) *remoting.Command {
+		return remoting.NewResponse(req, resp, "injected by the test")
+	})
+}
+
+// drop makes the broker's requests of code (e.g. NOTIFY_CONSUMER_IDS_CHANGED)
+// vanish.
+func (f *faultNet) drop(code int16, on bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.drops == nil {
+		f.drops = map[int16]bool{}
+	}
+	f.drops[code] = on
+}
+
+func (f *faultNet) count(code int16) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.seen[code]
+}
+
+func (f *faultNet) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	dial := f.dial
+	if dial == nil {
+		var d net.Dialer
+		dial = d.DialContext
+	}
+	broker, err := dial(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	app, proxy := net.Pipe()
+	var wmu sync.Mutex
+	toApp := func(cmd *remoting.Command) error {
+		wmu.Lock()
+		defer wmu.Unlock()
+		_, err := proxy.Write(remoting.AppendFrame(nil, cmd))
+		return err
+	}
+	stop := func() {
+		_ = proxy.Close()
+		_ = broker.Close()
+	}
+	go func() { // client → broker
+		defer stop()
+		r := bufio.NewReaderSize(proxy, 64<<10)
+		for {
+			cmd, err := remoting.ReadCommand(r, 1<<27)
+			if err != nil {
+				return
+			}
+			f.mu.Lock()
+			answer := f.answers[cmd.Code]
+			if !cmd.IsResponse() {
+				if f.seen == nil {
+					f.seen = map[int16]int{}
+				}
+				f.seen[cmd.Code]++
+			}
+			f.mu.Unlock()
+			if answer != nil && !cmd.IsResponse() {
+				if !cmd.IsOneway() && toApp(answer(cmd)) != nil {
+					return
+				}
+				continue
+			}
+			if _, err := broker.Write(remoting.AppendFrame(nil, cmd)); err != nil {
+				return
+			}
+		}
+	}()
+	go func() { // broker → client
+		defer stop()
+		r := bufio.NewReaderSize(broker, 64<<10)
+		for {
+			cmd, err := remoting.ReadCommand(r, 1<<27)
+			if err != nil {
+				return
+			}
+			f.mu.Lock()
+			dropped := !cmd.IsResponse() && f.drops[cmd.Code]
+			f.mu.Unlock()
+			if !dropped && toApp(cmd) != nil {
+				return
+			}
+		}
+	}()
+	return app, nil
 }

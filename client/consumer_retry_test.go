@@ -1,0 +1,135 @@
+package client
+
+import (
+	"testing"
+	"time"
+
+	"github.com/rocketkit/rocketkit/protocol/message"
+	"github.com/rocketkit/rocketkit/protocol/remoting"
+)
+
+// ConsumeRetry sends the message back; it comes again through the group's
+// retry topic with ReconsumeTimes 1, the same MsgID, its real topic, and
+// both queues' offsets are committed.
+func TestConsumerRetry(t *testing.T) {
+	b := startBroker(t)
+	c := newTestClient(t, b, "c1")
+	createTopic(t, c, b, "pay", 2)
+	id := send(t, c, b, "pay", testMsg{queue: 1, tag: "t", body: "charge"})[0]
+	in := newInbox()
+	con := startConsumer(t, c, ConsumerConfig{Group: "payer", ConsumeFrom: ConsumeFromFirstOffset,
+		Subscriptions: []Subscription{{Topic: "pay", Expression: "t"}}}, in.handler(func(m *MessageExt) ConsumeResult {
+		if m.ReconsumeTimes == 0 {
+			return ConsumeRetry
+		}
+		return ConsumeSuccess
+	}))
+	msgs := in.wait(t, 2)
+	first, again := msgs[0], msgs[1]
+	if again.MsgID != id || again.ReconsumeTimes != 1 || again.Topic != "pay" || string(again.Body) != "charge" || again.Tag != "t" {
+		t.Fatalf("redelivery %+v", again)
+	}
+	if again.Queue.Topic != message.RetryTopic("payer") || first.Queue.Topic != "pay" {
+		t.Fatalf("queues %v then %v", first.Queue, again.Queue)
+	}
+	if again.Property(message.PropertyRetryTopic) != "pay" || again.Property(message.PropertyOriginMessageID) == "" {
+		t.Fatalf("properties %v", again.Properties())
+	}
+	closeConsumer(t, con)
+	if off := committedOffsets(b, "payer", "pay"); off[1] != 1 {
+		t.Fatalf("committed %v", off)
+	}
+	if off := committedOffsets(b, "payer", message.RetryTopic("payer")); off[0] != 1 {
+		t.Fatalf("retry queue committed %v", off)
+	}
+}
+
+// A message failing MaxReconsumeTimes+1 times goes to %DLQ%<group>;
+// ConsumeDeadLetter sends one there at once.
+func TestConsumerDeadLetter(t *testing.T) {
+	b := startBroker(t)
+	c := newTestClient(t, b, "c1")
+	createTopic(t, c, b, "jobs", 1)
+	in := newInbox()
+	startConsumer(t, c, ConsumerConfig{Group: "workers", ConsumeFrom: ConsumeFromFirstOffset, MaxReconsumeTimes: 2,
+		Subscriptions: []Subscription{{Topic: "jobs"}}}, in.handler(func(m *MessageExt) ConsumeResult {
+		if m.Tag == "dead" {
+			return ConsumeDeadLetter
+		}
+		return ConsumeRetry
+	}))
+	dlq := message.DLQTopic("workers")
+
+	id := send(t, c, b, "jobs", testMsg{body: "always fails"})[0]
+	msgs := in.wait(t, 3)
+	waitUntil(t, "the message in the DLQ", func() bool { return maxOffset(t, c, b, dlq, 0) == 1 })
+	for i, m := range in.all() {
+		if m.MsgID != id || m.ReconsumeTimes != int32(i) {
+			t.Fatalf("delivery %d: %s reconsume times %d", i, m.MsgID, m.ReconsumeTimes)
+		}
+	}
+	if n := len(msgs); n != 3 || in.len() != 3 {
+		t.Fatalf("%d deliveries, want 3 (MaxReconsumeTimes 2)", in.len())
+	}
+
+	send(t, c, b, "jobs", testMsg{tag: "dead", body: "poison"})
+	in.wait(t, 4)
+	waitUntil(t, "the poison message in the DLQ", func() bool { return maxOffset(t, c, b, dlq, 0) == 2 })
+	if in.len() != 4 {
+		t.Fatalf("ConsumeDeadLetter redelivered: %d deliveries", in.len())
+	}
+}
+
+// When the broker refuses the send-back, the message is redelivered
+// locally (never lost), with ReconsumeTimes+1, from its own queue.
+func TestConsumerSendBackFailsRedeliversLocally(t *testing.T) {
+	b := startBroker(t)
+	var faults faultNet
+	c := newTestClient(t, b, "c1", WithDialFunc(faults.Dial))
+	createTopic(t, c, b, "flaky", 1)
+	faults.failWith(remoting.ConsumerSendMsgBack, remoting.SystemError)
+	id := send(t, c, b, "flaky", testMsg{body: "x"})[0]
+	in := newInbox()
+	con := startConsumer(t, c, ConsumerConfig{Group: "flaky", ConsumeFrom: ConsumeFromFirstOffset,
+		SuspendInterval: 20 * time.Millisecond, Subscriptions: []Subscription{{Topic: "flaky"}}},
+		in.handler(func(m *MessageExt) ConsumeResult {
+			if m.ReconsumeTimes < 2 {
+				return ConsumeRetry
+			}
+			return ConsumeSuccess
+		}))
+	msgs := in.wait(t, 3)
+	for i, m := range msgs {
+		if m.MsgID != id || m.ReconsumeTimes != int32(i) || m.Queue.Topic != "flaky" {
+			t.Fatalf("delivery %d: %+v", i, m)
+		}
+	}
+	if faults.count(remoting.ConsumerSendMsgBack) != 2 {
+		t.Fatalf("%d send-backs, want 2", faults.count(remoting.ConsumerSendMsgBack))
+	}
+	closeConsumer(t, con)
+	if off := committedOffsets(b, "flaky", "flaky"); off[0] != 1 {
+		t.Fatalf("committed %v", off)
+	}
+}
+
+// A dead-letter send-back that fails is tried again until the broker takes
+// it; the handler is not called again.
+func TestConsumerDeadLetterRetriedUntilAccepted(t *testing.T) {
+	b := startBroker(t)
+	var faults faultNet
+	c := newTestClient(t, b, "c1", WithDialFunc(faults.Dial))
+	createTopic(t, c, b, "poison", 1)
+	faults.failWith(remoting.ConsumerSendMsgBack, remoting.SystemError)
+	send(t, c, b, "poison", testMsg{body: "x"})
+	in := newInbox()
+	startConsumer(t, c, ConsumerConfig{Group: "poison", ConsumeFrom: ConsumeFromFirstOffset, SuspendInterval: 10 * time.Millisecond,
+		Subscriptions: []Subscription{{Topic: "poison"}}}, in.handler(func(*MessageExt) ConsumeResult { return ConsumeDeadLetter }))
+	in.wait(t, 1)
+	waitUntil(t, "several attempts", func() bool { return faults.count(remoting.ConsumerSendMsgBack) >= 3 })
+	faults.fail(remoting.ConsumerSendMsgBack, nil)
+	waitUntil(t, "the message in the DLQ", func() bool { return maxOffset(t, c, b, message.DLQTopic("poison"), 0) == 1 })
+	if in.len() != 1 {
+		t.Fatalf("handler called %d times", in.len())
+	}
+}
