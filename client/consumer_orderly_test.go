@@ -6,10 +6,13 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/rocketkit/rocketkit/broker"
+	"github.com/rocketkit/rocketkit/internal/memnet"
 	"github.com/rocketkit/rocketkit/protocol/message"
+	"github.com/rocketkit/rocketkit/protocol/payload"
 	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
@@ -94,7 +97,8 @@ func sendSeq(t *testing.T, c *Client, b *broker.Broker, topic string, queues, fr
 // leaving hands its queues over the same way; no message is consumed twice.
 func TestConsumerOrderlyMembersKeepOrder(t *testing.T) {
 	b := startBroker(t, func(c *broker.Config) { c.RebalanceLockMaxLiveTime = 10 * time.Minute })
-	ca, cb := newTestClient(t, b, "a"), newTestClient(t, b, "b")
+	var faults faultNet // counts b's requests
+	ca, cb := newTestClient(t, b, "a"), newTestClient(t, b, "b", WithDialFunc(faults.Dial))
 	createTopic(t, ca, b, "ledger", 4)
 	sendSeq(t, ca, b, "ledger", 4, 0, 10)
 	var log orderLog
@@ -104,8 +108,12 @@ func TestConsumerOrderlyMembersKeepOrder(t *testing.T) {
 	a := startConsumer(t, ca, cfg, log.handler("a"))
 	waitUntil(t, "40 messages", func() bool { return log.len() >= 40 })
 	log.mu.Lock()
-	t.Logf("first orderly delivery %v after Start", log.first.Sub(started))
+	first := log.first.Sub(started)
 	log.mu.Unlock()
+	t.Logf("first orderly delivery %v after Start", first)
+	if first > 2500*time.Millisecond {
+		t.Errorf("first orderly delivery %v after Start: the official client's 3s wait is back", first)
+	}
 	log.check(t, 4, 10, 0)
 
 	bm := startConsumer(t, cb, cfg, log.handler("b"))
@@ -124,6 +132,9 @@ func TestConsumerOrderlyMembersKeepOrder(t *testing.T) {
 	}
 
 	closeConsumer(t, bm)
+	if n := faults.count(remoting.UnlockBatchMQ); n < 1 {
+		t.Fatal("Close did not unlock its queues")
+	}
 	waitUntil(t, "a to take every queue", func() bool { return len(topicQueues(a.Queues(), "ledger")) == 4 })
 	sendSeq(t, ca, b, "ledger", 4, 20, 30)
 	waitUntil(t, "120 messages", func() bool { return log.len() >= 120 })
@@ -193,8 +204,12 @@ func TestConsumerOrderlyLockLost(t *testing.T) {
 	if n := faults.count(remoting.UnlockBatchMQ); n != 0 {
 		t.Fatalf("%d unlocks of queues whose lock was lost", n)
 	}
+	queries := faults.count(remoting.QueryConsumerOffset)
 	faults.fail(remoting.LockBatchMQ, nil)
 	waitUntil(t, "the queues taken back", func() bool { return len(con.Queues()) == 5 })
+	if n := faults.count(remoting.QueryConsumerOffset) - queries; n != 5 {
+		t.Fatalf("%d offset queries for 5 queues taken back, want each queried again", n)
+	}
 	send(t, c, b, "locked", testMsg{queue: 3, body: "x"})
 	in.wait(t, 1)
 }
@@ -215,4 +230,49 @@ func TestConsumerOrderlyBroadcasting(t *testing.T) {
 	if n := faults.count(remoting.LockBatchMQ) + faults.count(remoting.UnlockBatchMQ); n != 0 {
 		t.Fatalf("%d lock requests", n)
 	}
+}
+
+// Renewals keep the locks past the broker's lock expiry: another member is
+// refused them; in virtual time.
+func TestConsumerOrderlyLocksRenewed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var network memnet.Network
+		b, err := broker.Start(t.Context(), broker.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(),
+			RebalanceLockMaxLiveTime: 5 * time.Second}, broker.WithListenFunc(network.Listen))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		c, err := New(Config{NameServers: []string{b.Addr()}, InstanceName: "a"}, WithDialFunc(network.Dial))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		createTopic(t, c, b, "held", 2)
+		con, err := c.NewConsumer(ConsumerConfig{Group: "held", Orderly: true, LockRenewInterval: 2 * time.Second,
+			Subscriptions: []Subscription{{Topic: "held"}}}, newInbox().handler(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := con.Start(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		body := payload.LockBatch{Group: "held", ClientID: "intruder",
+			Queues: []payload.MessageQueue{{Topic: "held", BrokerName: b.Config().BrokerName, QueueID: 1}}}
+		resp, err := c.callOK(t.Context(), b.Addr(), remoting.NewClientRequest(remoting.LockBatchMQ, nil, body.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if locked, _ := payload.ParseLocked(resp.Body); len(locked) != 0 {
+			t.Fatalf("another member got %v: the locks were not renewed", locked)
+		}
+		if got := con.Queues(); len(got) != 3 {
+			t.Fatalf("queues %s", queueIDs(got))
+		}
+		if err := con.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	})
 }

@@ -156,9 +156,7 @@ func TestConsumerOffsetQueryRetriedSoon(t *testing.T) {
 	send(t, c, b, "later", spread(2, 2, "")...)
 	faults.fail(remoting.QueryConsumerOffset, nil)
 	in.wait(t, 2)
-	if got := con.Queues(); len(got) != 3 {
-		t.Fatalf("queues %s", queueIDs(got))
-	}
+	waitUntil(t, "the retry queue too", func() bool { return len(con.Queues()) == 3 })
 }
 
 // Broadcasting: every member consumes every message, keeps its offsets in

@@ -438,3 +438,22 @@ func TestConsumerNamespace(t *testing.T) {
 		t.Fatal("not registered under the namespaced group")
 	}
 }
+
+// ConsumeFromTimestamp starts a new group at the first message stored at or
+// after ConsumeTimestamp.
+func TestConsumerConsumeFromTimestamp(t *testing.T) {
+	b := startBroker(t, func(c *broker.Config) { c.InMemoryWindow = -1 })
+	c := newTestClient(t, b, "c1")
+	createTopic(t, c, b, "history", 1)
+	send(t, c, b, "history", spread(3, 1, "old")...)
+	time.Sleep(20 * time.Millisecond)
+	from := time.Now()
+	time.Sleep(20 * time.Millisecond)
+	send(t, c, b, "history", testMsg{tag: "new", body: "new"})
+	in := newInbox()
+	startConsumer(t, c, ConsumerConfig{Group: "replay", ConsumeFrom: ConsumeFromTimestamp, ConsumeTimestamp: from,
+		Subscriptions: []Subscription{{Topic: "history"}}}, in.handler(nil))
+	if msgs := in.wait(t, 1); string(msgs[0].Body) != "new" {
+		t.Fatalf("started at %q", msgs[0].Body)
+	}
+}
