@@ -17,6 +17,7 @@ import (
 
 	"github.com/rocketkit/rocketkit/broker"
 	"github.com/rocketkit/rocketkit/broker/brokertest"
+	"github.com/rocketkit/rocketkit/internal/memnet"
 	"github.com/rocketkit/rocketkit/protocol/message"
 	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
@@ -374,4 +375,25 @@ func (f *faultNet) Dial(ctx context.Context, network, addr string) (net.Conn, er
 		}
 	}()
 	return app, nil
+}
+
+// startVirtualBroker starts a broker on network, for tests inside a
+// testing/synctest bubble (where brokertest's TCP listener would keep the
+// clock from advancing); closed at the end of the test.
+func startVirtualBroker(t *testing.T, network *memnet.Network, edit ...func(*broker.Config)) *broker.Broker {
+	t.Helper()
+	cfg := broker.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), MessageDelayLevel: fastDelays}
+	for _, e := range edit {
+		e(&cfg)
+	}
+	b, err := broker.Start(t.Context(), cfg, broker.WithListenFunc(network.Listen))
+	if err != nil {
+		t.Fatalf("start broker: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := b.Close(); err != nil {
+			t.Errorf("close broker: %v", err)
+		}
+	})
+	return b
 }

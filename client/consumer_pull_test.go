@@ -6,8 +6,10 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/rocketkit/rocketkit/internal/memnet"
 	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
@@ -35,49 +37,52 @@ func TestConsumerOffsetMoved(t *testing.T) {
 }
 
 // A queue is not pulled while PullThresholdPerQueue of its messages wait
-// for the handlers.
+// for the handlers; in virtual time, so "no further pull" is observed once
+// everything that could run has run.
 func TestConsumerFlowControl(t *testing.T) {
-	b := startBroker(t)
-	c := newTestClient(t, b, "c1")
-	createTopic(t, c, b, "flood", 1)
-	send(t, c, b, "flood", spread(40, 1, "")...)
-	release := make(chan struct{})
-	var mu sync.Mutex
-	var entered []int
-	con := startConsumer(t, c, ConsumerConfig{Group: "flood", ConsumeFrom: ConsumeFromFirstOffset, PullBatchSize: 2,
-		PullThresholdPerQueue: 5, Concurrency: 40, Subscriptions: []Subscription{{Topic: "flood"}}},
-		func(_ context.Context, msgs []*MessageExt) ConsumeResult {
+	synctest.Test(t, func(t *testing.T) {
+		var network memnet.Network
+		b := startVirtualBroker(t, &network)
+		c := newTestClient(t, b, "c1", WithDialFunc(network.Dial))
+		createTopic(t, c, b, "flood", 1)
+		send(t, c, b, "flood", spread(40, 1, "")...)
+		release := make(chan struct{})
+		var mu sync.Mutex
+		var entered []int
+		con := startConsumer(t, c, ConsumerConfig{Group: "flood", ConsumeFrom: ConsumeFromFirstOffset, PullBatchSize: 2,
+			PullThresholdPerQueue: 5, Concurrency: 40, Subscriptions: []Subscription{{Topic: "flood"}}},
+			func(_ context.Context, msgs []*MessageExt) ConsumeResult {
+				mu.Lock()
+				n, _ := strconv.Atoi(string(msgs[0].Body))
+				entered = append(entered, n)
+				mu.Unlock()
+				<-release
+				return ConsumeSuccess
+			})
+		count := func() int {
 			mu.Lock()
-			n, _ := strconv.Atoi(string(msgs[0].Body))
-			entered = append(entered, n)
-			mu.Unlock()
-			<-release
-			return ConsumeSuccess
-		})
-	count := func() int {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(entered)
-	}
-	waitUntil(t, "the threshold reached", func() bool { return count() >= 5 })
-	time.Sleep(200 * time.Millisecond) // would the queue be pulled further?
-	if n := count(); n > 6 {
-		t.Fatalf("%d messages handed out with a threshold of 5 and batches of 2", n)
-	}
-	close(release)
-	waitUntil(t, "every message", func() bool { return count() == 40 })
-	mu.Lock()
-	slices.Sort(entered)
-	mu.Unlock()
-	for i, n := range entered {
-		if i != n {
-			t.Fatalf("messages %v", entered)
+			defer mu.Unlock()
+			return len(entered)
 		}
-	}
-	closeConsumer(t, con)
-	if off := committedOffsets(b, "flood", "flood"); off[0] != 40 {
-		t.Fatalf("committed %v", off)
-	}
+		synctest.Wait()
+		if n := count(); n < 5 || n > 6 {
+			t.Fatalf("%d messages handed out with a threshold of 5 and batches of 2, want 5 or 6", n)
+		}
+		close(release)
+		waitUntil(t, "every message", func() bool { return count() == 40 })
+		mu.Lock()
+		slices.Sort(entered)
+		mu.Unlock()
+		for i, n := range entered {
+			if i != n {
+				t.Fatalf("messages %v", entered)
+			}
+		}
+		closeConsumer(t, con)
+		if off := committedOffsets(b, "flood", "flood"); off[0] != 40 {
+			t.Fatalf("committed %v", off)
+		}
+	})
 }
 
 // Pulls that fail are retried after a short backoff, and consumption goes

@@ -1,7 +1,6 @@
 package client
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -11,7 +10,6 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/rocketkit/rocketkit/broker"
 	"github.com/rocketkit/rocketkit/internal/memnet"
 	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
@@ -233,41 +231,15 @@ func TestConsumerBroadcasting(t *testing.T) {
 func TestConsumerPeriodicRebalanceAndCommit(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var network memnet.Network
-		b, err := broker.Start(t.Context(), broker.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir()},
-			broker.WithListenFunc(network.Listen))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer b.Close()
+		b := startVirtualBroker(t, &network)
 		faults := faultNet{dial: network.Dial}
 		faults.drop(remoting.NotifyConsumerIDsChanged, true)
-		newClient := func(name string) *Client {
-			c, err := New(Config{NameServers: []string{b.Addr()}, InstanceName: name}, WithDialFunc(faults.Dial))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return c
-		}
-		ca, cb := newClient("a"), newClient("b")
-		defer ca.Close()
-		defer cb.Close()
+		ca, cb := newTestClient(t, b, "a", WithDialFunc(faults.Dial)), newTestClient(t, b, "b", WithDialFunc(faults.Dial))
 		createTopic(t, ca, b, "slowly", 4)
 		cfg := ConsumerConfig{Group: "periodic", ConsumeFrom: ConsumeFromFirstOffset, Subscriptions: []Subscription{{Topic: "slowly"}}}
 		in := newInbox()
-		a, err := ca.NewConsumer(cfg, in.handler(nil))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := a.Start(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		bm, err := cb.NewConsumer(cfg, newInbox().handler(nil))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := bm.Start(t.Context()); err != nil {
-			t.Fatal(err)
-		}
+		a := startConsumer(t, ca, cfg, in.handler(nil))
+		bm := startConsumer(t, cb, cfg, newInbox().handler(nil))
 		synctest.Wait()
 		if got := topicQueues(a.Queues(), "slowly"); len(got) != 4 {
 			t.Fatalf("without notification the first member still owns %s", queueIDs(got))
@@ -289,18 +261,5 @@ func TestConsumerPeriodicRebalanceAndCommit(t *testing.T) {
 		if off := committedOffsets(b, "periodic", "slowly"); off[owned[0].QueueID] != 1 {
 			t.Fatalf("committed %v without Close, want queue %d at 1", off, owned[0].QueueID)
 		}
-		ctx := context.Background()
-		if err := errors2(a.Close(ctx), bm.Close(ctx)); err != nil {
-			t.Fatal(err)
-		}
 	})
-}
-
-func errors2(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -6,11 +6,12 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/rocketkit/rocketkit/broker"
+	"github.com/rocketkit/rocketkit/internal/memnet"
 	"github.com/rocketkit/rocketkit/protocol/message"
 	"github.com/rocketkit/rocketkit/protocol/payload"
 )
@@ -297,56 +298,53 @@ func TestConsumerSQLSubscriptionRegistered(t *testing.T) {
 }
 
 // Close waits for a running handler, commits its message, and the group's
-// next member does not get it again.
+// next member does not get it again; in virtual time, so "Close is still
+// waiting" is a fact, not a guess.
 func TestConsumerCloseDrainsHandlers(t *testing.T) {
-	b := startBroker(t)
-	c := newTestClient(t, b, "c1")
-	createTopic(t, c, b, "slow", 1)
-	send(t, c, b, "slow", testMsg{body: "first"})
+	synctest.Test(t, func(t *testing.T) {
+		var network memnet.Network
+		b := startVirtualBroker(t, &network)
+		c := newTestClient(t, b, "c1", WithDialFunc(network.Dial))
+		createTopic(t, c, b, "slow", 1)
+		send(t, c, b, "slow", testMsg{body: "first"})
 
-	entered, release := make(chan struct{}), make(chan struct{})
-	var mu sync.Mutex
-	var events []string
-	event := func(e string) {
-		mu.Lock()
-		events = append(events, e)
-		mu.Unlock()
-	}
-	cfg := ConsumerConfig{Group: "drain", ConsumeFrom: ConsumeFromFirstOffset, Subscriptions: []Subscription{{Topic: "slow"}}}
-	con, err := c.NewConsumer(cfg, func(_ context.Context, msgs []*MessageExt) ConsumeResult {
-		close(entered)
-		<-release
-		event("handler returned")
-		return ConsumeSuccess
+		entered, release := make(chan struct{}), make(chan struct{})
+		cfg := ConsumerConfig{Group: "drain", ConsumeFrom: ConsumeFromFirstOffset, Subscriptions: []Subscription{{Topic: "slow"}}}
+		con, err := c.NewConsumer(cfg, func(context.Context, []*MessageExt) ConsumeResult {
+			close(entered)
+			<-release
+			return ConsumeSuccess
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := con.Start(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		<-entered
+		closed := make(chan error)
+		go func() { closed <- con.Close(context.Background()) }()
+		synctest.Wait() // everything that can run has run: Close waits
+		select {
+		case err := <-closed:
+			t.Fatalf("Close returned (%v) while a handler was running", err)
+		default:
+		}
+		close(release)
+		if err := <-closed; err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		if off := committedOffsets(b, "drain", "slow"); off[0] != 1 {
+			t.Fatalf("committed %v, want 1", off)
+		}
+
+		send(t, c, b, "slow", testMsg{body: "second"})
+		in := newInbox()
+		startConsumer(t, c, cfg, in.handler(nil))
+		if got := bodies(in.wait(t, 1)); got[0] != "second" {
+			t.Fatalf("the next member got %q first, want only the second message", got)
+		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := con.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	<-entered
-	closed := make(chan error)
-	go func() { closed <- con.Close(context.Background()) }()
-	time.Sleep(100 * time.Millisecond) // let Close reach its wait
-	close(release)
-	if err := <-closed; err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-	event("Close returned")
-	if !slices.Equal(events, []string{"handler returned", "Close returned"}) {
-		t.Fatalf("events %q: Close did not wait for the handler", events)
-	}
-	if off := committedOffsets(b, "drain", "slow"); off[0] != 1 {
-		t.Fatalf("committed %v, want 1", off)
-	}
-
-	send(t, c, b, "slow", testMsg{body: "second"})
-	in := newInbox()
-	startConsumer(t, c, cfg, in.handler(nil))
-	if got := bodies(in.wait(t, 1)); got[0] != "second" {
-		t.Fatalf("the next member got %q first, want only the second message", got)
-	}
 }
 
 // Close gives up on a handler that does not return when its ctx ends: the
@@ -440,20 +438,22 @@ func TestConsumerNamespace(t *testing.T) {
 }
 
 // ConsumeFromTimestamp starts a new group at the first message stored at or
-// after ConsumeTimestamp.
+// after ConsumeTimestamp; in virtual time, so the timestamps are exact.
 func TestConsumerConsumeFromTimestamp(t *testing.T) {
-	b := startBroker(t, func(c *broker.Config) { c.InMemoryWindow = -1 })
-	c := newTestClient(t, b, "c1")
-	createTopic(t, c, b, "history", 1)
-	send(t, c, b, "history", spread(3, 1, "old")...)
-	time.Sleep(20 * time.Millisecond)
-	from := time.Now()
-	time.Sleep(20 * time.Millisecond)
-	send(t, c, b, "history", testMsg{tag: "new", body: "new"})
-	in := newInbox()
-	startConsumer(t, c, ConsumerConfig{Group: "replay", ConsumeFrom: ConsumeFromTimestamp, ConsumeTimestamp: from,
-		Subscriptions: []Subscription{{Topic: "history"}}}, in.handler(nil))
-	if msgs := in.wait(t, 1); string(msgs[0].Body) != "new" {
-		t.Fatalf("started at %q", msgs[0].Body)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		var network memnet.Network
+		b := startVirtualBroker(t, &network, func(c *broker.Config) { c.InMemoryWindow = -1 })
+		c := newTestClient(t, b, "c1", WithDialFunc(network.Dial))
+		createTopic(t, c, b, "history", 1)
+		send(t, c, b, "history", spread(3, 1, "old")...)
+		time.Sleep(time.Second)
+		from := time.Now()
+		send(t, c, b, "history", testMsg{tag: "new", body: "new"})
+		in := newInbox()
+		startConsumer(t, c, ConsumerConfig{Group: "replay", ConsumeFrom: ConsumeFromTimestamp, ConsumeTimestamp: from,
+			Subscriptions: []Subscription{{Topic: "history"}}}, in.handler(nil))
+		if msgs := in.wait(t, 1); string(msgs[0].Body) != "new" {
+			t.Fatalf("started at %q", msgs[0].Body)
+		}
+	})
 }
