@@ -17,11 +17,7 @@ package broker
 // The answer then reports the requested queue and the parked copy's offsets,
 // as Java does.
 
-import (
-	"context"
-
-	"github.com/rocketkit/rocketkit/protocol/remoting"
-)
+import "github.com/rocketkit/rocketkit/protocol/remoting"
 
 func init() {
 	register(remoting.SendMessage, handleSendMessage)
@@ -33,5 +29,5 @@ func handleSendMessage(b *Broker, c *conn, req *remoting.Command) *remoting.Comm
 	if err != nil {
 		return errorResponse(req, remoting.InvalidParameter, "send header: "+err.Error())
 	}
-	return b.answerSend(c, req, func(ctx context.Context) *remoting.Command { return b.sendMessage(ctx, c, req, h) })
+	return b.answerSend(c, req, h, (*Broker).sendMessage)
 }

@@ -12,11 +12,7 @@ package broker
 // does not add UNIQ_KEY or CLUSTER to inner messages (the client sets no
 // UNIQ_KEY on batches, so their MsgId is the offset message id).
 
-import (
-	"context"
-
-	"github.com/rocketkit/rocketkit/protocol/remoting"
-)
+import "github.com/rocketkit/rocketkit/protocol/remoting"
 
 func init() { register(remoting.SendBatchMessage, handleSendBatchMessage) }
 
@@ -25,5 +21,5 @@ func handleSendBatchMessage(b *Broker, c *conn, req *remoting.Command) *remoting
 	if err != nil {
 		return errorResponse(req, remoting.InvalidParameter, "batch header: "+err.Error())
 	}
-	return b.answerSend(c, req, func(ctx context.Context) *remoting.Command { return b.sendBatch(ctx, c, req, h) })
+	return b.answerSend(c, req, h, (*Broker).sendBatch)
 }

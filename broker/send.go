@@ -78,16 +78,20 @@ func parseSendHeader(req *remoting.Command) (sendHeader, error) {
 	return h, nil
 }
 
+// sendFunc is sendMessage or sendBatch, as a method expression so that
+// passing it allocates nothing.
+type sendFunc func(b *Broker, ctx context.Context, c *conn, req *remoting.Command, h sendHeader) *remoting.Command
+
 // answerSend runs a send. With SYNC_FLUSH the flush wait must not block the
 // connection's reader (other senders share it), so the send runs in its own
 // goroutine and answers when done.
-func (b *Broker) answerSend(c *conn, req *remoting.Command, send func(context.Context) *remoting.Command) *remoting.Command {
+func (b *Broker) answerSend(c *conn, req *remoting.Command, h sendHeader, send sendFunc) *remoting.Command {
 	if b.cfg.FlushDiskType != SyncFlush {
-		return send(context.Background())
+		return send(b, context.Background(), c, req, h)
 	}
 	go func() {
 		defer c.recoverHandler(req)
-		c.reply(send(context.Background()))
+		c.reply(send(b, context.Background(), c, req, h))
 	}()
 	return nil
 }
