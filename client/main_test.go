@@ -3,12 +3,10 @@ package client
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/rocketkit/rocketkit/internal/clienttest"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
-		// Started when the official client's consumer package initialises
-		// (consumer_allocate_test.go compares against it); never stopped.
-		goleak.IgnoreTopFunction("github.com/patrickmn/go-cache.(*janitor).Run"))
-}
+// The official client runs in some tests (as the oracle): VerifyMain gives
+// the binary a temporary HOME, silences that client's logger, and ignores
+// only the goroutines it leaves behind by design.
+func TestMain(m *testing.M) { clienttest.VerifyMain(m) }
