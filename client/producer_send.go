@@ -23,6 +23,24 @@ type sendOptions struct {
 	selector QueueSelector
 }
 
+// SendOptions is what a list of SendOption asks for, for code that sends
+// through another client (the kit's official-client backend).
+type SendOptions struct {
+	Queue    *MessageQueue // ToQueue
+	HashKey  string        // HashKey, when Hashed
+	Hashed   bool
+	Selector QueueSelector // WithSelector
+}
+
+// ResolveSendOptions applies opts and reports what they ask for.
+func ResolveSendOptions(opts ...SendOption) SendOptions {
+	var o sendOptions
+	for _, opt := range opts {
+		opt.applySend(&o)
+	}
+	return SendOptions{Queue: o.queue, HashKey: o.hashKey, Hashed: o.hashed, Selector: o.selector}
+}
+
 type sendOptionFunc func(*sendOptions)
 
 func (f sendOptionFunc) applySend(o *sendOptions) { f(o) }
