@@ -96,6 +96,16 @@ func (t *offsetTracker) committed() int64 {
 // inFlight is how many pulled messages are not finished.
 func (t *offsetTracker) inFlight() int { return t.left }
 
+// span is the distance from the first unfinished offset to the last one
+// pulled: how far the committed offset lags behind while one message is
+// slow (what a restart would deliver again).
+func (t *offsetTracker) span() int64 {
+	if t.left == 0 {
+		return 0
+	}
+	return t.pending[len(t.pending)-1] - t.pending[t.head]
+}
+
 // offsetStore keeps a group's committed offsets: the brokers (clustering)
 // or a local file (broadcasting). Safe for concurrent use.
 type offsetStore interface {

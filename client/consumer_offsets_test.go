@@ -64,7 +64,7 @@ func TestOffsetTrackerRandomOrder(t *testing.T) {
 	for range 20 {
 		tr := newOffsetTracker(0)
 		var pending []int64
-		next := int64(0)
+		next, last := int64(0), int64(0)
 		for range 1000 {
 			if r.IntN(2) == 0 || len(pending) == 0 {
 				n := 1 + r.IntN(32)
@@ -72,6 +72,7 @@ func TestOffsetTrackerRandomOrder(t *testing.T) {
 					next += int64(1 + r.IntN(2)) // gaps: filtered messages
 					tr.add(next)
 					pending = append(pending, next)
+					last = next
 				}
 				next++
 				tr.setEnd(next)
@@ -86,6 +87,9 @@ func TestOffsetTrackerRandomOrder(t *testing.T) {
 			}
 			if got := tr.committed(); got != want {
 				t.Fatalf("committed %d, want %d", got, want)
+			}
+			if span := tr.span(); len(pending) > 0 && span != last-slices.Min(pending) || len(pending) == 0 && span != 0 {
+				t.Fatalf("span %d of %v", span, pending)
 			}
 			if tr.inFlight() != len(pending) {
 				t.Fatalf("in flight %d, want %d", tr.inFlight(), len(pending))

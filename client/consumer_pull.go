@@ -116,14 +116,22 @@ func (q *pullQueue) committedAs(off int64) {
 	q.mu.Unlock()
 }
 
+// maxSpan bounds the offsets between a queue's first unconsumed message
+// and its last pulled one: past it the queue is not pulled until the slow
+// message is done (Java's consumeConcurrentlyMaxSpan), so a stuck handler
+// call does not leave an ever longer stretch to consume again after a
+// restart.
+const maxSpan = 2000
+
 // waitForSpace waits until the queue holds fewer than threshold pulled and
-// unconsumed messages; false when the queue was dropped.
+// unconsumed messages, spanning at most maxSpan offsets; false when the
+// queue was dropped.
 func (q *pullQueue) waitForSpace(threshold int) bool {
 	for {
 		q.mu.Lock()
-		n := q.track.inFlight()
+		n, span := q.track.inFlight(), q.track.span()
 		q.mu.Unlock()
-		if n < threshold {
+		if n < threshold && span <= maxSpan {
 			return q.ctx.Err() == nil
 		}
 		select {

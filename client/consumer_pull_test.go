@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -131,4 +132,49 @@ func TestConsumerBatches(t *testing.T) {
 	if slices.Max(sizes) > 4 || slices.Max(sizes) < 2 {
 		t.Fatalf("batch sizes %v", sizes)
 	}
+}
+
+// A slow message stops its queue's pulls once maxSpan offsets lie between
+// it and the last message pulled; in virtual time.
+func TestConsumerMaxSpan(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var network memnet.Network
+		b := startVirtualBroker(t, &network)
+		c := newTestClient(t, b, "c1", WithDialFunc(network.Dial))
+		createTopic(t, c, b, "span", 1)
+		p, err := c.NewProducer(ProducerConfig{Group: "span"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		batch := make([]*Message, 100)
+		for i := range batch {
+			batch[i] = &Message{Topic: "span", Body: []byte("x")}
+		}
+		for range 30 {
+			if _, err := p.SendBatch(t.Context(), batch); err != nil {
+				t.Fatal(err)
+			}
+		}
+		release := make(chan struct{})
+		var handled atomic.Int64
+		con := startConsumer(t, c, ConsumerConfig{Group: "span", ConsumeFrom: ConsumeFromFirstOffset,
+			Subscriptions: []Subscription{{Topic: "span"}}}, func(_ context.Context, msgs []*MessageExt) ConsumeResult {
+			if msgs[0].QueueOffset == 0 {
+				<-release
+			}
+			handled.Add(1)
+			return ConsumeSuccess
+		})
+		synctest.Wait()
+		if n := handled.Load(); n < maxSpan-32 || n > maxSpan+32 {
+			t.Fatalf("%d messages consumed past a stuck one, want about maxSpan (%d)", n, maxSpan)
+		}
+		close(release)
+		waitUntil(t, "every message", func() bool { return handled.Load() == 3000 })
+		closeConsumer(t, con)
+		if off := committedOffsets(b, "span", "span"); off[0] != 3000 {
+			t.Fatalf("committed %v", off)
+		}
+	})
 }
