@@ -35,8 +35,7 @@ type Client struct {
 
 	mu        sync.Mutex
 	producers map[string]producerMember // by wire group; guarded by mu
-	consumers map[consumerMember]bool   // guarded by mu
-	members   map[string]int            // consumers per wire group, for member ids; guarded by mu
+	consumers map[consumerMember]int    // member index in its group (0 = the client id); guarded by mu
 	closed    bool                      // guarded by mu
 
 	heartbeatNow chan struct{} // buffered 1
@@ -57,6 +56,9 @@ type producerMember interface {
 type consumerMember interface {
 	wireGroup() string
 	memberID() string
+	// setMemberID is called once, by registerConsumer, before the
+	// consumer appears in a heartbeat.
+	setMemberID(id string)
 	heartbeat() payload.ConsumerData
 	// rebalanceSoon asks the consumer to rebalance now (a member joined or
 	// left its group).
@@ -85,8 +87,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		routes:       newRouteTable(),
 		faults:       newFaultTracker(cfg.BrokerBackoff),
 		producers:    make(map[string]producerMember),
-		consumers:    make(map[consumerMember]bool),
-		members:      make(map[string]int),
+		consumers:    make(map[consumerMember]int),
 		heartbeatNow: make(chan struct{}, 1),
 		done:         make(chan struct{}),
 	}
@@ -220,22 +221,33 @@ func (c *Client) unregisterProducer(p producerMember) {
 	c.mu.Unlock()
 }
 
-// registerConsumer adds a consumer and returns its member id: the client id
-// for the first consumer of a group in this client, the client id with a
-// "#n" suffix for later ones, so that brokers see each as its own member.
-func (c *Client) registerConsumer(cm consumerMember, group string) (string, error) {
+// registerConsumer adds a consumer and gives it its member id: the client
+// id for the first consumer of a group in this client, the client id with a
+// "#n" suffix for others (n = 2, 3, ...; the lowest free), so that brokers
+// see each as its own member.
+func (c *Client) registerConsumer(cm consumerMember) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
-		return "", ErrClosed
+		return ErrClosed
 	}
-	c.consumers[cm] = true
-	n := c.members[group]
-	c.members[group] = n + 1
-	if n == 0 {
-		return c.id, nil
+	taken := map[int]bool{}
+	for other, n := range c.consumers {
+		if other.wireGroup() == cm.wireGroup() {
+			taken[n] = true
+		}
 	}
-	return fmt.Sprintf("%s#%d", c.id, n+1), nil
+	n := 0
+	for taken[n] {
+		n++
+	}
+	id := c.id
+	if n > 0 {
+		id = fmt.Sprintf("%s#%d", c.id, n+1)
+	}
+	cm.setMemberID(id)
+	c.consumers[cm] = n
+	return nil
 }
 
 func (c *Client) unregisterConsumer(cm consumerMember) {

@@ -159,7 +159,7 @@ func (c *Consumer) Start(ctx context.Context) error {
 	case c.closed:
 		return ErrClosed
 	case c.started:
-		return fmt.Errorf("client: consumer %s is already started", c.cfg.Group)
+		return fmt.Errorf("%w: consumer of %s", ErrAlreadyStarted, c.cfg.Group)
 	}
 	if err := c.start(ctx); err != nil {
 		return fmt.Errorf("client: start consumer %s: %w", c.cfg.Group, err)
@@ -169,12 +169,10 @@ func (c *Consumer) Start(ctx context.Context) error {
 }
 
 func (c *Consumer) start(ctx context.Context) (err error) {
-	id, err := c.client.registerConsumer(c, c.group)
-	if err != nil {
+	if err := c.client.registerConsumer(c); err != nil {
 		return err
 	}
-	c.id.Store(&id)
-	c.log = c.base.With("member", id)
+	c.log = c.base.With("member", c.memberID())
 	defer func() {
 		if err != nil {
 			c.abortStart()
@@ -463,6 +461,8 @@ func (c *Consumer) bareQueue(mq MessageQueue) MessageQueue {
 // consumerMember.
 
 func (c *Consumer) wireGroup() string { return c.group }
+
+func (c *Consumer) setMemberID(id string) { c.id.Store(&id) }
 
 func (c *Consumer) memberID() string {
 	if p := c.id.Load(); p != nil {

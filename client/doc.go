@@ -27,6 +27,24 @@
 //	p, err := c.NewProducer(client.ProducerConfig{Group: "orders-producer"})
 //	res, err := p.Send(ctx, &client.Message{Topic: "orders", Tag: "created", Body: body})
 //
+// A push consumer calls a Handler with the messages of its subscriptions
+// and commits what the handler finished:
+//
+//	con, err := c.NewConsumer(client.ConsumerConfig{Group: "billing",
+//		Subscriptions: []client.Subscription{{Topic: "orders", Expression: "created || paid"}}},
+//		func(ctx context.Context, msgs []*client.MessageExt) client.ConsumeResult {
+//			return client.ConsumeSuccess // or ConsumeRetry, ConsumeDeadLetter
+//		})
+//	err = con.Start(ctx)
+//	defer con.Close(ctx) // stops pulling, drains handlers, commits, unlocks
+//
+// Clustering consumers of a group split its queues exactly as Java's
+// AllocateMessageQueueAveragely does, so a group may mix this client with
+// the official Go client or Java clients. Orderly consumers lock their
+// queues before pulling, consume each queue on one goroutine, and unlock
+// when a queue moves or the consumer closes, so another member takes over
+// at once. Broadcasting consumers keep offsets in ConsumerConfig.OffsetDir.
+//
 // Close producers and consumers first, the Client last.
 //
 // # Wire behaviour

@@ -23,6 +23,10 @@ var (
 	// can use: none writable for a send, none readable for a consumer.
 	ErrNoQueue = errors.New("client: no queue available")
 
+	// ErrAlreadyStarted is returned by Consumer.Start on a consumer that is
+	// running.
+	ErrAlreadyStarted = errors.New("client: already started")
+
 	// ErrGroupTaken is returned when a producer group is registered twice
 	// in one Client.
 	ErrGroupTaken = errors.New("client: producer group already registered in this client")

@@ -61,29 +61,28 @@ type SubscriptionData struct {
 }
 
 // Encode returns the compact JSON the client sends. Empty sets are
-// written as [] (never null), as the Java broker expects.
+// written as [] (never null), as the Java broker expects. h is not
+// modified.
 func (h Heartbeat) Encode() []byte {
 	if h.Producers == nil {
 		h.Producers = []ProducerData{}
 	}
-	if h.Consumers == nil {
-		h.Consumers = []ConsumerData{}
-	}
-	for i := range h.Consumers {
-		c := &h.Consumers[i]
-		if c.Subscriptions == nil {
-			c.Subscriptions = []SubscriptionData{}
-		}
-		for j := range c.Subscriptions {
-			s := &c.Subscriptions[j]
+	consumers := make([]ConsumerData, len(h.Consumers))
+	for i, c := range h.Consumers {
+		subs := make([]SubscriptionData, len(c.Subscriptions))
+		for j, s := range c.Subscriptions {
 			if s.Tags == nil {
 				s.Tags = []string{}
 			}
 			if s.Codes == nil {
 				s.Codes = []string{}
 			}
+			subs[j] = s
 		}
+		c.Subscriptions = subs
+		consumers[i] = c
 	}
+	h.Consumers = consumers
 	b, err := json.Marshal(h)
 	if err != nil {
 		panic(fmt.Sprintf("payload: encode heartbeat: %v", err)) // only strings, bools and numbers: cannot fail

@@ -47,3 +47,12 @@ func TestLockBatchAndAnswers(t *testing.T) {
 		t.Fatal("invalid JSON")
 	}
 }
+
+func TestHeartbeatEncodeLeavesItsInputAlone(t *testing.T) {
+	subs := []payload.SubscriptionData{{Topic: "t"}}
+	h := payload.Heartbeat{ClientID: "c", Consumers: []payload.ConsumerData{{Group: "g", Subscriptions: subs}}}
+	_ = h.Encode()
+	if subs[0].Tags != nil || subs[0].Codes != nil || h.Producers != nil {
+		t.Fatalf("Encode wrote into the caller's heartbeat: %+v", subs[0])
+	}
+}
