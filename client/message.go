@@ -140,6 +140,24 @@ func (m *MessageExt) UserProperties() map[string]string {
 	return p
 }
 
+// NewMessageExt returns a copy of m carrying props as its properties
+// (system ones included), for other clients' adapters and for tests. Tag,
+// Keys and MsgID, when empty in m, are taken from the TAGS, KEYS and
+// UNIQ_KEY properties.
+func NewMessageExt(m MessageExt, props map[string]string) *MessageExt {
+	m.props = message.FormatProperties(props)
+	if m.Tag == "" {
+		m.Tag = props[message.PropertyTags]
+	}
+	if len(m.Keys) == 0 {
+		m.Keys = strings.Fields(props[message.PropertyKeys])
+	}
+	if m.MsgID == "" {
+		m.MsgID = props[message.PropertyUniqKey]
+	}
+	return &m
+}
+
 // newMessageExt converts a decoded record, decompressing its body. brokerName
 // names the broker it was read from.
 func newMessageExt(e *message.Ext, brokerName string) (*MessageExt, error) {

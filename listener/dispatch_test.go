@@ -8,8 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/rocketmq-client-go/v2/consumer"
-	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/listener"
 )
 
@@ -58,26 +57,18 @@ func newDispatcher(t *testing.T, l any) (*listener.Dispatcher, *results) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(d.Release)
 	return d, &r
 }
 
-func ext(id string) *primitive.MessageExt {
-	m := &primitive.MessageExt{Message: primitive.Message{Topic: "t", Body: []byte(`{"n":1}`),
-		Queue: &primitive.MessageQueue{Topic: "t", BrokerName: "broker-a", QueueId: 2}},
-		MsgId: id, QueueOffset: 7, BornTimestamp: 1700000000000}
-	m.WithProperties(map[string]string{"TAGS": "created", "KEYS": "k1 k2", "UNIQ_KEY": id})
-	return m
+func ext(id string) *client.MessageExt {
+	return client.NewMessageExt(client.MessageExt{Topic: "t", Body: []byte(`{"n":1}`),
+		Queue:       client.MessageQueue{Topic: "t", BrokerName: "broker-a", QueueID: 2},
+		QueueOffset: 7, BornTime: time.UnixMilli(1700000000000)},
+		map[string]string{"TAGS": "created", "KEYS": "k1 k2", "UNIQ_KEY": id})
 }
 
-func concurrentCtx() (context.Context, *primitive.ConsumeConcurrentlyContext) {
-	c := primitive.NewConsumeConcurrentlyContext()
-	return primitive.WithConcurrentlyCtx(context.Background(), c), c
-}
-
-func orderlyCtx() (context.Context, *primitive.ConsumeOrderlyContext) {
-	c := primitive.NewConsumeOrderlyContext()
-	return primitive.WithOrderlyCtx(context.Background(), c), c
+func consume(d *listener.Dispatcher, ctx context.Context, exts ...*client.MessageExt) client.ConsumeResult {
+	return d.Consume(ctx, exts)
 }
 
 func TestDispatchSuccessAndMetadata(t *testing.T) {
@@ -92,10 +83,8 @@ func TestDispatchSuccessAndMetadata(t *testing.T) {
 		var v struct{ N int }
 		return m.Decode(&v)
 	}})
-	ctx, _ := concurrentCtx()
-	res, err := d.Consume(ctx, ext("id1"))
-	if res != consumer.ConsumeSuccess || err != nil {
-		t.Fatalf("Consume = %v, %v", res, err)
+	if res := consume(d, t.Context(), ext("id1")); res != client.ConsumeSuccess {
+		t.Fatalf("Consume = %v", res)
 	}
 	if got.MsgID != "id1" || got.Tag != "created" || strings.Join(got.Keys, ",") != "k1,k2" || got.QueueID != 2 ||
 		got.QueueOffset != 7 || got.BrokerName != "broker-a" || got.BornTime.UnixMilli() != 1700000000000 || got.Property("UNIQ_KEY") != "id1" {
@@ -112,18 +101,16 @@ func TestDispatchSuccessAndMetadata(t *testing.T) {
 func TestDispatchErrorRetries(t *testing.T) {
 	boom := errors.New("boom")
 	d, r := newDispatcher(t, &funcConcurrent{f: func(context.Context, *listener.Message) error { return boom }})
-	ctx, cc := concurrentCtx()
-	if res, _ := d.Consume(ctx, ext("a")); res != consumer.ConsumeRetryLater || cc.DelayLevelWhenNextConsume != 0 {
-		t.Errorf("concurrent error: %v, delay level %d", res, cc.DelayLevelWhenNextConsume)
+	if res := consume(d, t.Context(), ext("a")); res != client.ConsumeRetry {
+		t.Errorf("concurrent error: %v, want ConsumeRetry", res)
 	}
 	if x := r.last(); x.Outcome != listener.OutcomeRetry || !errors.Is(x.Err, boom) {
 		t.Errorf("result = %+v", x)
 	}
 
 	od, _ := newDispatcher(t, &funcOrderly{f: func(context.Context, *listener.Message) error { return boom }})
-	octx, oc := orderlyCtx()
-	if res, _ := od.Consume(octx, ext("b")); res != consumer.SuspendCurrentQueueAMoment || oc.SuspendCurrentQueueTimeMillis != 25 {
-		t.Errorf("orderly error: %v, suspend %dms", res, oc.SuspendCurrentQueueTimeMillis)
+	if res := consume(od, t.Context(), ext("b")); res != client.ConsumeRetry {
+		t.Errorf("orderly error: %v, want ConsumeRetry (the consumer suspends the queue)", res)
 	}
 }
 
@@ -133,38 +120,28 @@ func TestDispatchDiscard(t *testing.T) {
 	f := func(context.Context, *listener.Message) error { calls++; return listener.Discard(bad) }
 
 	d, r := newDispatcher(t, &funcConcurrent{f: f})
-	ctx, cc := concurrentCtx()
-	if res, _ := d.Consume(ctx, ext("a")); res != consumer.ConsumeRetryLater || cc.DelayLevelWhenNextConsume != -1 {
-		t.Errorf("concurrent discard: %v, delay level %d, want RetryLater with -1", res, cc.DelayLevelWhenNextConsume)
+	if res := consume(d, t.Context(), ext("a")); res != client.ConsumeDeadLetter {
+		t.Errorf("concurrent discard: %v, want ConsumeDeadLetter", res)
 	}
 	if x := r.last(); x.Outcome != listener.OutcomeDiscard || !errors.Is(x.Err, bad) || !errors.Is(x.Err, listener.ErrDiscard) {
 		t.Errorf("result = %+v", x)
 	}
 
 	od, _ := newDispatcher(t, &funcOrderly{f: f})
-	e := ext("b")
-	octx, _ := orderlyCtx()
-	if res, _ := od.Consume(octx, e); res != consumer.SuspendCurrentQueueAMoment || e.ReconsumeTimes != 6 {
-		t.Errorf("orderly discard: %v, reconsumeTimes %d, want Suspend with 6 (past maxReconsume 5)", res, e.ReconsumeTimes)
-	}
-	// The client failed to send it back and offers it again: not handled again.
-	calls = 0
-	e.ReconsumeTimes++
-	if res, _ := od.Consume(octx, e); res != consumer.SuspendCurrentQueueAMoment || calls != 0 {
-		t.Errorf("message bound for the DLQ: %v, handler called %d times", res, calls)
+	if res := consume(od, t.Context(), ext("b")); res != client.ConsumeDeadLetter {
+		t.Errorf("orderly discard: %v, want ConsumeDeadLetter", res)
 	}
 
 	bd, _ := newDispatcher(t, &funcBroadcast{f: f})
-	if res, _ := bd.Consume(ctx, ext("c")); res != consumer.ConsumeSuccess {
-		t.Errorf("broadcast discard: %v, want success (dropped)", res)
+	if res := consume(bd, t.Context(), ext("c")); res != client.ConsumeSuccess || calls != 3 {
+		t.Errorf("broadcast discard: %v (calls %d), want success (dropped)", res, calls)
 	}
 }
 
 func TestDispatchPanic(t *testing.T) {
 	d, r := newDispatcher(t, &funcConcurrent{f: func(context.Context, *listener.Message) error { panic("kaboom") }})
-	ctx, _ := concurrentCtx()
-	if res, err := d.Consume(ctx, ext("a")); res != consumer.ConsumeRetryLater || err != nil {
-		t.Fatalf("Consume = %v, %v", res, err)
+	if res := consume(d, t.Context(), ext("a")); res != client.ConsumeRetry {
+		t.Fatalf("Consume = %v", res)
 	}
 	x := r.last()
 	var pe *listener.PanicError
@@ -173,85 +150,45 @@ func TestDispatchPanic(t *testing.T) {
 	}
 }
 
-// Drain waits for a running handler; deliveries that arrive meanwhile are
-// parked unhandled until Release and then answered with a retry.
-func TestDispatchDrain(t *testing.T) {
-	started, finish := make(chan struct{}), make(chan struct{})
-	var calls sync.Map
-	d, r := newDispatcher(t, &funcConcurrent{f: func(_ context.Context, m *listener.Message) error {
-		calls.Store(m.MsgID, true)
-		close(started)
-		<-finish
-		return nil
-	}})
-	ctx, _ := concurrentCtx()
-	first := make(chan consumer.ConsumeResult)
-	go func() { res, _ := d.Consume(ctx, ext("running")); first <- res }()
-	<-started
-
-	drained := make(chan error)
-	go func() { drained <- d.Drain(context.Background()) }()
-	time.Sleep(20 * time.Millisecond) // let Drain set its flag
-	parked := make(chan consumer.ConsumeResult)
-	go func() { res, _ := d.Consume(ctx, ext("late")); parked <- res }()
-
-	select {
-	case err := <-drained:
-		t.Fatalf("Drain returned %v while a handler runs", err)
-	case <-time.After(50 * time.Millisecond):
-	}
-	close(finish)
-	if res := <-first; res != consumer.ConsumeSuccess {
-		t.Errorf("running handler result %v", res)
-	}
-	if err := <-drained; err != nil {
-		t.Errorf("Drain = %v", err)
-	}
-	select {
-	case res := <-parked:
-		t.Fatalf("parked delivery returned %v before Release", res)
-	case <-time.After(50 * time.Millisecond):
-	}
-	d.Release()
-	if res := <-parked; res != consumer.ConsumeRetryLater {
-		t.Errorf("parked delivery result %v, want RetryLater", res)
-	}
-	if _, ok := calls.Load("late"); ok {
-		t.Errorf("handler called for a delivery that arrived while draining")
-	}
-	if x := r.last(); x.Outcome != listener.OutcomeInterrupted && x.Outcome != listener.OutcomeSuccess {
-		t.Errorf("last result %+v", x)
-	}
-}
-
-// A handler still running at the drain deadline has its ctx cancelled; its
-// failure is not acknowledged (parked until Release).
-func TestDispatchDrainTimeoutCancels(t *testing.T) {
+// A handler whose context the consumer cancels at shutdown is reported as
+// interrupted, and its messages are not acknowledged.
+func TestDispatchInterrupted(t *testing.T) {
 	started := make(chan struct{})
 	d, r := newDispatcher(t, &funcConcurrent{f: func(ctx context.Context, _ *listener.Message) error {
 		close(started)
 		<-ctx.Done()
 		return ctx.Err()
 	}})
-	ctx, _ := concurrentCtx()
-	out := make(chan consumer.ConsumeResult)
-	go func() { res, _ := d.Consume(ctx, ext("slow")); out <- res }()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan client.ConsumeResult, 1)
+	go func() { done <- consume(d, ctx, ext("a")) }()
 	<-started
-	dctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	if err := d.Drain(dctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("Drain = %v, want deadline exceeded", err)
-	}
-	select {
-	case res := <-out:
-		t.Fatalf("interrupted delivery returned %v before Release", res)
-	case <-time.After(50 * time.Millisecond):
+	cancel()
+	if res := <-done; res != client.ConsumeRetry {
+		t.Fatalf("interrupted delivery: %v, want ConsumeRetry", res)
 	}
 	if x := r.last(); x.Outcome != listener.OutcomeInterrupted {
-		t.Errorf("result = %+v, want interrupted", x)
+		t.Fatalf("result = %+v, want interrupted", x)
 	}
-	d.Release()
-	if res := <-out; res != consumer.ConsumeRetryLater {
-		t.Errorf("result %v", res)
+}
+
+func TestDispatchBatch(t *testing.T) {
+	var n int
+	l := &batchListener{f: func(_ context.Context, msgs []*listener.Message) error { n = len(msgs); return nil }}
+	d, r := newDispatcher(t, l)
+	if res := consume(d, t.Context(), ext("a"), ext("b"), ext("c")); res != client.ConsumeSuccess || n != 3 {
+		t.Fatalf("batch: %v with %d messages", res, n)
 	}
+	if x := r.last(); x.Messages != 3 {
+		t.Fatalf("result = %+v", x)
+	}
+}
+
+type batchListener struct {
+	listener.Concurrent `topic:"t" group:"g" batch:"8"`
+	f                   func(context.Context, []*listener.Message) error
+}
+
+func (l *batchListener) HandleBatch(ctx context.Context, msgs []*listener.Message) error {
+	return l.f(ctx, msgs)
 }

@@ -6,7 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/rocketkit/rocketkit/client"
+	"github.com/rocketkit/rocketkit/protocol/message"
 )
 
 // Message is a received message and its broker metadata. A handler may
@@ -28,31 +29,27 @@ type Message struct {
 	Body           []byte
 
 	codec Codec
-	ext   *primitive.MessageExt // nil for NewMessage
-	props map[string]string     // NewMessage's properties
+	ext   *client.MessageExt // nil for NewMessage
+	props map[string]string  // NewMessage's properties
 }
 
 // newMessage wraps a client message; m is filled in place to save an
 // allocation per message.
-func newMessage(m *Message, ext *primitive.MessageExt, codec Codec) *Message {
+func newMessage(m *Message, ext *client.MessageExt, codec Codec) *Message {
 	*m = Message{
 		Topic:          ext.Topic,
-		MsgID:          ext.MsgId,
+		Tag:            ext.Tag,
+		Keys:           ext.Keys,
+		MsgID:          ext.MsgID,
+		BrokerName:     ext.Queue.BrokerName,
+		QueueID:        ext.Queue.QueueID,
 		QueueOffset:    ext.QueueOffset,
 		ReconsumeTimes: int(ext.ReconsumeTimes),
-		BornTime:       time.UnixMilli(ext.BornTimestamp),
-		StoreTime:      time.UnixMilli(ext.StoreTimestamp),
+		BornTime:       ext.BornTime,
+		StoreTime:      ext.StoreTime,
 		Body:           ext.Body,
 		codec:          codec,
 		ext:            ext,
-	}
-	m.Tag = ext.GetProperty(primitive.PropertyTags)
-	if keys := ext.GetProperty(primitive.PropertyKeys); keys != "" {
-		m.Keys = strings.Fields(keys)
-	}
-	if ext.Queue != nil {
-		m.BrokerName = ext.Queue.BrokerName
-		m.QueueID = ext.Queue.QueueId
 	}
 	return m
 }
@@ -61,7 +58,7 @@ func newMessage(m *Message, ext *primitive.MessageExt, codec Codec) *Message {
 // may be nil; Decode uses codec, or JSON when codec is nil.
 func NewMessage(topic, tag string, body []byte, properties map[string]string, codec Codec) *Message {
 	m := &Message{Topic: topic, Tag: tag, Body: body, props: properties, codec: codec}
-	if keys := properties[primitive.PropertyKeys]; keys != "" {
+	if keys := properties[message.PropertyKeys]; keys != "" {
 		m.Keys = strings.Fields(keys)
 	}
 	return m
@@ -90,7 +87,7 @@ func (m *Message) Decode(v any) error {
 // (KEYS, TAGS, UNIQ_KEY, RETRY_TOPIC, ...) are included.
 func (m *Message) Property(name string) string {
 	if m.ext != nil {
-		return m.ext.GetProperty(name)
+		return m.ext.Property(name)
 	}
 	return m.props[name]
 }
@@ -98,7 +95,7 @@ func (m *Message) Property(name string) string {
 // Properties returns a copy of every property, the system ones included.
 func (m *Message) Properties() map[string]string {
 	if m.ext != nil {
-		return m.ext.GetProperties()
+		return m.ext.Properties()
 	}
 	return maps.Clone(m.props)
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apache/rocketmq-client-go/v2/consumer"
+	"github.com/rocketkit/rocketkit/client"
 )
 
 // Kind is how a listener consumes: orderly or concurrent.
@@ -103,12 +103,9 @@ func (s *Spec) Expression() string {
 	return s.Tags
 }
 
-// Selector is the client's message selector for the subscription.
-func (s *Spec) Selector() consumer.MessageSelector {
-	if s.SQL != "" {
-		return consumer.MessageSelector{Type: consumer.SQL92, Expression: s.SQL}
-	}
-	return consumer.MessageSelector{Type: consumer.TAG, Expression: s.Expression()}
+// Subscription is the consumer's subscription for the listener.
+func (s *Spec) Subscription() client.Subscription {
+	return client.Subscription{Topic: s.Topic, Expression: s.Expression(), SQL: s.SQL != ""}
 }
 
 // ReconsumeLimit is the effective MaxReconsume for the client: the tag's

@@ -18,6 +18,12 @@ import (
 // the application.
 const Embedded = "embedded"
 
+// Clients (rocketmq.client).
+const (
+	ClientRocketKit = "rocketkit"
+	ClientOfficial  = "official"
+)
+
 // Subscription check modes (rocketmq.listener.subscription-check).
 const (
 	CheckFail = "fail"
@@ -34,6 +40,11 @@ type Config struct {
 	// NameServer is "embedded" (default: run the broker in-process) or the
 	// name servers as "host:port;host:port". List every name server (S15).
 	NameServer string `koanf:"name-server"`
+	// Client is the RocketMQ client underneath: "rocketkit" (default, the
+	// kit's own; package client) or "official" (the official Go client,
+	// github.com/apache/rocketmq-client-go/v2). Applications see no
+	// difference but speed and what README's table lists.
+	Client string `koanf:"client"`
 	// AccessKey and SecretKey are ACL credentials for producer and
 	// consumers unless the producer or consumer keys override them.
 	AccessKey string `koanf:"access-key"`
@@ -105,6 +116,10 @@ type ConsumerConfig struct {
 	// ConsumeFromWhere is where a new group starts: last (default) or
 	// first. Young queues are read from their start either way.
 	ConsumeFromWhere string `koanf:"consume-from-where"`
+	// OffsetDir is where broadcasting listeners keep their offsets (one
+	// file per group). Default: with the embedded broker, beside its data;
+	// with a cluster it must be set when a listener is broadcasting.
+	OffsetDir string `koanf:"offset-dir"`
 	AccessKey        string `koanf:"access-key"`
 	SecretKey        string `koanf:"secret-key"`
 }
@@ -138,6 +153,7 @@ func (c *Config) setDefaults() {
 	setString(&c.NameServer, Embedded)
 	setString(&c.ServiceName, defaultServiceName())
 	setString(&c.ClientLogLevel, "warn")
+	setString(&c.Client, ClientRocketKit)
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 10 * time.Second
 	}
@@ -200,6 +216,7 @@ func (c *Config) Validate() error {
 		}
 		bad(key, "%q is not one of %s", v, strings.Join(allowed, ", "))
 	}
+	oneOf("client", c.Client, ClientRocketKit, ClientOfficial)
 	oneOf("client-log-level", c.ClientLogLevel, "debug", "info", "warn", "error", "off")
 	oneOf("listener.subscription-check", c.Listener.SubscriptionCheck, CheckFail, CheckWarn, CheckOff)
 	oneOf("consumer.consume-from-where", c.Consumer.ConsumeFromWhere, "last", "first")

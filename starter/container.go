@@ -7,15 +7,14 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
-	"time"
 
-	rocketmq "github.com/apache/rocketmq-client-go/v2"
-	"github.com/apache/rocketmq-client-go/v2/consumer"
+	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/listener"
+	"github.com/rocketkit/rocketkit/transport"
 )
 
-// listenerSet runs the application's listeners: one push consumer and one
-// listener.Dispatcher each.
+// listenerSet runs the application's listeners: one consumer of the
+// endpoint's backend and one listener.Dispatcher each.
 type listenerSet struct {
 	cfg     Config
 	ep      *Endpoint
@@ -27,29 +26,9 @@ type listenerSet struct {
 type runningListener struct {
 	spec    *listener.Spec
 	disp    *listener.Dispatcher
-	pc      rocketmq.PushConsumer // nil until started
-	started time.Time
-	running atomic.Bool // from a successful start until stop begins (Health)
+	c       transport.Consumer // nil until started
+	running atomic.Bool        // from a successful start until stop begins (Health)
 }
-
-// The client's rebalances read a flag that its Shutdown writes without
-// synchronisation, so a rebalance running into Shutdown is a data race in
-// the client. Start launches one, and the broker triggers one on every
-// member change (another replica leaving, say). Before Shutdown, stop
-// therefore suspends the consumer (no new rebalances or pulls) and waits
-// until it has run for settleTime (the client's first timers fire within
-// it); then, on the embedded broker, until the broker has received no
-// request for quietTime (Broker.WaitQuiet: an event no slow machine can
-// outrun, which also orders every RPC the broker saw before Shutdown for
-// the race detector), and on a remote cluster, which offers no such event,
-// until it has been suspended for quietTime, long enough for a rebalance
-// already running to finish. Without the race detector the overlap is a
-// harmless read of a bool; the waits matter to applications testing with
-// -race, and are the same in every build.
-const (
-	settleTime = time.Second
-	quietTime  = 300 * time.Millisecond
-)
 
 // newListenerSet parses every listener, derives missing groups, applies
 // configured defaults and checks that no two listeners share a group.
@@ -128,7 +107,7 @@ func (ls *listenerSet) start(ctx context.Context) error {
 		}
 	}
 	for _, it := range ls.items {
-		if err := ls.startOne(it); err != nil {
+		if err := ls.startOne(ctx, it); err != nil {
 			return errors.Join(err, ls.stop(ctx))
 		}
 		ls.log.Info("listener started", "listener", it.spec.Listener, "kind", it.spec.Kind.String(),
@@ -137,39 +116,40 @@ func (ls *listenerSet) start(ctx context.Context) error {
 	return nil
 }
 
-func (ls *listenerSet) startOne(it *runningListener) error {
+func (ls *listenerSet) startOne(ctx context.Context, it *runningListener) error {
 	s, cc := it.spec, ls.cfg.Consumer
-	model := consumer.Clustering
-	if s.Model == listener.Broadcasting {
-		model = consumer.BroadCasting
+	backend, err := ls.ep.consumerBackend()
+	if err != nil {
+		return err
 	}
-	from := consumer.ConsumeFromLastOffset
+	cfg := client.ConsumerConfig{
+		Group:             s.Group,
+		Subscriptions:     []client.Subscription{s.Subscription()},
+		Broadcasting:      s.Model == listener.Broadcasting,
+		Orderly:           s.Kind == listener.KindOrderly,
+		ConsumeFrom:       client.ConsumeFromLastOffset,
+		MaxReconsumeTimes: int(s.ReconsumeLimit()),
+		PullBatchSize:     max(cc.PullBatchSize, s.Batch),
+		ConsumeBatchSize:  max(1, s.Batch),
+		Concurrency:       s.Consumers,
+		SuspendInterval:   s.Suspend,
+	}
 	if cc.ConsumeFromWhere == "first" {
-		from = consumer.ConsumeFromFirstOffset
+		cfg.ConsumeFrom = client.ConsumeFromFirstOffset
 	}
-	opts := append(ls.ep.ConsumerOptions(s.Group),
-		consumer.WithConsumerModel(model),
-		consumer.WithConsumerOrder(s.Kind == listener.KindOrderly),
-		consumer.WithConsumeGoroutineNums(s.Consumers),
-		consumer.WithPullBatchSize(int32(max(cc.PullBatchSize, s.Batch))),
-		consumer.WithConsumeMessageBatchMaxSize(max(1, s.Batch)),
-		consumer.WithMaxReconsumeTimes(s.ReconsumeLimit()),
-		consumer.WithConsumeTimeout(cc.ConsumeTimeout),
-		consumer.WithConsumeFromWhere(from),
-	)
-	pc, err := consumer.NewPushConsumer(opts...)
+	if cfg.Broadcasting {
+		if cfg.OffsetDir, err = ls.ep.offsetDir(); err != nil {
+			return fmt.Errorf("starter: listener %s is broadcasting: %w", s.Listener, err)
+		}
+	}
+	c, err := backend.NewConsumer(cfg, it.disp.Consume)
 	if err != nil {
 		return fmt.Errorf("starter: listener %s: new consumer: %w", s.Listener, err)
 	}
-	if err := pc.Subscribe(s.Topic, s.Selector(), it.disp.Consume); err != nil {
-		_ = pc.Shutdown()
-		return fmt.Errorf("starter: listener %s: subscribe: %w", s.Listener, err)
-	}
-	if err := pc.Start(); err != nil {
-		_ = pc.Shutdown()
+	if err := c.Start(ctx); err != nil {
 		return fmt.Errorf("starter: listener %s: start consumer: %w", s.Listener, err)
 	}
-	it.pc, it.started = pc, time.Now()
+	it.c = c
 	it.running.Store(true)
 	return nil
 }
@@ -186,44 +166,33 @@ func (ls *listenerSet) notRunning() []string {
 	return out
 }
 
-// stop drains every listener at once: the consumers stop pulling and
-// rebalancing, running handlers get rocketmq.shutdown-timeout to finish,
-// then their contexts are cancelled; then the consumers shut down
-// (persisting offsets of what was handled) and parked deliveries are
-// released unacknowledged.
-//
-// Suspending first also keeps rebalances out of the client's Shutdown
-// (see settleTime).
+// stop closes every listener's consumer at once: each stops pulling,
+// waits for its running handlers for up to rocketmq.shutdown-timeout, then
+// cancels their contexts (what they return then is not acknowledged and
+// is delivered again), commits what was handled and leaves its group.
 func (ls *listenerSet) stop(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, ls.cfg.ShutdownTimeout)
 	defer cancel()
 	var wg sync.WaitGroup
 	errs := make([]error, len(ls.items))
-	suspended := time.Now()
 	for _, it := range ls.items {
 		it.running.Store(false)
-		if it.pc != nil {
-			it.pc.Suspend()
-		}
 	}
 	for i, it := range ls.items {
+		if it.c == nil {
+			continue
+		}
 		wg.Go(func() {
-			if err := it.disp.Drain(ctx); err != nil {
+			err := it.c.Close(ctx)
+			it.c = nil
+			switch {
+			case err == nil:
+			case errors.Is(err, context.DeadlineExceeded):
 				ls.log.Warn("listener did not drain in time; running handlers were cancelled and their messages will be redelivered",
 					"listener", it.spec.Listener, "group", it.spec.Group, "timeout", ls.cfg.ShutdownTimeout)
+			default:
+				errs[i] = fmt.Errorf("starter: listener %s: close consumer: %w", it.spec.Listener, err)
 			}
-			if it.pc != nil {
-				time.Sleep(time.Until(it.started.Add(settleTime)))
-				ls.ep.waitQuiet(ctx, quietTime)
-				// A remote cluster (or ctx ended): the fixed wait; after
-				// a quiet embedded broker it has passed already.
-				time.Sleep(time.Until(suspended.Add(quietTime)))
-				if err := it.pc.Shutdown(); err != nil {
-					errs[i] = fmt.Errorf("starter: listener %s: shut down consumer: %w", it.spec.Listener, err)
-				}
-				it.pc = nil
-			}
-			it.disp.Release()
 		})
 	}
 	wg.Wait()

@@ -5,32 +5,34 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/netip"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/apache/rocketmq-client-go/v2/consumer"
-	"github.com/apache/rocketmq-client-go/v2/primitive"
-	"github.com/apache/rocketmq-client-go/v2/producer"
 	"github.com/rocketkit/rocketkit/admin"
 	"github.com/rocketkit/rocketkit/broker"
+	"github.com/rocketkit/rocketkit/client"
+	"github.com/rocketkit/rocketkit/transport"
+	"github.com/rocketkit/rocketkit/transport/official"
 )
 
 // Endpoint is how the application reaches its cluster: the embedded
-// broker or the configured name servers, with credentials and namespace.
-// The module provides it so that other components (the transactional
-// producer in txcheck, the watermill adapter) build their clients the
-// same way. Its addresses are known once the module's start hooks ran,
-// which fx runs before the start hooks of anything depending on Endpoint.
+// broker or the configured name servers, with credentials and namespace,
+// through the client rocketmq.client picks. The module provides it so
+// that other components (txcheck, the outbox, the watermill adapter) send
+// and consume the same way, on the same connections. Its addresses and
+// backends are ready once the module's start hooks ran, which fx runs
+// before the start hooks of anything depending on Endpoint.
 type Endpoint struct {
 	cfg Config
 	log *slog.Logger
 
-	mu      sync.Mutex
-	servers []string // guarded by mu; set on start
-	broker  *broker.Broker
-	tempDir string
+	mu       sync.Mutex
+	servers  []string                                 // guarded by mu; set on start
+	backends map[client.Credentials]transport.Backend // by credentials; guarded by mu
+	broker   *broker.Broker
+	tempDir  string
 }
 
 func newEndpoint(cfg Config, log *slog.Logger) *Endpoint {
@@ -62,63 +64,84 @@ func (e *Endpoint) NameServers() []string {
 // Namespace returns rocketmq.namespace.
 func (e *Endpoint) Namespace() string { return e.cfg.Namespace }
 
-// ProducerOptions returns the options for an official-client producer of
-// group: name servers, credentials, namespace and a fresh instance name.
-// Call it after start.
-func (e *Endpoint) ProducerOptions(group string) []producer.Option {
-	opts := []producer.Option{
-		producer.WithNameServer(clientAddrs(e.NameServers())),
-		producer.WithGroupName(group),
-		producer.WithInstanceName(instanceName(group)),
+// Backend returns the transport the application's producers and
+// consumers use: rocketmq.client's, connected to the cluster with
+// rocketmq.access-key's credentials (the producer's, when only those are
+// set). Every caller gets the same one, so the kit's own client shares one
+// connection per broker among them. Call it after start; the module closes
+// it on stop.
+func (e *Endpoint) Backend() (transport.Backend, error) {
+	cred := client.Credentials{AccessKey: e.cfg.AccessKey, SecretKey: e.cfg.SecretKey}
+	if cred.AccessKey == "" {
+		cred = client.Credentials{AccessKey: e.cfg.Producer.AccessKey, SecretKey: e.cfg.Producer.SecretKey}
 	}
-	if e.cfg.Producer.AccessKey != "" {
-		opts = append(opts, producer.WithCredentials(primitive.Credentials{
-			AccessKey: e.cfg.Producer.AccessKey, SecretKey: e.cfg.Producer.SecretKey}))
-	}
-	if e.cfg.Namespace != "" {
-		opts = append(opts, producer.WithNamespace(e.cfg.Namespace))
-	}
-	return opts
+	return e.backend(cred)
 }
 
-// ConsumerOptions returns the options for an official-client consumer of
-// group: name servers, credentials, namespace and a fresh instance name.
-// Call it after start.
-func (e *Endpoint) ConsumerOptions(group string) []consumer.Option {
-	opts := []consumer.Option{
-		consumer.WithNameServer(clientAddrs(e.NameServers())),
-		consumer.WithGroupName(group),
-		consumer.WithInstance(instanceName(group)),
+// producerBackend and consumerBackend honour rocketmq.producer.* and
+// rocketmq.consumer.* credentials (each defaults to rocketmq.access-key).
+func (e *Endpoint) producerBackend() (transport.Backend, error) {
+	return e.backend(client.Credentials{AccessKey: e.cfg.Producer.AccessKey, SecretKey: e.cfg.Producer.SecretKey})
+}
+
+func (e *Endpoint) consumerBackend() (transport.Backend, error) {
+	return e.backend(client.Credentials{AccessKey: e.cfg.Consumer.AccessKey, SecretKey: e.cfg.Consumer.SecretKey})
+}
+
+// offsetDir is where broadcasting consumers keep offsets
+// (rocketmq.consumer.offset-dir; with the embedded broker, beside its
+// data by default).
+func (e *Endpoint) offsetDir() (string, error) {
+	if dir := e.cfg.Consumer.OffsetDir; dir != "" {
+		return dir, nil
 	}
-	if e.cfg.Consumer.AccessKey != "" {
-		opts = append(opts, consumer.WithCredentials(primitive.Credentials{
-			AccessKey: e.cfg.Consumer.AccessKey, SecretKey: e.cfg.Consumer.SecretKey}))
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.broker != nil {
+		return filepath.Join(e.broker.Config().DataDir, "client-offsets"), nil
 	}
-	if e.cfg.Namespace != "" {
-		opts = append(opts, consumer.WithNamespace(e.cfg.Namespace))
+	return "", errors.New("set rocketmq.consumer.offset-dir: a broadcasting consumer keeps its offsets in a local file")
+}
+
+// backend returns the backend for cred, made on first use.
+func (e *Endpoint) backend(cred client.Credentials) (transport.Backend, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.servers == nil {
+		return nil, ErrNotStarted
 	}
-	return opts
+	if b := e.backends[cred]; b != nil {
+		return b, nil
+	}
+	cfg := client.Config{NameServers: e.servers, Namespace: e.cfg.Namespace, Credentials: cred}
+	var (
+		b   transport.Backend
+		err error
+	)
+	switch e.cfg.Client {
+	case ClientOfficial:
+		opts := []official.Option{}
+		if bk := e.broker; bk != nil {
+			opts = append(opts, official.WithQuietWait(bk.WaitQuiet))
+		}
+		b, err = official.New(cfg, opts...)
+	default:
+		b, err = transport.Native(cfg, client.WithLogger(e.log.With("component", "client")))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("starter: rocketmq.client %s: %w", e.cfg.Client, err)
+	}
+	if e.backends == nil {
+		e.backends = make(map[client.Credentials]transport.Backend)
+	}
+	e.backends[cred] = b
+	return b, nil
 }
 
 // Admin returns an administration client for the cluster. Call it after
 // start.
 func (e *Endpoint) Admin() (*admin.Client, error) {
 	return admin.New(admin.Config{NameServers: e.NameServers()})
-}
-
-// clientAddrs adapts addresses for the official client, which accepts only
-// IP literals: a host name is given as http://host:port, which it
-// resolves.
-func clientAddrs(addrs []string) primitive.NamesrvAddr {
-	out := make(primitive.NamesrvAddr, len(addrs))
-	for i, a := range addrs {
-		if ap, err := netip.ParseAddrPort(a); err == nil && ap.IsValid() {
-			out[i] = a
-		} else {
-			out[i] = "http://" + a
-		}
-	}
-	return out
 }
 
 // start runs the embedded broker, or checks the configured name servers.
@@ -176,17 +199,21 @@ func (e *Endpoint) checkNameServers(ctx context.Context) error {
 	return nil
 }
 
-// stop closes the embedded broker and removes its temporary directory.
+// stop closes the backends, then the embedded broker, and removes its
+// temporary directory.
 func (e *Endpoint) stop(context.Context) error {
 	e.mu.Lock()
-	b := e.broker
-	e.broker = nil
+	b, backends := e.broker, e.backends
+	e.broker, e.backends = nil, nil
 	e.mu.Unlock()
-	var err error
-	if b != nil {
-		err = b.Close()
+	var errs []error
+	for _, tb := range backends {
+		errs = append(errs, tb.Close())
 	}
-	return errors.Join(err, e.removeTemp())
+	if b != nil {
+		errs = append(errs, b.Close())
+	}
+	return errors.Join(append(errs, e.removeTemp())...)
 }
 
 func (e *Endpoint) removeTemp() error {

@@ -1,6 +1,6 @@
 package starter
 
-import "github.com/apache/rocketmq-client-go/v2/primitive"
+import "github.com/rocketkit/rocketkit/client"
 
 // SendStatus is the broker's verdict on a stored message (S13). Only
 // SendOK means the message was stored as the broker was configured to
@@ -9,11 +9,11 @@ type SendStatus int
 
 // Send statuses, as in RocketMQ.
 const (
-	SendOK                SendStatus = SendStatus(primitive.SendOK)
-	SendFlushDiskTimeout  SendStatus = SendStatus(primitive.SendFlushDiskTimeout)
-	SendFlushSlaveTimeout SendStatus = SendStatus(primitive.SendFlushSlaveTimeout)
-	SendSlaveNotAvailable SendStatus = SendStatus(primitive.SendSlaveNotAvailable)
-	SendUnknown           SendStatus = SendStatus(primitive.SendUnknownError)
+	SendOK                SendStatus = SendStatus(client.SendOK)
+	SendFlushDiskTimeout  SendStatus = SendStatus(client.SendFlushDiskTimeout)
+	SendFlushSlaveTimeout SendStatus = SendStatus(client.SendFlushSlaveTimeout)
+	SendSlaveNotAvailable SendStatus = SendStatus(client.SendSlaveNotAvailable)
+	SendUnknown           SendStatus = -1
 )
 
 var statusNames = map[SendStatus]string{
@@ -45,15 +45,14 @@ type SendResult struct {
 	QueueOffset int64
 }
 
-func newSendResult(r *primitive.SendResult) *SendResult {
-	out := &SendResult{
+func newSendResult(r *client.SendResult) *SendResult {
+	return &SendResult{
 		Status:      SendStatus(r.Status),
 		MsgID:       r.MsgID,
 		OffsetMsgID: r.OffsetMsgID,
+		Topic:       r.Queue.Topic,
+		BrokerName:  r.Queue.BrokerName,
+		QueueID:     r.Queue.QueueID,
 		QueueOffset: r.QueueOffset,
 	}
-	if q := r.MessageQueue; q != nil {
-		out.Topic, out.BrokerName, out.QueueID = q.Topic, q.BrokerName, q.QueueId
-	}
-	return out
 }

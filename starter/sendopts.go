@@ -1,9 +1,6 @@
 package starter
 
-import (
-	"github.com/apache/rocketmq-client-go/v2/primitive"
-	"github.com/apache/rocketmq-client-go/v2/producer"
-)
+import "github.com/rocketkit/rocketkit/client"
 
 // SendOption adds to the messages a Template method sends. Options are
 // sealed.
@@ -41,33 +38,17 @@ func WithDelayLevel(level int) SendOption {
 	return sendOptionFunc(func(o *sendOptions) { o.delayLevel = level })
 }
 
-func (o *sendOptions) applyTo(m *primitive.Message) {
-	for k, v := range o.props {
-		m.WithProperty(k, v)
+func (o *sendOptions) applyTo(m *client.Message) {
+	if len(o.props) > 0 {
+		if m.Properties == nil {
+			m.Properties = make(map[string]string, len(o.props))
+		}
+		for k, v := range o.props {
+			m.Properties[k] = v
+		}
 	}
-	if len(o.keys) > 0 {
-		m.WithKeys(o.keys)
-	}
+	m.Keys = append(m.Keys, o.keys...)
 	if o.delayLevel > 0 {
-		m.WithDelayTimeLevel(o.delayLevel)
+		m.DelayLevel = o.delayLevel
 	}
 }
-
-// queueSelector sends keyed messages (SendOrderly) to the queue their
-// sharding key hashes to, and spreads the others round-robin.
-type queueSelector struct {
-	hash, roundRobin producer.QueueSelector
-}
-
-func newQueueSelector() *queueSelector {
-	return &queueSelector{hash: producer.NewHashQueueSelector(), roundRobin: producer.NewRoundRobinQueueSelector()}
-}
-
-func (s *queueSelector) Select(m *primitive.Message, qs []*primitive.MessageQueue, last string) *primitive.MessageQueue {
-	if m.GetShardingKey() != "" {
-		return s.hash.Select(m, qs, last)
-	}
-	return s.roundRobin.Select(m, qs, last)
-}
-
-var _ producer.QueueSelector = (*queueSelector)(nil)

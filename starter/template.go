@@ -9,11 +9,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	rocketmq "github.com/apache/rocketmq-client-go/v2"
-	"github.com/apache/rocketmq-client-go/v2/primitive"
-	"github.com/apache/rocketmq-client-go/v2/producer"
+	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/listener"
 	"github.com/rocketkit/rocketkit/protocol/message"
+	"github.com/rocketkit/rocketkit/transport"
 )
 
 // Template sends messages, like rocketmq-spring's RocketMQTemplate. The
@@ -41,7 +40,7 @@ type Template struct {
 	p       atomic.Pointer[producerHolder]
 }
 
-type producerHolder struct{ p rocketmq.Producer }
+type producerHolder struct{ p transport.Producer }
 
 // BatchMessage is one message of SendBatch.
 type BatchMessage struct {
@@ -55,19 +54,24 @@ func newTemplate(cfg Config, ep *Endpoint, codec listener.Codec, log *slog.Logge
 }
 
 func (t *Template) start(context.Context) error {
+	backend, err := t.ep.producerBackend()
+	if err != nil {
+		return err
+	}
 	pc := t.cfg.Producer
-	opts := append(t.ep.ProducerOptions(pc.Group),
-		producer.WithSendMsgTimeout(pc.SendMessageTimeout),
-		producer.WithRetry(pc.RetryTimesWhenSendFailed),
-		producer.WithCompressMsgBodyOverHowmuch(pc.CompressMessageBodyThreshold),
-		producer.WithQueueSelector(newQueueSelector()),
-	)
-	p, err := producer.NewDefaultProducer(opts...)
+	retries := pc.RetryTimesWhenSendFailed
+	if retries == 0 {
+		retries = -1 // none; the client's zero means its default
+	}
+	p, err := backend.NewProducer(client.ProducerConfig{
+		Group:          pc.Group,
+		SendTimeout:    pc.SendMessageTimeout,
+		Retries:        retries,
+		CompressOver:   pc.CompressMessageBodyThreshold,
+		MaxMessageSize: pc.MaxMessageSize,
+	})
 	if err != nil {
 		return fmt.Errorf("starter: new producer %s: %w", pc.Group, err)
-	}
-	if err := p.Start(); err != nil {
-		return fmt.Errorf("starter: start producer %s: %w", pc.Group, err)
 	}
 	t.p.Store(&producerHolder{p: p})
 	return nil
@@ -75,14 +79,14 @@ func (t *Template) start(context.Context) error {
 
 func (t *Template) stop(context.Context) error {
 	if h := t.p.Swap(nil); h != nil {
-		if err := h.p.Shutdown(); err != nil {
+		if err := h.p.Close(); err != nil {
 			return fmt.Errorf("starter: shut down producer: %w", err)
 		}
 	}
 	return nil
 }
 
-func (t *Template) producer() (rocketmq.Producer, error) {
+func (t *Template) producer() (transport.Producer, error) {
 	if h := t.p.Load(); h != nil {
 		return h.p, nil
 	}
@@ -112,18 +116,18 @@ func (t *Template) sendSync(ctx context.Context, mode SendMode, dest string, pay
 	if err != nil {
 		return nil, err
 	}
+	var opt []client.SendOption
 	if hashKey != "" {
-		m.WithShardingKey(hashKey)
+		opt = append(opt, client.HashKey(hashKey))
 	}
 	start := time.Now()
-	r, err := p.SendSync(ctx, m)
+	r, err := p.Send(ctx, m, opt...)
 	return t.finish(mode, m.Topic, 1, start, r, err)
 }
 
 // SendAsync sends without waiting; callback (may be nil) receives the
-// result on a client goroutine and must not block long. The returned error
-// covers only building the message and handing it to the client; the
-// client does not retry asynchronous sends.
+// result on a goroutine of its own. The returned error covers only
+// building the message; failures of the send itself reach the callback.
 func (t *Template) SendAsync(ctx context.Context, dest string, payload any, callback func(context.Context, *SendResult, error), opts ...SendOption) error {
 	p, err := t.producer()
 	if err != nil {
@@ -134,12 +138,13 @@ func (t *Template) SendAsync(ctx context.Context, dest string, payload any, call
 		return err
 	}
 	start := time.Now()
-	return p.SendAsync(ctx, func(ctx context.Context, r *primitive.SendResult, err error) {
+	p.SendAsync(ctx, m, func(r *client.SendResult, err error) {
 		res, err := t.finish(ModeAsync, m.Topic, 1, start, r, err)
 		if callback != nil {
 			callback(ctx, res, err)
 		}
-	}, m)
+	})
+	return nil
 }
 
 // SendOneway sends without waiting for any answer: fastest, and the
@@ -154,7 +159,7 @@ func (t *Template) SendOneway(ctx context.Context, dest string, payload any, opt
 		return err
 	}
 	start := time.Now()
-	err = p.SendOneWay(ctx, m)
+	err = p.SendOneway(ctx, m)
 	t.observe(SendEvent{Topic: m.Topic, Mode: ModeOneway, Messages: 1, Status: SendUnknown, Latency: time.Since(start), Err: err})
 	if err != nil {
 		return fmt.Errorf("starter: send oneway to %s: %w", m.Topic, err)
@@ -173,18 +178,21 @@ func (t *Template) SendBatch(ctx context.Context, dest string, msgs []BatchMessa
 	if len(msgs) == 0 {
 		return nil, errors.New("starter: SendBatch: no messages")
 	}
-	out := make([]*primitive.Message, len(msgs))
+	out := make([]*client.Message, len(msgs))
 	size := 0
 	for i, bm := range msgs {
 		m, err := t.BuildMessage(dest, bm.Payload, append(opts[:len(opts):len(opts)], WithKeys(bm.Keys...))...)
 		if err != nil {
 			return nil, fmt.Errorf("starter: SendBatch message %d: %w", i, err)
 		}
-		if m.GetProperty(primitive.PropertyDelayTimeLevel) != "" {
+		if m.DelayLevel != 0 {
 			return nil, errors.New("starter: SendBatch: batches cannot carry a delay level")
 		}
 		for k, v := range bm.Properties {
-			m.WithProperty(k, v)
+			if m.Properties == nil {
+				m.Properties = map[string]string{}
+			}
+			m.Properties[k] = v
 		}
 		size += len(m.Body)
 		out[i] = m
@@ -193,14 +201,14 @@ func (t *Template) SendBatch(ctx context.Context, dest string, msgs []BatchMessa
 		return nil, fmt.Errorf("%w: batch of %d bytes exceeds rocketmq.producer.max-message-size %d", ErrMessageTooLarge, size, t.cfg.Producer.MaxMessageSize)
 	}
 	start := time.Now()
-	r, err := p.SendSync(ctx, out...)
+	r, err := p.SendBatch(ctx, out)
 	return t.finish(ModeBatch, out[0].Topic, len(out), start, r, err)
 }
 
 // BuildMessage returns the client message Send would send: body encoded,
 // tag from the destination, options applied. Other senders (such as a
 // transactional producer) use it to send exactly what the template would.
-func (t *Template) BuildMessage(dest string, payload any, opts ...SendOption) (*primitive.Message, error) {
+func (t *Template) BuildMessage(dest string, payload any, opts ...SendOption) (*client.Message, error) {
 	topic, tag, err := parseDestination(dest)
 	if err != nil {
 		return nil, err
@@ -219,10 +227,7 @@ func (t *Template) BuildMessage(dest string, payload any, opts ...SendOption) (*
 	if len(body) > t.cfg.Producer.MaxMessageSize {
 		return nil, fmt.Errorf("%w: %d bytes to %s exceed rocketmq.producer.max-message-size %d", ErrMessageTooLarge, len(body), topic, t.cfg.Producer.MaxMessageSize)
 	}
-	m := primitive.NewMessage(topic, body)
-	if tag != "" {
-		m.WithTag(tag)
-	}
+	m := &client.Message{Topic: topic, Tag: tag, Body: body}
 	if len(opts) > 0 {
 		var o sendOptions
 		for _, opt := range opts {
@@ -233,7 +238,7 @@ func (t *Template) BuildMessage(dest string, payload any, opts ...SendOption) (*
 	return m, nil
 }
 
-func (t *Template) finish(mode SendMode, topic string, n int, start time.Time, r *primitive.SendResult, err error) (*SendResult, error) {
+func (t *Template) finish(mode SendMode, topic string, n int, start time.Time, r *client.SendResult, err error) (*SendResult, error) {
 	ev := SendEvent{Topic: topic, Mode: mode, Messages: n, Status: SendUnknown, Latency: time.Since(start), Err: err}
 	if err != nil {
 		t.observe(ev)

@@ -15,20 +15,24 @@ import (
 	"text/tabwriter"
 	"time"
 
-	rocketmq "github.com/apache/rocketmq-client-go/v2"
-	"github.com/apache/rocketmq-client-go/v2/consumer"
-	"github.com/apache/rocketmq-client-go/v2/primitive"
-	"github.com/apache/rocketmq-client-go/v2/producer"
 	"github.com/rocketkit/rocketkit/admin"
+	"github.com/rocketkit/rocketkit/client"
+	"github.com/rocketkit/rocketkit/transport"
+	"github.com/rocketkit/rocketkit/transport/official"
 )
 
 // benchSentProperty carries the send time (Unix nanoseconds) of a bench
 // message, for the consumer's end-to-end latency.
 const benchSentProperty = "RKBENCH_SENT_NS"
 
-// newPushConsumer makes bench consume's consumer; tests replace it.
-var newPushConsumer = func(opts ...consumer.Option) (rocketmq.PushConsumer, error) {
-	return consumer.NewPushConsumer(opts...)
+// newBackend makes the client bench runs on: the kit's own ("rocketkit")
+// or the official Go client ("official").
+func newBackend(which string, nameServers []string) (transport.Backend, error) {
+	cfg := client.Config{NameServers: nameServers, InstanceName: fmt.Sprintf("rocketkit-bench-%d", os.Getpid())}
+	if which == official.Name {
+		return official.New(cfg)
+	}
+	return transport.Native(cfg)
 }
 
 // benchFlags are the flags of bench produce and bench consume.
@@ -46,6 +50,7 @@ type benchFlags struct {
 	keys     bool
 	from     string
 	expr     string
+	client   string
 	logLevel levelFlag
 }
 
@@ -75,6 +80,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.Int64Var(&f.count, "count", 0, map[string]string{
 		"produce": "stop after sending this many messages (0: no limit)", "consume": "stop after receiving this many messages (0: no limit)"}[which])
 	fs.DurationVar(&f.duration, "duration", 0, "stop after this long (0: no limit; without --count either, run until interrupted)")
+	fs.StringVar(&f.client, "client", transport.NativeName, "the client to run: rocketkit (the kit's own) or official (github.com/apache/rocketmq-client-go/v2)")
 	fs.Var(&f.logLevel, "log-level", "log level on stderr: debug, info, warn or error (the client's own logs: warn and up)")
 	if which == "produce" {
 		intFlag(fs, &f.size, "s", "size", 128, "message body size in bytes")
@@ -92,11 +98,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		w := fs.Output()
 		if which == "produce" {
 			fmt.Fprint(w, "Usage: rocketkit bench produce [-n host:port] [-t topic] [-w threads] [-s size] [--count n | --duration d] [--mode sync|async|oneway]\n\n"+
-				"Sends messages through the official client as fast as it can (RocketMQ's producer.sh),\n"+
+				"Sends messages through the kit's client (--client official: the official Go client) as fast as it can (RocketMQ's producer.sh),\n"+
 				"printing progress every second and send-latency percentiles at the end.\n\nFlags:\n")
 		} else {
 			fmt.Fprint(w, "Usage: rocketkit bench consume [-n host:port] [-t topic] [-g group] [-w threads] [--count n | --duration d]\n\n"+
-				"Consumes through the official client (RocketMQ's consumer.sh), printing progress every\n"+
+				"Consumes through the kit's client (--client official: the official Go client; RocketMQ's consumer.sh), printing progress every\n"+
 				"second and end-to-end latency percentiles at the end (from the send time bench produce\n"+
 				"puts in each message, else the born time; producer and consumer clocks must agree).\n\nFlags:\n")
 		}
@@ -156,6 +162,8 @@ func (f *benchFlags) validate(which string) string {
 		return "--duration must not be negative"
 	case f.group == "":
 		return "-g/--group must not be empty"
+	case f.client != transport.NativeName && f.client != official.Name:
+		return fmt.Sprintf("--client %q: want rocketkit or official", f.client)
 	}
 	if which == "produce" {
 		switch {
@@ -174,7 +182,7 @@ func (f *benchFlags) validate(which string) string {
 
 func benchUsage(w io.Writer) {
 	fmt.Fprint(w, "Usage: rocketkit bench produce|consume [flags]\n\n"+
-		"Benchmarks a cluster through the official client, like RocketMQ's producer.sh and consumer.sh:\n\n"+
+		"Benchmarks a cluster through the kit's client (or --client official), like RocketMQ's producer.sh and consumer.sh:\n\n"+
 		"\tproduce  send messages (-w threads, -s size, --mode sync|async|oneway), send latency\n"+
 		"\tconsume  consume them (-g group), end-to-end latency\n\n"+
 		"Run \"rocketkit bench produce -h\" or \"rocketkit bench consume -h\" for the flags.\n")
@@ -252,16 +260,16 @@ func (m *benchMeter) progress(out io.Writer, verb string, start time.Time, stop 
 }
 
 func benchProduce(ctx context.Context, f benchFlags, nameServers []string, out io.Writer, log *slog.Logger) error {
-	p, err := producer.NewDefaultProducer(producer.WithNameServer(nameServers), producer.WithGroupName(f.group),
-		producer.WithInstanceName(fmt.Sprintf("rocketkit-bench-%d-%d", os.Getpid(), time.Now().UnixNano())),
-		producer.WithRetry(2))
+	backend, err := newBackend(f.client, nameServers)
 	if err != nil {
 		return err
 	}
-	if err := p.Start(); err != nil {
-		return fmt.Errorf("start producer: %w", err)
+	defer backend.Close()
+	p, err := backend.NewProducer(client.ProducerConfig{Group: f.group, Retries: 2})
+	if err != nil {
+		return err
 	}
-	defer func() { _ = p.Shutdown() }()
+	defer func() { _ = p.Close() }()
 
 	body := make([]byte, f.size) // printable and not very compressible
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -269,15 +277,12 @@ func benchProduce(ctx context.Context, f benchFlags, nameServers []string, out i
 		body[i] = byte('!' + rng.IntN(94))
 	}
 	var seq atomic.Int64
-	newMsg := func() *primitive.Message {
-		m := primitive.NewMessage(f.topic, body)
-		if f.tag != "" {
-			m.WithTag(f.tag)
-		}
+	newMsg := func() *client.Message {
+		m := &client.Message{Topic: f.topic, Tag: f.tag, Body: body,
+			Properties: map[string]string{benchSentProperty: strconv.FormatInt(time.Now().UnixNano(), 10)}}
 		if f.keys {
-			m.WithKeys([]string{fmt.Sprintf("bench-%d-%d", os.Getpid(), seq.Add(1))})
+			m.Keys = []string{fmt.Sprintf("bench-%d-%d", os.Getpid(), seq.Add(1))}
 		}
-		m.WithProperty(benchSentProperty, strconv.FormatInt(time.Now().UnixNano(), 10))
 		return m
 	}
 
@@ -289,7 +294,7 @@ func benchProduce(ctx context.Context, f benchFlags, nameServers []string, out i
 			log.Warn("send failed", "mode", f.mode, "err", err)
 		}
 	}
-	log.Info("producing", "namesrv", f.namesrv, "topic", f.topic, "threads", f.threads, "size", f.size,
+	log.Info("producing", "client", backend.Name(), "namesrv", f.namesrv, "topic", f.topic, "threads", f.threads, "size", f.size,
 		"mode", f.mode, "count", f.count, "duration", f.duration)
 	if f.keys {
 		log.Info("messages have keys", "first", fmt.Sprintf("bench-%d-1", os.Getpid()))
@@ -312,8 +317,8 @@ func benchProduce(ctx context.Context, f benchFlags, nameServers []string, out i
 				began := time.Now()
 				switch f.mode {
 				case "sync":
-					res, err := p.SendSync(context.Background(), msg)
-					if err == nil && res.Status != primitive.SendOK {
+					res, err := p.Send(context.Background(), msg)
+					if err == nil && res.Status != client.SendOK {
 						err = fmt.Errorf("status %v", res.Status)
 					}
 					if err != nil {
@@ -322,7 +327,7 @@ func benchProduce(ctx context.Context, f benchFlags, nameServers []string, out i
 					}
 					m.record(time.Since(began))
 				case "oneway":
-					if err := p.SendOneWay(context.Background(), msg); err != nil {
+					if err := p.SendOneway(context.Background(), msg); err != nil {
 						fail(err)
 						continue
 					}
@@ -335,10 +340,10 @@ func benchProduce(ctx context.Context, f benchFlags, nameServers []string, out i
 					}
 					began = time.Now()
 					pending.Add(1)
-					err := p.SendAsync(context.Background(), func(_ context.Context, res *primitive.SendResult, err error) {
+					p.SendAsync(context.Background(), msg, func(res *client.SendResult, err error) {
 						defer pending.Done()
 						defer func() { <-inflight }()
-						if err == nil && res.Status != primitive.SendOK {
+						if err == nil && res.Status != client.SendOK {
 							err = fmt.Errorf("status %v", res.Status)
 						}
 						if err != nil {
@@ -346,12 +351,7 @@ func benchProduce(ctx context.Context, f benchFlags, nameServers []string, out i
 							return
 						}
 						m.record(time.Since(began))
-					}, msg)
-					if err != nil {
-						pending.Done()
-						<-inflight
-						fail(err)
-					}
+					})
 				}
 			}
 		})
@@ -368,7 +368,7 @@ func benchProduce(ctx context.Context, f benchFlags, nameServers []string, out i
 	fmt.Fprint(out, "\nproduce summary\n")
 	tw := tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "  topic\t%s (namesrv %s)\n", f.topic, f.namesrv)
-	fmt.Fprintf(tw, "  settings\t%s, %d threads, %d-byte bodies\n", f.mode, f.threads, f.size)
+	fmt.Fprintf(tw, "  settings\t%s, %d threads, %d-byte bodies, client %s\n", f.mode, f.threads, f.size, backend.Name())
 	fmt.Fprintf(tw, "  messages\t%d sent, %d errors\n", sent, errs)
 	fmt.Fprintf(tw, "  duration\t%s\n", elapsed.Round(time.Millisecond))
 	fmt.Fprintf(tw, "  throughput\t%.0f msg/s, %.2f MB/s\n", float64(sent)/elapsed.Seconds(), float64(sent)*float64(f.size)/elapsed.Seconds()/1e6)
@@ -399,15 +399,14 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
 }
 
 func benchConsume(ctx context.Context, f benchFlags, nameServers []string, out io.Writer, log *slog.Logger) error {
-	from := consumer.ConsumeFromFirstOffset
-	if f.from == "last" {
-		from = consumer.ConsumeFromLastOffset
-	}
-	c, err := newPushConsumer(consumer.WithNameServer(nameServers), consumer.WithGroupName(f.group),
-		consumer.WithInstance(fmt.Sprintf("rocketkit-bench-%d-%d", os.Getpid(), time.Now().UnixNano())),
-		consumer.WithConsumeFromWhere(from), consumer.WithConsumeGoroutineNums(f.threads))
+	backend, err := newBackend(f.client, nameServers)
 	if err != nil {
 		return err
+	}
+	defer backend.Close()
+	from := client.ConsumeFromFirstOffset
+	if f.from == "last" {
+		from = client.ConsumeFromLastOffset
 	}
 	var (
 		m        benchMeter
@@ -416,31 +415,32 @@ func benchConsume(ctx context.Context, f benchFlags, nameServers []string, out i
 		enough   = make(chan struct{})
 		once     sync.Once
 	)
-	err = c.Subscribe(f.topic, consumer.MessageSelector{Type: consumer.TAG, Expression: f.expr},
-		func(_ context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
+	c, err := backend.NewConsumer(client.ConsumerConfig{Group: f.group, ConsumeFrom: from, Concurrency: f.threads,
+		Subscriptions: []client.Subscription{{Topic: f.topic, Expression: f.expr}}},
+		func(_ context.Context, msgs []*client.MessageExt) client.ConsumeResult {
 			now := time.Now()
 			for _, msg := range msgs {
 				var lat time.Duration
-				if ns, err := strconv.ParseInt(msg.GetProperty(benchSentProperty), 10, 64); err == nil {
+				if ns, err := strconv.ParseInt(msg.Property(benchSentProperty), 10, 64); err == nil {
 					lat = now.Sub(time.Unix(0, ns))
 				} else {
 					noStamp.Add(1)
-					lat = now.Sub(time.UnixMilli(msg.BornTimestamp))
+					lat = now.Sub(msg.BornTime)
 				}
 				m.record(lat)
 				if n := received.Add(1); f.count > 0 && n >= f.count {
 					once.Do(func() { close(enough) })
 				}
 			}
-			return consumer.ConsumeSuccess, nil
+			return client.ConsumeSuccess
 		})
 	if err != nil {
-		return fmt.Errorf("subscribe %s: %w", f.topic, err)
+		return err
 	}
-	log.Info("consuming", "namesrv", f.namesrv, "topic", f.topic, "group", f.group, "threads", f.threads,
-		"from", f.from, "count", f.count, "duration", f.duration)
+	log.Info("consuming", "client", backend.Name(), "namesrv", f.namesrv, "topic", f.topic, "group", f.group,
+		"threads", f.threads, "from", f.from, "count", f.count, "duration", f.duration)
 	start := time.Now()
-	if err := c.Start(); err != nil {
+	if err := c.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start consumer: %w", err)
 	}
 	stop, progressDone := make(chan struct{}), make(chan struct{})
@@ -452,9 +452,10 @@ func benchConsume(ctx context.Context, f benchFlags, nameServers []string, out i
 	elapsed := time.Since(start)
 	close(stop)
 	<-progressDone
-	c.Suspend()
-	if err := c.Shutdown(); err != nil {
-		log.Warn("consumer shutdown", "err", err)
+	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := c.Close(closeCtx); err != nil {
+		log.Warn("consumer close", "err", err)
 	}
 
 	m.mu.Lock()

@@ -8,10 +8,7 @@ import (
 	"testing"
 	"time"
 
-	rocketmq "github.com/apache/rocketmq-client-go/v2"
-	"github.com/apache/rocketmq-client-go/v2/consumer"
 	"github.com/rocketkit/rocketkit/broker/brokertest"
-	"github.com/rocketkit/rocketkit/internal/clienttest"
 )
 
 // bench produce in each mode, then bench consume of what was sent, against
@@ -20,11 +17,6 @@ import (
 func TestBenchProduceConsume(t *testing.T) {
 	b := brokertest.Start(t)
 	ns := b.Addr()
-	saved := newPushConsumer
-	newPushConsumer = func(opts ...consumer.Option) (rocketmq.PushConsumer, error) {
-		return clienttest.NewConsumer(t, b, opts...), nil // settles before its Shutdown
-	}
-	t.Cleanup(func() { newPushConsumer = saved })
 
 	out := mustRun(t, "bench", "produce", "-n", ns, "-t", "bench-sync", "--count", "300", "-w", "3", "-s", "64", "--keys")
 	wantContains(t, "produce sync", out, "produce summary", "sync, 3 threads, 64-byte bodies", "300 sent, 0 errors",
@@ -56,6 +48,13 @@ func TestBenchProduceConsume(t *testing.T) {
 	if regexp.MustCompile(`without bench produce's send time`).MatchString(out) {
 		t.Errorf("bench's own messages lack their send time:\n%s", out)
 	}
+
+	// --client official runs the same on the official Go client.
+	out = mustRun(t, "bench", "produce", "--client", "official", "-n", ns, "-t", "bench-official", "--count", "40", "-w", "2")
+	wantContains(t, "produce --client official", out, "40 sent, 0 errors", "client official")
+	out = mustRun(t, "bench", "consume", "--client", "official", "-n", ns, "-t", "bench-official", "-g", "bench-official-readers",
+		"--count", "40", "--duration", "2m")
+	wantContains(t, "consume --client official", out, "consume summary", "end-to-end latency")
 }
 
 func TestBenchErrors(t *testing.T) {
