@@ -299,7 +299,7 @@ func benchProduce(ctx context.Context, f benchFlags, nameServers []string, out i
 	if f.keys {
 		log.Info("messages have keys", "first", fmt.Sprintf("bench-%d-1", os.Getpid()))
 	}
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	stop, progressDone := make(chan struct{}), make(chan struct{})
 	go m.progress(out, "sent", start, stop, progressDone)
 
@@ -372,6 +372,9 @@ func benchProduce(ctx context.Context, f benchFlags, nameServers []string, out i
 	fmt.Fprintf(tw, "  messages\t%d sent, %d errors\n", sent, errs)
 	fmt.Fprintf(tw, "  duration\t%s\n", elapsed.Round(time.Millisecond))
 	fmt.Fprintf(tw, "  throughput\t%.0f msg/s, %.2f MB/s\n", float64(sent)/elapsed.Seconds(), float64(sent)*float64(f.size)/elapsed.Seconds()/1e6)
+	if cpu := processCPU() - cpu0; sent > 0 && cpu > 0 {
+		fmt.Fprintf(tw, "  client CPU\t%.1f µs/msg (this process)\n", float64(cpu.Nanoseconds())/1e3/float64(sent))
+	}
 	what := "send latency"
 	if f.mode == "oneway" {
 		// No answer to wait for, and nothing confirms the broker stored
@@ -439,7 +442,7 @@ func benchConsume(ctx context.Context, f benchFlags, nameServers []string, out i
 	}
 	log.Info("consuming", "client", backend.Name(), "namesrv", f.namesrv, "topic", f.topic, "group", f.group,
 		"threads", f.threads, "from", f.from, "count", f.count, "duration", f.duration)
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	if err := c.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start consumer: %w", err)
 	}
@@ -471,6 +474,9 @@ func benchConsume(ctx context.Context, f benchFlags, nameServers []string, out i
 		throughput += fmt.Sprintf(", %.0f msg/s from the first message to the last", float64(n-1)/span.Seconds())
 	}
 	fmt.Fprintf(tw, "  throughput\t%s\n", throughput)
+	if cpu := processCPU() - cpu0; n > 0 && cpu > 0 {
+		fmt.Fprintf(tw, "  client CPU\t%.1f µs/msg (this process)\n", float64(cpu.Nanoseconds())/1e3/float64(n))
+	}
 	fmt.Fprintf(tw, "  end-to-end latency\t%s\n", m.total.percentiles())
 	if k := noStamp.Load(); k > 0 {
 		fmt.Fprintf(tw, "  \t(%d messages without bench produce's send time: latency from their born time, ms precision)\n", k)
