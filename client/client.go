@@ -63,6 +63,11 @@ type consumerMember interface {
 	// rebalanceSoon asks the consumer to rebalance now (a member joined or
 	// left its group).
 	rebalanceSoon()
+	// runningInfo answers GET_CONSUMER_RUNNING_INFO.
+	runningInfo(jstack bool) []byte
+	// resetOffsets answers RESET_CONSUMER_CLIENT_OFFSET for the queues it
+	// owns.
+	resetOffsets(ctx context.Context, offsets map[MessageQueue]int64) (int, error)
 }
 
 // New checks cfg and returns a running Client. It dials nothing yet:

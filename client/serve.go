@@ -23,12 +23,40 @@ func (c *Client) serveRequest(ctx context.Context, conn *rpc.Conn, req *remoting
 			cm.rebalanceSoon()
 		}
 		return nil
+	case remoting.GetConsumerRunningInfo:
+		group, id := req.ExtFields.Get("consumerGroup"), req.ExtFields.Get("clientId")
+		for _, cm := range c.consumersOf(group) {
+			if cm.memberID() == id {
+				resp := remoting.NewResponse(req, remoting.Success, "")
+				resp.Body = cm.runningInfo(req.ExtFields.Bool("jstackEnable"))
+				return resp
+			}
+		}
+		return remoting.NewResponse(req, remoting.SystemError, "Can't find specified client instance of: "+id)
+	case remoting.ResetConsumerClientOffset:
+		c.serveReset(ctx, conn, req)
+		return nil
 	}
 	if req.IsOneway() {
 		return nil
 	}
 	return remoting.NewResponse(req, remoting.RequestCodeNotSupported,
 		remoting.RequestName(req.Code)+" is not supported by the rocketkit client")
+}
+
+// serveReset moves the offsets of the group's consumers in this client.
+func (c *Client) serveReset(ctx context.Context, conn *rpc.Conn, req *remoting.Command) {
+	group := req.ExtFields.Get("group")
+	offsets, err := parseResetBody(req.Body)
+	if err != nil {
+		c.log.Warn("drop an offset reset", "group", c.bareName(group), "broker", conn.Addr(), "err", err)
+		return
+	}
+	for _, cm := range c.consumersOf(group) {
+		if _, err := cm.resetOffsets(ctx, offsets); err != nil {
+			c.log.Warn("reset offsets", "group", c.bareName(group), "err", err)
+		}
+	}
 }
 
 // serveCheck hands a CHECK_TRANSACTION_STATE to the producer of the half

@@ -1,4 +1,4 @@
-package clienttest
+package outboxtest
 
 import (
 	"testing"
@@ -15,7 +15,7 @@ func KeyLookup(tb testing.TB, addr string) outbox.KeyLookup {
 	tb.Helper()
 	c, err := admin.New(admin.Config{NameServers: []string{addr}, Timeout: 3 * time.Second})
 	if err != nil {
-		tb.Fatalf("clienttest: admin client for %s: %v", addr, err)
+		tb.Fatalf("outboxtest: admin client for %s: %v", addr, err)
 	}
 	return outbox.AdminLookup(c)
 }
