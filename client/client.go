@@ -39,6 +39,7 @@ type Client struct {
 	closed    bool                      // guarded by mu
 
 	heartbeatNow chan struct{} // buffered 1
+	refreshTopic chan string   // topics whose route to re-read now; buffered
 	done         chan struct{}
 	wg           sync.WaitGroup
 }
@@ -94,6 +95,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		producers:    make(map[string]producerMember),
 		consumers:    make(map[consumerMember]int),
 		heartbeatNow: make(chan struct{}, 1),
+		refreshTopic: make(chan string, 16),
 		done:         make(chan struct{}),
 	}
 	c.id = c.host.String() + "@" + cfg.InstanceName

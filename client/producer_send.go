@@ -271,6 +271,9 @@ func (p *Producer) sendWithRetries(ctx context.Context, msg *Message, req *sendR
 			return res, nil
 		}
 		errs = append(errs, err)
+		if retriable(err) {
+			p.c.refreshSoon(req.topic)
+		}
 		if !retriable(err) || ctx.Err() != nil || pinned(opts) || attempt == attempts-1 {
 			break
 		}

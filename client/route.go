@@ -235,13 +235,34 @@ func (c *Client) refreshRoutes(ctx context.Context) (changed bool) {
 	return changed
 }
 
+// refreshSoon asks the route loop to re-read topic's route now, after a
+// send to it failed (the broker may have moved or gone). Requests beyond
+// the loop's queue are dropped: a refresh is already coming.
+func (c *Client) refreshSoon(topic string) {
+	select {
+	case c.refreshTopic <- topic:
+	default:
+	}
+}
+
 func (c *Client) routeLoop() {
 	t := time.NewTicker(c.cfg.RouteRefreshInterval)
 	defer t.Stop()
+	last := map[string]time.Time{} // when each topic was refreshed after an error
 	for {
 		select {
 		case <-c.done:
 			return
+		case topic := <-c.refreshTopic:
+			if time.Since(last[topic]) < time.Second {
+				continue // at most one refresh a second per topic
+			}
+			last[topic] = time.Now()
+			ctx, cancel := context.WithTimeout(context.Background(), c.cfg.RequestTimeout)
+			if data, err := c.queryRoute(ctx, topic); err == nil {
+				c.routes.put(topic, newTopicRoute(topic, data, allQueues))
+			}
+			cancel()
 		case <-t.C:
 			ctx, cancel := context.WithTimeout(context.Background(), c.cfg.RouteRefreshInterval)
 			if c.refreshRoutes(ctx) {
