@@ -51,6 +51,15 @@ type Config struct {
 	SecretKey string `koanf:"secret-key"`
 	// Namespace prefixes topics and groups on the broker ("ns%topic").
 	Namespace string `koanf:"namespace"`
+	// TLS connects to name servers and brokers over TLS, verified against
+	// the system's roots (rocketmq.client rocketkit; the official client
+	// does not verify certificates).
+	TLS bool `koanf:"tls"`
+	// InstanceName tells this process's clients apart from others on the
+	// same host (the client id is ip@instance-name). Default: the pid.
+	InstanceName string `koanf:"instance-name"`
+	// UnitName is appended to the client id when set.
+	UnitName string `koanf:"unit-name"`
 	// ServiceName names the application in derived group names. Default:
 	// the executable's base name.
 	ServiceName string `koanf:"service-name"`

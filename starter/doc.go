@@ -44,9 +44,14 @@
 //	                           List every name server: a single one draws
 //	                           a warning (S15), and start-up fails when
 //	                           none answers.
+//	rocketmq.client            rocketkit: the kit's own client; official:
+//	                           the official Go client (same behaviour)
 //	rocketmq.access-key        ACL credentials for producer and consumers
 //	rocketmq.secret-key        (the producer.* and consumer.* keys override)
 //	rocketmq.namespace         prefixes topics and groups ("ns%topic")
+//	rocketmq.tls               false; true: TLS to name servers and brokers
+//	rocketmq.instance-name     the pid; the client id is ip@instance-name
+//	rocketmq.unit-name         appended to the client id when set
 //	rocketmq.service-name      the executable's name; used in derived
 //	                           group names (see package listener)
 //	rocketmq.strict-send       false; true turns any send status but
@@ -67,7 +72,10 @@
 //	rocketmq.consumer.pull-batch-size             32
 //	rocketmq.consumer.consume-thread-max          20: handler concurrency
 //	                                              unless a tag sets consumers
-//	rocketmq.consumer.consume-timeout             15m: the client's expiry
+//	rocketmq.consumer.offset-dir                  beside the embedded broker's
+//	                                              data; where broadcasting
+//	                                              listeners keep offsets
+//	rocketmq.consumer.consume-timeout             15m: the official client's expiry
 //	                                              of a stuck message
 //	rocketmq.consumer.max-reconsume-times         -1: 16 concurrent,
 //	                                              unlimited orderly

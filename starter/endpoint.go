@@ -113,7 +113,8 @@ func (e *Endpoint) backend(cred client.Credentials) (transport.Backend, error) {
 	if b := e.backends[cred]; b != nil {
 		return b, nil
 	}
-	cfg := client.Config{NameServers: e.servers, Namespace: e.cfg.Namespace, Credentials: cred}
+	cfg := client.Config{NameServers: e.servers, Namespace: e.cfg.Namespace, Credentials: cred, TLS: e.cfg.TLS,
+		InstanceName: e.cfg.InstanceName, UnitName: e.cfg.UnitName}
 	var (
 		b   transport.Backend
 		err error
