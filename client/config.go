@@ -2,13 +2,16 @@ package client
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/rocketkit/rocketkit/protocol/message"
@@ -26,7 +29,12 @@ type Config struct {
 	// bare names.
 	Namespace string `koanf:"namespace"`
 	// InstanceName tells clients of one host apart: the client id is
-	// ip@InstanceName (plus @UnitName). Default: the process id.
+	// ip@InstanceName (plus @UnitName). Default: the process id and a
+	// random per-process token (containers on one host often share pid 1),
+	// then a sequence number for the second Client of the process on: each
+	// Client is a member of its groups of its own (the official client's
+	// shared instances, which make two consumers of a group in one process
+	// one member, are not reproduced).
 	InstanceName string `koanf:"instance-name"`
 	// UnitName is appended to the client id when set.
 	UnitName string `koanf:"unit-name"`
@@ -59,7 +67,10 @@ type Credentials struct {
 
 func (c *Config) setDefaults() {
 	if c.InstanceName == "" {
-		c.InstanceName = strconv.Itoa(os.Getpid())
+		c.InstanceName = processToken
+		if n := clientsMade.Add(1); n > 1 {
+			c.InstanceName += "-" + strconv.FormatInt(n, 10)
+		}
 	}
 	if c.RequestTimeout == 0 {
 		c.RequestTimeout = 3 * time.Second
@@ -77,6 +88,17 @@ func (c *Config) setDefaults() {
 		c.NameServers[i] = strings.TrimPrefix(strings.TrimSpace(ns), "http://")
 	}
 }
+
+// clientsMade counts the Clients of this process that took the default
+// instance name; processToken is that name's stem.
+var (
+	clientsMade  atomic.Int64
+	processToken = func() string {
+		var b [2]byte
+		_, _ = rand.Read(b[:])
+		return strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(b[:])
+	}()
+)
 
 // Validate reports the first problem with c, naming the field.
 func (c Config) Validate() error {

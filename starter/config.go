@@ -69,7 +69,7 @@ type Config struct {
 	// ShutdownTimeout bounds how long stopping waits for running handlers
 	// before cancelling their contexts. Default 10s.
 	ShutdownTimeout time.Duration `koanf:"shutdown-timeout"`
-	// ClientLogLevel is the least level of the official client's own log
+	// ClientLogLevel is the least level of the client's own log
 	// records that reach the application's logger: debug, info, warn
 	// (default), error or off.
 	ClientLogLevel string `koanf:"client-log-level"`
@@ -129,8 +129,8 @@ type ConsumerConfig struct {
 	// file per group). Default: with the embedded broker, beside its data;
 	// with a cluster it must be set when a listener is broadcasting.
 	OffsetDir string `koanf:"offset-dir"`
-	AccessKey        string `koanf:"access-key"`
-	SecretKey        string `koanf:"secret-key"`
+	AccessKey string `koanf:"access-key"`
+	SecretKey string `koanf:"secret-key"`
 }
 
 // ListenerConfig is rocketmq.listener.*.

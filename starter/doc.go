@@ -58,8 +58,8 @@
 //	                           SEND_OK into an error (S13)
 //	rocketmq.shutdown-timeout  10s: how long stopping waits for running
 //	                           handlers before cancelling their contexts
-//	rocketmq.client-log-level  warn: the least level of the official
-//	                           client's records passed to the app's logger
+//	rocketmq.client-log-level  warn: the least level of the client's
+//	                           own records passed to the app's logger
 //	                           (debug, info, warn, error, off)
 //
 //	rocketmq.producer.group                            <service-name>-producer
@@ -127,15 +127,15 @@
 // (listener.JSON unless one is provided through fx). Every producer and
 // consumer the module creates gets its own client instance name (S10).
 //
-// Other components that need their own client (the transactional producer
-// in package txcheck, the watermill adapter) take the *Endpoint the module
-// provides, for the name servers, credentials and instance names, and
-// Template.BuildMessage to encode messages the same way.
+// Other components that send or consume (txcheck, the outbox relay, the
+// watermill adapter) take the *Endpoint the module provides and use its
+// Backend, so they share the application's connections, credentials and
+// namespace, and Template.BuildMessage to encode messages the same way.
 //
 // # Logging and metrics
 //
 // Provide a *slog.Logger through fx to receive the module's logs and the
-// official client's own records at or above rocketmq.client-log-level;
+// client's own records at or above rocketmq.client-log-level;
 // without one, nothing is logged, and the client prints nothing. Provide a
 // Metrics implementation to count sends and handler outcomes and measure
 // latencies; the module itself depends on no metrics library.

@@ -25,8 +25,9 @@ import (
 // backends are ready once the module's start hooks ran, which fx runs
 // before the start hooks of anything depending on Endpoint.
 type Endpoint struct {
-	cfg Config
-	log *slog.Logger
+	cfg       Config
+	log       *slog.Logger
+	clientLog *slog.Logger // the kit's client's records, from rocketmq.client-log-level
 
 	mu       sync.Mutex
 	servers  []string                                 // guarded by mu; set on start
@@ -35,8 +36,8 @@ type Endpoint struct {
 	tempDir  string
 }
 
-func newEndpoint(cfg Config, log *slog.Logger) *Endpoint {
-	return &Endpoint{cfg: cfg, log: log}
+func newEndpoint(cfg Config, log, clientLog *slog.Logger) *Endpoint {
+	return &Endpoint{cfg: cfg, log: log, clientLog: clientLog}
 }
 
 // Embedded reports whether the application runs its own broker.
@@ -127,7 +128,7 @@ func (e *Endpoint) backend(cred client.Credentials) (transport.Backend, error) {
 		}
 		b, err = official.New(cfg, opts...)
 	default:
-		b, err = transport.Native(cfg, client.WithLogger(e.log.With("component", "client")))
+		b, err = transport.Native(cfg, client.WithLogger(e.clientLog))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("starter: rocketmq.client %s: %w", e.cfg.Client, err)

@@ -29,7 +29,7 @@ type Params struct {
 
 	Lifecycle fx.Lifecycle
 	// Logger receives the module's logs and, at or above
-	// rocketmq.client-log-level, the official client's. Default: discard.
+	// rocketmq.client-log-level, the client's own. Default: discard.
 	Logger *slog.Logger `optional:"true"`
 	// Metrics receives send and handler measurements.
 	Metrics Metrics `optional:"true"`
@@ -53,7 +53,7 @@ func (p Params) codec() listener.Codec {
 }
 
 func provideEndpoint(p Params, s *settings) *Endpoint {
-	ep := newEndpoint(s.cfg, p.logger())
+	ep := newEndpoint(s.cfg, p.logger(), clientLogger(p.Logger, s.cfg.ClientLogLevel))
 	unroute := func() {}
 	p.Lifecycle.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error {

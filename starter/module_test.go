@@ -100,6 +100,8 @@ func TestStartupErrors(t *testing.T) {
 			starter.ErrSQLNotSupported, "listener SQLListener"},
 		{"dead name server", []startertest.Option{startertest.Config(map[string]any{"rocketmq.name-server": "127.0.0.1:1"})},
 			starter.ErrNameServerUnreachable, "rocketmq.name-server"},
+		{"unknown client", []startertest.Option{startertest.Config(map[string]any{"rocketmq.client": "java"})},
+			starter.ErrInvalidConfig, `rocketmq.client: "java" is not one of rocketkit, official`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -205,8 +207,8 @@ func TestMetricsHooks(t *testing.T) {
 	}
 }
 
-// With rocketmq.client-log-level debug the official client's own records
-// reach the application's logger.
+// With rocketmq.client-log-level debug the client's own records reach the
+// application's logger.
 func TestClientLogReachesAppLogger(t *testing.T) {
 	var logs clienttest.LockedBuffer
 	l := &ConfiguredListener{in: newInbox()}

@@ -58,17 +58,17 @@ func runOutboxRelay(p OutboxParams, cfg outbox.Config, opts []outbox.Option) {
 			if err != nil {
 				return fmt.Errorf("starter: outbox: %w", err)
 			}
-			prod, err = outbox.NewProducer(outbox.ProducerConfig{NameServers: p.Endpoint.NameServers(),
-				Group: "rocketkit-outbox"}, p.Endpoint.ProducerOptions("rocketkit-outbox")...)
+			backend, err := p.Endpoint.producerBackend()
+			if err != nil {
+				return fmt.Errorf("starter: outbox: %w", err)
+			}
+			prod, err = outbox.NewProducer(backend, outbox.ProducerConfig{Group: outbox.DefaultProducerGroup})
 			if err != nil {
 				return fmt.Errorf("starter: outbox producer: %w", err)
 			}
-			if err := prod.Start(); err != nil {
-				return fmt.Errorf("starter: start outbox producer: %w", err)
-			}
 			relay, err = outbox.NewRelay(cfg, p.DB, prod, outbox.AdminLookup(adm), append(opts, outbox.WithLogger(log))...)
 			if err != nil {
-				return errors.Join(fmt.Errorf("starter: outbox relay: %w", err), prod.Shutdown())
+				return errors.Join(fmt.Errorf("starter: outbox relay: %w", err), prod.Close())
 			}
 			return relay.Start(ctx)
 		},
@@ -78,7 +78,7 @@ func runOutboxRelay(p OutboxParams, cfg outbox.Config, opts []outbox.Option) {
 				errs = append(errs, relay.Close())
 			}
 			if prod != nil {
-				errs = append(errs, prod.Shutdown())
+				errs = append(errs, prod.Close())
 			}
 			return errors.Join(errs...)
 		},

@@ -36,7 +36,7 @@ func TestRoundTripKeepsUUIDMetadataPayloadAndTag(t *testing.T) {
 	}
 	got := map[string]*message.Message{}
 	for range 2 {
-		m := receive(t, ch, 10*time.Second)
+		m := receive(t, ch)
 		got[m.UUID] = m
 		m.Ack()
 	}
@@ -187,7 +187,9 @@ func TestTopicMapping(t *testing.T) {
 
 func TestSubscribeFiltersByTagExpression(t *testing.T) {
 	b := startBroker(t)
-	pub := newPublisher(t, b.Addr())
+	// One queue and an orderly subscriber: once the last message arrives,
+	// every earlier one was delivered or filtered out.
+	pub := newPublisher(t, b.Addr(), rmqwm.WithHashKey(func(string, *message.Message) string { return "one" }))
 	for _, tag := range []string{"created", "shipped", "paid", "created"} {
 		if err := pub.Publish("orders:"+tag, message.NewMessage(tag+"-"+watermill.NewShortUUID(), []byte(tag))); err != nil {
 			t.Fatal(err)
@@ -196,23 +198,25 @@ func TestSubscribeFiltersByTagExpression(t *testing.T) {
 	if err := pub.Publish("orders", message.NewMessage("untagged", nil)); err != nil {
 		t.Fatal(err)
 	}
-	ch, err := newSubscriber(t, b.Addr(), "tags").Subscribe(t.Context(), "orders:created||paid")
+	if err := pub.Publish("orders:paid", message.NewMessage("last", []byte("last"))); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := newSubscriber(t, b.Addr(), "tags", func(c *rmqwm.SubscriberConfig) { c.Orderly = true }).
+		Subscribe(t.Context(), "orders:created||paid")
 	if err != nil {
 		t.Fatal(err)
 	}
 	counts := map[string]int{}
-	for range 3 {
-		m := receive(t, ch, 10*time.Second)
-		counts[string(m.Payload)]++
+	for {
+		m := receive(t, ch)
 		m.Ack()
+		if m.UUID == "last" {
+			break
+		}
+		counts[string(m.Payload)]++
 	}
-	select {
-	case m := <-ch:
-		t.Errorf("unexpected message %s %q", m.UUID, m.Payload)
-	case <-time.After(500 * time.Millisecond):
-	}
-	if counts["created"] != 2 || counts["paid"] != 1 {
-		t.Errorf("received %v, want created:2 paid:1", counts)
+	if len(counts) != 2 || counts["created"] != 2 || counts["paid"] != 1 {
+		t.Errorf("received %v before the last message, want created:2 paid:1", counts)
 	}
 }
 
@@ -268,14 +272,14 @@ func TestNackRedeliversThroughRetryTopic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first := receive(t, ch, 10*time.Second)
+	first := receive(t, ch)
 	first.Nack()
 	select {
 	case <-first.Context().Done():
-	case <-time.After(time.Second):
+	case <-time.After(receiveTimeout):
 		t.Error("message context not cancelled after Nack")
 	}
-	again := receive(t, ch, 10*time.Second)
+	again := receive(t, ch)
 	again.Ack()
 	if again.UUID != msg.UUID || again.Metadata.Get("k") != "v" {
 		t.Errorf("redelivered %s %v, want %s with k=v", again.UUID, again.Metadata, msg.UUID)
@@ -299,23 +303,22 @@ func TestNackAfterMaxReconsumeTimesGoesToDLQ(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for range 3 { // first delivery and two redeliveries
-		receive(t, ch, 10*time.Second).Nack()
-	}
-	select {
-	case m := <-ch:
-		t.Errorf("message delivered after max reconsume times: %s", m.UUID)
-	case <-time.After(time.Second):
+	for i := range 3 { // first delivery and two redeliveries
+		m := receive(t, ch)
+		if n, _ := rmqwm.ReconsumeTimesFromCtx(m.Context()); n != int32(i) {
+			t.Errorf("delivery %d: ReconsumeTimes = %d", i, n)
+		}
+		m.Nack()
 	}
 	// The dead-letter topic can be read like any other.
 	dlq, err := newSubscriber(t, b.Addr(), "poison-dlq-reader").Subscribe(t.Context(), "%DLQ%poison")
 	if err != nil {
 		t.Fatal(err)
 	}
-	dead := receive(t, dlq, 10*time.Second)
+	dead := receive(t, dlq)
 	dead.Ack()
-	if dead.UUID != msg.UUID {
-		t.Errorf("DLQ holds %s, want %s", dead.UUID, msg.UUID)
+	if dead.UUID != msg.UUID || string(dead.Payload) != "poison" {
+		t.Errorf("DLQ holds %s %q, want %s", dead.UUID, dead.Payload, msg.UUID)
 	}
 }
 
@@ -324,7 +327,7 @@ func TestBroadcastingDeliversToEverySubscriberAndRedeliversNacks(t *testing.T) {
 	pub := newPublisher(t, b.Addr())
 	broadcast := func(c *rmqwm.SubscriberConfig) {
 		c.MessageModel = rmqwm.Broadcasting
-		c.BroadcastNackDelay = 10 * time.Millisecond
+		c.OffsetDir = t.TempDir()
 	}
 	if err := pub.Publish("news", message.NewMessage("n1", []byte("x"))); err != nil {
 		t.Fatal(err)
@@ -337,13 +340,13 @@ func TestBroadcastingDeliversToEverySubscriberAndRedeliversNacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	receive(t, a, 10*time.Second).Nack()
-	if m := receive(t, a, 10*time.Second); m.UUID != "n1" {
+	receive(t, a).Nack()
+	if m := receive(t, a); m.UUID != "n1" {
 		t.Errorf("redelivered %s, want n1", m.UUID)
 	} else {
 		m.Ack()
 	}
-	if m := receive(t, c, 10*time.Second); m.UUID != "n1" {
+	if m := receive(t, c); m.UUID != "n1" {
 		t.Errorf("second subscriber got %s, want n1", m.UUID)
 	} else {
 		m.Ack()
@@ -355,8 +358,10 @@ func TestConsumeFromLastSkipsOlderMessages(t *testing.T) {
 	// whose first message is still "in memory"; make no queue young.
 	b := startBroker(t, func(c *broker.Config) { c.InMemoryWindow = -1 })
 	pub := newPublisher(t, b.Addr())
-	if err := pub.Publish("late", message.NewMessage("old", nil)); err != nil {
-		t.Fatal(err)
+	for i := range 8 { // on every queue
+		if err := pub.Publish("late", message.NewMessage(fmt.Sprintf("old-%d", i), []byte("x"))); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ch, err := newSubscriber(t, b.Addr(), "late", func(c *rmqwm.SubscriberConfig) {
 		c.ConsumeFrom = rmqwm.ConsumeFromLast
@@ -364,24 +369,18 @@ func TestConsumeFromLastSkipsOlderMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The start offsets are looked up just after Subscribe returns, so
-	// publish until a new message arrives; the old one must never come.
-	deadline := time.Now().Add(10 * time.Second)
-	for i := 0; ; i++ {
-		if err := pub.Publish("late", message.NewMessage(fmt.Sprintf("new-%d", i), nil)); err != nil {
+	// The start offsets are fixed before Subscribe returns.
+	const n = 8
+	for i := range n {
+		if err := pub.Publish("late", message.NewMessage(fmt.Sprintf("new-%d", i), []byte("x"))); err != nil {
 			t.Fatal(err)
 		}
-		select {
-		case m := <-ch:
-			m.Ack()
-			if m.UUID == "old" {
-				t.Fatal("received a message published before the group existed")
-			}
-			return
-		case <-time.After(200 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no new message received")
+	}
+	for range n {
+		m := receive(t, ch)
+		m.Ack()
+		if strings.HasPrefix(m.UUID, "old") {
+			t.Fatalf("received %s, published before the group existed", m.UUID)
 		}
 	}
 }
@@ -423,7 +422,7 @@ func TestUnackedMessagesSurviveClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	held := receive(t, ch, 10*time.Second) // neither acked nor nacked
+	held := receive(t, ch) // neither acked nor nacked
 	if err := first.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -439,7 +438,7 @@ func TestUnackedMessagesSurviveClose(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for len(seen) < 3 {
-		m := receive(t, ch, 10*time.Second)
+		m := receive(t, ch)
 		seen[m.UUID] = true
 		m.Ack()
 	}

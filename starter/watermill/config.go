@@ -3,13 +3,10 @@ package watermill
 import (
 	"errors"
 	"fmt"
-	"net"
-	"regexp"
 	"strings"
 	"time"
 
-	"github.com/apache/rocketmq-client-go/v2/primitive"
-
+	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/protocol/message"
 )
 
@@ -20,8 +17,9 @@ const (
 	// broker and Nack sends the message to the group's retry topic.
 	Clustering = "CLUSTERING"
 	// Broadcasting delivers every message to every member of the group.
-	// Offsets are kept in a local file by the client, and a nacked message
-	// is redelivered locally (the client has no retry topic in this model).
+	// Offsets are kept in a local file (SubscriberConfig.OffsetDir), and a
+	// nacked message is redelivered locally (this model has no retry
+	// topic).
 	Broadcasting = "BROADCASTING"
 )
 
@@ -41,40 +39,37 @@ const TopicPlaceholder = "{topic}"
 
 // Defaults applied to zero fields.
 const (
-	defaultInstanceName      = "rocketkit-watermill"
-	defaultProducerGroup     = "rocketkit-watermill"
-	defaultSendTimeout       = 3 * time.Second
-	defaultSendRetries       = 2
-	defaultMaxReconsumeTimes = 16
-	defaultConsumeGoroutines = 20
-	defaultPullBatchSize     = 32
-	defaultMaxPrefetch       = 256
-	defaultConsumeTimeout    = 15 * time.Minute
-	defaultBroadcastNack     = time.Second
+	defaultProducerGroup         = "rocketkit-watermill"
+	defaultSendTimeout           = 3 * time.Second
+	defaultSendRetries           = 2
+	defaultMaxReconsumeTimes     = 16
+	defaultConsumeGoroutines     = 20
+	defaultPullBatchSize         = 32
+	defaultPullThresholdPerQueue = 1024
+	defaultLocalNackDelay        = time.Second
 )
 
 // PublisherConfig is everything a user may put in a configuration file for
 // a [Publisher]. A zero value means the documented default; [NewPublisher]
 // applies the defaults and calls Validate.
 type PublisherConfig struct {
-	// NameServer lists the name servers, separated by ';', each an
-	// ip:port (the official client accepts only IP literals) or
-	// http://host:port. Required. The embedded broker's name server is
-	// its Addr.
-	NameServer string `koanf:"name-server"`
+	// Client says where the cluster is and who this process is to it
+	// (name servers, namespace, credentials, TLS). NewPublisher uses it
+	// only when it is given no transport.Backend: it then starts the
+	// kit's own client (transport.Native) on it, which Close closes.
+	Client client.Config `koanf:"client"`
 	// ProducerGroup is the RocketMQ producer group. Default
-	// "rocketkit-watermill".
+	// "rocketkit-watermill". Publishers sharing one Backend need
+	// different groups (the kit's client registers a group once per
+	// client).
 	ProducerGroup string `koanf:"producer-group"`
-	// InstanceName prefixes the client instance name; the publisher
-	// appends the process id and a sequence number so that it never shares
-	// a client instance with another publisher or subscriber. Default
-	// "rocketkit-watermill".
-	InstanceName string `koanf:"instance-name"`
-	// SendTimeout bounds one send attempt. Default 3s.
+	// SendTimeout bounds one send attempt when the message's context has
+	// no earlier deadline. Default 3s.
 	SendTimeout time.Duration `koanf:"send-timeout"`
 	// SendRetries is the number of extra attempts after a failed send
-	// (transport errors and retriable broker codes). Default 2; a negative
-	// value means no retry.
+	// (transport errors and retriable broker codes), each on another
+	// broker when there is one. Default 2; a negative value means no
+	// retry.
 	SendRetries int `koanf:"send-retries"`
 	// RequireSendOK makes Publish fail with [ErrSendStatus] when the broker
 	// stored a message but answered anything other than SEND_OK (for
@@ -83,14 +78,21 @@ type PublisherConfig struct {
 	// the durability guarantee was not confirmed, and failing would make
 	// callers publish it twice.
 	RequireSendOK bool `koanf:"require-send-ok"`
+	// HashKeyMetadata names a metadata key whose value picks the message's
+	// queue: messages with the same value go to the same queue, so an
+	// Orderly subscriber receives them in publish order (per-key order).
+	// Messages without the key are spread over the queues. Default: none;
+	// [WithHashKey] sets a function instead.
+	HashKeyMetadata string `koanf:"hash-key-metadata"`
 }
 
 // SubscriberConfig is everything a user may put in a configuration file for
 // a [Subscriber]. A zero value means the documented default; [NewSubscriber]
 // applies the defaults and calls Validate.
 type SubscriberConfig struct {
-	// NameServer lists the name servers, as in [PublisherConfig]. Required.
-	NameServer string `koanf:"name-server"`
+	// Client says where the cluster is, as in [PublisherConfig]; used only
+	// when NewSubscriber is given no transport.Backend.
+	Client client.Config `koanf:"client"`
 	// ConsumerGroup is the RocketMQ consumer group of every subscription.
 	// Required. The placeholder "{topic}" is replaced by the RocketMQ topic
 	// of each Subscribe call (see [ConsumerGroupFor]); use it when one
@@ -100,55 +102,58 @@ type SubscriberConfig struct {
 	ConsumerGroup string `koanf:"consumer-group"`
 	// MessageModel is Clustering (default) or Broadcasting.
 	MessageModel string `koanf:"message-model"`
+	// Orderly delivers each queue's messages strictly in queue order: the
+	// next message of a queue is delivered only after the previous one was
+	// acked, and a nacked one is redelivered locally after LocalNackDelay,
+	// holding its queue up. In the Clustering model a subscription reads a
+	// queue only while it holds the broker's lock on it. Publish with a
+	// hash key (PublisherConfig.HashKeyMetadata, [WithHashKey]) to keep
+	// the messages of one key in one queue. Default: concurrent delivery.
+	Orderly bool `koanf:"orderly"`
 	// ConsumeFrom is where a group without a stored offset starts:
 	// ConsumeFromFirst (default) or ConsumeFromLast. It has no effect once
 	// the group has consumed from a queue. Note that RocketMQ brokers (Java
 	// and the embedded one alike) start a new group at the beginning of a
 	// "young" queue, one whose first message is still in the broker's
-	// memory, whatever this setting says. The start offset of a queue is
-	// fixed when the queue is first assigned, moments after Subscribe
-	// returns.
+	// memory, whatever this setting says. The start offsets are fixed
+	// before Subscribe returns.
 	ConsumeFrom string `koanf:"consume-from"`
 	// NackDelayLevel is the delay level a nacked message waits in the
-	// group's retry topic before it is redelivered (clustering only). 0
-	// (the default) lets the broker choose level 3+reconsumeTimes, which is
-	// RocketMQ's growing back-off (10s, 30s, 1m, 2m, ... with the default
-	// delay table).
+	// group's retry topic before it is redelivered (Clustering, not
+	// Orderly). 0 (the default) lets the broker choose level
+	// 3+reconsumeTimes, which is RocketMQ's growing back-off (10s, 30s, 1m,
+	// 2m, ... with the default delay table).
 	NackDelayLevel int `koanf:"nack-delay-level"`
-	// MaxReconsumeTimes is how often a message may be nacked before the
-	// broker moves it to the dead-letter topic %DLQ%<group> (clustering
-	// only). Default 16, RocketMQ's default.
+	// MaxReconsumeTimes is how often a message may be redelivered after a
+	// Nack before it goes to the dead-letter topic %DLQ%<group>
+	// (Clustering) or is dropped with a log line (Broadcasting). Default
+	// 16, RocketMQ's default; negative: never redelivered.
 	MaxReconsumeTimes int `koanf:"max-reconsume-times"`
-	// BroadcastNackDelay is how long a nacked message waits before it is
-	// redelivered locally in the Broadcasting model. Default 1s.
-	BroadcastNackDelay time.Duration `koanf:"broadcast-nack-delay"`
+	// LocalNackDelay is how long a nacked message waits before it is
+	// redelivered locally: in the Broadcasting model and by an Orderly
+	// subscription. Default 1s.
+	LocalNackDelay time.Duration `koanf:"local-nack-delay"`
 	// ConsumeGoroutines bounds the messages of one subscription that are
-	// in flight (delivered or waiting for the output channel) at once.
+	// delivered and not yet acked or nacked (Orderly: one per queue).
 	// Default 20.
 	ConsumeGoroutines int `koanf:"consume-goroutines"`
-	// PullBatchSize is the number of messages fetched per pull. Default 32.
+	// PullBatchSize is the number of messages fetched per pull. Default
+	// 32, at most 1024.
 	PullBatchSize int `koanf:"pull-batch-size"`
-	// MaxPrefetch bounds the messages of one subscription that were
-	// fetched but not yet acked or nacked; further pulls wait. Default 256,
-	// at most 1000 (it replaces the client's own flow control, which starts
-	// at 1024 cached messages per queue).
-	MaxPrefetch int `koanf:"max-prefetch"`
-	// ConsumeTimeout is how long a delivered message may stay unacked
-	// before the client gives up on it and sends it back for redelivery
-	// (clustering). Default 15m, the client's default.
-	ConsumeTimeout time.Duration `koanf:"consume-timeout"`
-	// InstanceName prefixes the client instance names; every Subscribe
-	// call gets its own instance, named prefix-pid-sequence. Default
-	// "rocketkit-watermill".
-	InstanceName string `koanf:"instance-name"`
+	// PullThresholdPerQueue bounds the messages of one queue that were
+	// fetched but not yet acked or nacked; the queue is not pulled while
+	// it has that many. Default 1024.
+	PullThresholdPerQueue int `koanf:"pull-threshold-per-queue"`
+	// OffsetDir is where a Broadcasting subscription keeps its offsets, in
+	// <OffsetDir>/<group>/offsets.json; required for Broadcasting on the
+	// kit's own client, which never defaults it to a home directory. The
+	// official client's backend ignores it (it keeps its own file).
+	OffsetDir string `koanf:"offset-dir"`
 }
 
 func (c *PublisherConfig) setDefaults() {
 	if c.ProducerGroup == "" {
 		c.ProducerGroup = defaultProducerGroup
-	}
-	if c.InstanceName == "" {
-		c.InstanceName = defaultInstanceName
 	}
 	if c.SendTimeout == 0 {
 		c.SendTimeout = defaultSendTimeout
@@ -159,25 +164,30 @@ func (c *PublisherConfig) setDefaults() {
 }
 
 // Validate reports every field that is out of range, by its koanf key. It
-// expects defaults to have been applied, as NewPublisher does.
+// expects defaults to have been applied, as NewPublisher does. Client is
+// checked by NewPublisher when it builds a backend from it.
 func (c *PublisherConfig) Validate() error {
 	var errs []error
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("watermill publisher config %s: %s", key, fmt.Sprintf(format, args...)))
 	}
-	if _, err := parseNameServer(c.NameServer); err != nil {
-		bad("name-server", "%v", err)
-	}
 	if err := message.ValidateGroup(c.ProducerGroup); err != nil {
 		bad("producer-group", "%v", err)
-	}
-	if err := validateInstanceName(c.InstanceName); err != nil {
-		bad("instance-name", "%v", err)
 	}
 	if c.SendTimeout < 0 {
 		bad("send-timeout", "%v must not be negative", c.SendTimeout)
 	}
 	return errors.Join(errs...)
+}
+
+// producerConfig is the client's configuration for the publisher's
+// producer.
+func (c *PublisherConfig) producerConfig() client.ProducerConfig {
+	retries := c.SendRetries
+	if retries < 0 {
+		retries = -1
+	}
+	return client.ProducerConfig{Group: c.ProducerGroup, SendTimeout: c.SendTimeout, Retries: retries}
 }
 
 func (c *SubscriberConfig) setDefaults() {
@@ -190,8 +200,8 @@ func (c *SubscriberConfig) setDefaults() {
 	if c.MaxReconsumeTimes == 0 {
 		c.MaxReconsumeTimes = defaultMaxReconsumeTimes
 	}
-	if c.BroadcastNackDelay == 0 {
-		c.BroadcastNackDelay = defaultBroadcastNack
+	if c.LocalNackDelay == 0 {
+		c.LocalNackDelay = defaultLocalNackDelay
 	}
 	if c.ConsumeGoroutines == 0 {
 		c.ConsumeGoroutines = defaultConsumeGoroutines
@@ -199,34 +209,29 @@ func (c *SubscriberConfig) setDefaults() {
 	if c.PullBatchSize == 0 {
 		c.PullBatchSize = defaultPullBatchSize
 	}
-	if c.MaxPrefetch == 0 {
-		c.MaxPrefetch = defaultMaxPrefetch
-	}
-	if c.ConsumeTimeout == 0 {
-		c.ConsumeTimeout = defaultConsumeTimeout
-	}
-	if c.InstanceName == "" {
-		c.InstanceName = defaultInstanceName
+	if c.PullThresholdPerQueue == 0 {
+		c.PullThresholdPerQueue = defaultPullThresholdPerQueue
 	}
 }
 
 // Validate reports every field that is out of range, by its koanf key. It
-// expects defaults to have been applied, as NewSubscriber does.
+// expects defaults to have been applied, as NewSubscriber does. Client is
+// checked by NewSubscriber when it builds a backend from it.
 func (c *SubscriberConfig) Validate() error {
 	var errs []error
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("watermill subscriber config %s: %s", key, fmt.Sprintf(format, args...)))
-	}
-	if _, err := parseNameServer(c.NameServer); err != nil {
-		bad("name-server", "%v", err)
 	}
 	switch {
 	case c.ConsumerGroup == "":
 		bad("consumer-group", "is required")
 	default:
 		// Check the pattern with a topic of legal characters in place.
-		if err := message.ValidateGroup(strings.ReplaceAll(c.ConsumerGroup, TopicPlaceholder, "t")); err != nil {
+		group := strings.ReplaceAll(c.ConsumerGroup, TopicPlaceholder, "t")
+		if err := message.ValidateGroup(group); err != nil {
 			bad("consumer-group", "%v", err)
+		} else if message.IsRetryTopic(group) || message.IsDLQTopic(group) {
+			bad("consumer-group", "%q is a retry or dead-letter name", c.ConsumerGroup)
 		}
 	}
 	switch c.MessageModel {
@@ -242,28 +247,43 @@ func (c *SubscriberConfig) Validate() error {
 	if c.NackDelayLevel < 0 {
 		bad("nack-delay-level", "%d must not be negative (0 lets the broker choose)", c.NackDelayLevel)
 	}
-	if c.MaxReconsumeTimes < 1 {
-		bad("max-reconsume-times", "%d must be at least 1", c.MaxReconsumeTimes)
+	if c.LocalNackDelay < 0 {
+		bad("local-nack-delay", "%v must not be negative", c.LocalNackDelay)
 	}
-	if c.BroadcastNackDelay < 0 {
-		bad("broadcast-nack-delay", "%v must not be negative", c.BroadcastNackDelay)
-	}
-	if c.ConsumeGoroutines < 1 || c.ConsumeGoroutines > 100000 {
-		bad("consume-goroutines", "%d is outside 1..100000", c.ConsumeGoroutines)
+	if c.ConsumeGoroutines < 1 || c.ConsumeGoroutines > 1<<16 {
+		bad("consume-goroutines", "%d is outside 1..65536", c.ConsumeGoroutines)
 	}
 	if c.PullBatchSize < 1 || c.PullBatchSize > 1024 {
 		bad("pull-batch-size", "%d is outside 1..1024", c.PullBatchSize)
 	}
-	if c.MaxPrefetch < 1 || c.MaxPrefetch > 1000 {
-		bad("max-prefetch", "%d is outside 1..1000", c.MaxPrefetch)
-	}
-	if c.ConsumeTimeout < 0 {
-		bad("consume-timeout", "%v must not be negative", c.ConsumeTimeout)
-	}
-	if err := validateInstanceName(c.InstanceName); err != nil {
-		bad("instance-name", "%v", err)
+	if c.PullThresholdPerQueue < 1 || c.PullThresholdPerQueue > 1<<16 {
+		bad("pull-threshold-per-queue", "%d is outside 1..65536", c.PullThresholdPerQueue)
 	}
 	return errors.Join(errs...)
+}
+
+// consumerConfig is the client's configuration for a subscription of
+// group to rmqTopic with the tag expression expr.
+func (c *SubscriberConfig) consumerConfig(group, rmqTopic, expr string) client.ConsumerConfig {
+	from := client.ConsumeFromFirstOffset
+	if c.ConsumeFrom == ConsumeFromLast {
+		from = client.ConsumeFromLastOffset
+	}
+	return client.ConsumerConfig{
+		Group:                 group,
+		Subscriptions:         []client.Subscription{{Topic: rmqTopic, Expression: expr}},
+		Broadcasting:          c.MessageModel == Broadcasting,
+		Orderly:               c.Orderly,
+		ConsumeFrom:           from,
+		MaxReconsumeTimes:     c.MaxReconsumeTimes,
+		PullBatchSize:         c.PullBatchSize,
+		ConsumeBatchSize:      1,
+		Concurrency:           c.ConsumeGoroutines,
+		PullThresholdPerQueue: c.PullThresholdPerQueue,
+		RetryDelayLevel:       c.NackDelayLevel,
+		SuspendInterval:       c.LocalNackDelay,
+		OffsetDir:             c.OffsetDir,
+	}
 }
 
 // ConsumerGroupFor returns the consumer group a subscription to the
@@ -276,42 +296,4 @@ func (c *SubscriberConfig) Validate() error {
 func ConsumerGroupFor(pattern, topic string) string {
 	rmqTopic, _, _ := strings.Cut(topic, ":")
 	return strings.ReplaceAll(pattern, TopicPlaceholder, rmqTopic)
-}
-
-var instanceNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
-
-func validateInstanceName(name string) error {
-	if !instanceNameRE.MatchString(name) {
-		return fmt.Errorf("%q must match %s", name, instanceNameRE)
-	}
-	return nil
-}
-
-// parseNameServer splits a ';'-separated name server list and checks each
-// entry the way the official client will, so that mistakes surface at
-// construction with the field named.
-func parseNameServer(s string) (primitive.NamesrvAddr, error) {
-	var addrs primitive.NamesrvAddr
-	for part := range strings.SplitSeq(s, ";") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		if strings.HasPrefix(part, "http://") || strings.HasPrefix(part, "https://") {
-			addrs = append(addrs, part)
-			continue
-		}
-		host, _, err := net.SplitHostPort(part)
-		if err != nil {
-			return nil, fmt.Errorf("%q is not ip:port: %w", part, err)
-		}
-		if net.ParseIP(host) == nil {
-			return nil, fmt.Errorf("%q: the client accepts only IP literals; write http://%s for a host name", part, part)
-		}
-		addrs = append(addrs, part)
-	}
-	if len(addrs) == 0 {
-		return nil, errors.New("is required (ip:port[;ip:port...])")
-	}
-	return addrs, nil
 }

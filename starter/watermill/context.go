@@ -2,14 +2,16 @@ package watermill
 
 import (
 	"context"
+	"sync/atomic"
 
-	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/rocketkit/rocketkit/client"
 )
 
-// deliveryKey is the context key of a received message's broker metadata.
+// deliveryKey is the context key of a received message's *delivery.
 type deliveryKey struct{}
 
-// delivery is what the broker said about a received message.
+// delivery is what the broker said about a received message, and what the
+// application decided beyond Ack and Nack.
 type delivery struct {
 	msgID          string
 	tag            string
@@ -17,25 +19,28 @@ type delivery struct {
 	queueID        int
 	queueOffset    int64
 	reconsumeTimes int32
+
+	deadLetter atomic.Bool // set by DeadLetter: a Nack dead-letters
 }
 
-func withDelivery(ctx context.Context, m *primitive.MessageExt) context.Context {
-	d := delivery{
-		msgID:          m.MsgId,
-		tag:            m.GetTags(),
-		queueID:        -1,
+func withDelivery(ctx context.Context, m *client.MessageExt) (context.Context, *delivery) {
+	d := &delivery{
+		msgID:          m.MsgID,
+		tag:            m.Tag,
+		brokerName:     m.Queue.BrokerName,
+		queueID:        m.Queue.QueueID,
 		queueOffset:    m.QueueOffset,
 		reconsumeTimes: m.ReconsumeTimes,
 	}
-	if m.Queue != nil {
-		d.brokerName, d.queueID = m.Queue.BrokerName, m.Queue.QueueId
-	}
-	return context.WithValue(ctx, deliveryKey{}, d)
+	return context.WithValue(ctx, deliveryKey{}, d), d
 }
 
-func deliveryFrom(ctx context.Context) (delivery, bool) {
-	d, ok := ctx.Value(deliveryKey{}).(delivery)
-	return d, ok
+func deliveryFrom(ctx context.Context) (*delivery, bool) {
+	d, ok := ctx.Value(deliveryKey{}).(*delivery)
+	if !ok {
+		return &delivery{queueID: -1}, false
+	}
+	return d, true
 }
 
 // MsgIDFromCtx returns the RocketMQ message id (UNIQ_KEY) of a received

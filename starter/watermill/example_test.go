@@ -8,7 +8,9 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/rocketkit/rocketkit/broker"
+	"github.com/rocketkit/rocketkit/client"
 	rmqwatermill "github.com/rocketkit/rocketkit/starter/watermill"
+	"github.com/rocketkit/rocketkit/transport"
 )
 
 // Publish a message with a tag and metadata to the embedded broker and
@@ -25,15 +27,20 @@ func Example() {
 	}
 	defer b.Close()
 
-	pub, err := rmqwatermill.NewPublisher(rmqwatermill.PublisherConfig{NameServer: b.Addr()})
+	// One client for both, closed after them.
+	backend, err := transport.Native(client.Config{NameServers: []string{b.Addr()}})
+	if err != nil {
+		panic(err)
+	}
+	defer backend.Close()
+	pub, err := rmqwatermill.NewPublisher(rmqwatermill.PublisherConfig{}, backend, nil)
 	if err != nil {
 		panic(err)
 	}
 	defer pub.Close()
 	sub, err := rmqwatermill.NewSubscriber(rmqwatermill.SubscriberConfig{
-		NameServer:    b.Addr(),
 		ConsumerGroup: "example-{topic}",
-	})
+	}, backend, nil)
 	if err != nil {
 		panic(err)
 	}
@@ -61,8 +68,11 @@ func Example() {
 // A metadata key that is a RocketMQ system property is refused before
 // anything is sent.
 func ExamplePublisher_Publish_reservedMetadata() {
-	// NewPublisher does not contact the broker.
-	pub, err := rmqwatermill.NewPublisher(rmqwatermill.PublisherConfig{NameServer: "127.0.0.1:9876"})
+	// NewPublisher does not contact the broker; with no backend it runs
+	// the kit's client on the config's Client.
+	pub, err := rmqwatermill.NewPublisher(rmqwatermill.PublisherConfig{
+		Client: client.Config{NameServers: []string{"127.0.0.1:9876"}},
+	}, nil, nil)
 	if err != nil {
 		panic(err)
 	}

@@ -1,6 +1,8 @@
 package watermill_test
 
 import (
+	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -8,7 +10,10 @@ import (
 
 	"github.com/rocketkit/rocketkit/broker"
 	"github.com/rocketkit/rocketkit/broker/brokertest"
+	"github.com/rocketkit/rocketkit/client"
 	rmqwm "github.com/rocketkit/rocketkit/starter/watermill"
+	"github.com/rocketkit/rocketkit/transport"
+	"github.com/rocketkit/rocketkit/transport/official"
 )
 
 // fastDelays makes every delay level 100ms, so nacked messages come back
@@ -28,10 +33,61 @@ func startBroker(t testing.TB, edit ...func(*broker.Config)) *broker.Broker {
 	}))
 }
 
-// newPublisher returns a publisher on addr, closed at test end.
-func newPublisher(t testing.TB, addr string) *rmqwm.Publisher {
+// cluster is the client configuration for the name server at addr.
+func cluster(addr string) client.Config { return client.Config{NameServers: []string{addr}} }
+
+// backends are the ways a test gets a transport.Backend on a broker.
+var backends = []struct {
+	name string
+	open func(t testing.TB, b *broker.Broker) transport.Backend
+}{
+	{"Native", nativeBackend},
+	{"Official", officialBackend},
+}
+
+// nativeBackend returns the kit's own client on b, closed at test end.
+func nativeBackend(t testing.TB, b *broker.Broker) transport.Backend {
 	t.Helper()
-	pub, err := rmqwm.NewPublisher(rmqwm.PublisherConfig{NameServer: addr})
+	be, err := transport.Native(cluster(b.Addr()))
+	if err != nil {
+		t.Fatalf("native backend: %v", err)
+	}
+	t.Cleanup(func() { _ = be.Close() })
+	return be
+}
+
+// officialBackend returns the official client's backend on b, closed at
+// test end. Its consumers close once the broker went quiet.
+func officialBackend(t testing.TB, b *broker.Broker) transport.Backend {
+	t.Helper()
+	be, err := official.New(cluster(b.Addr()), official.WithQuietWait(b.WaitQuiet))
+	if err != nil {
+		t.Fatalf("official backend: %v", err)
+	}
+	t.Cleanup(func() { _ = be.Close() })
+	return be
+}
+
+// producerGroups numbers producer groups, so that publishers sharing a
+// backend never share a group.
+var producerGroups atomic.Int64
+
+// newPublisher returns a publisher on its own client for addr, closed at
+// test end.
+func newPublisher(t testing.TB, addr string, opts ...rmqwm.PublisherOption) *rmqwm.Publisher {
+	t.Helper()
+	return publisherOn(t, nil, rmqwm.PublisherConfig{Client: cluster(addr)}, opts...)
+}
+
+// publisherOn returns a publisher on be (nil: its own client from
+// cfg.Client), closed at test end. Without a ProducerGroup it gets a fresh
+// one.
+func publisherOn(t testing.TB, be transport.Backend, cfg rmqwm.PublisherConfig, opts ...rmqwm.PublisherOption) *rmqwm.Publisher {
+	t.Helper()
+	if cfg.ProducerGroup == "" {
+		cfg.ProducerGroup = fmt.Sprintf("wmpub-%d", producerGroups.Add(1))
+	}
+	pub, err := rmqwm.NewPublisher(cfg, be, nil, opts...)
 	if err != nil {
 		t.Fatalf("new publisher: %v", err)
 	}
@@ -39,15 +95,22 @@ func newPublisher(t testing.TB, addr string) *rmqwm.Publisher {
 	return pub
 }
 
-// newSubscriber returns a subscriber on addr, closed at test end; edit may
-// change its config.
+// newSubscriber returns a subscriber on its own client for addr, closed at
+// test end; edit may change its config.
 func newSubscriber(t testing.TB, addr, group string, edit ...func(*rmqwm.SubscriberConfig)) *rmqwm.Subscriber {
 	t.Helper()
-	cfg := rmqwm.SubscriberConfig{NameServer: addr, ConsumerGroup: group}
+	return subscriberOn(t, nil, addr, group, edit...)
+}
+
+// subscriberOn returns a subscriber on be (nil: its own client for addr),
+// closed at test end; edit may change its config.
+func subscriberOn(t testing.TB, be transport.Backend, addr, group string, edit ...func(*rmqwm.SubscriberConfig)) *rmqwm.Subscriber {
+	t.Helper()
+	cfg := rmqwm.SubscriberConfig{Client: cluster(addr), ConsumerGroup: group, LocalNackDelay: 10 * time.Millisecond}
 	for _, e := range edit {
 		e(&cfg)
 	}
-	sub, err := rmqwm.NewSubscriber(cfg)
+	sub, err := rmqwm.NewSubscriber(cfg, be, nil)
 	if err != nil {
 		t.Fatalf("new subscriber: %v", err)
 	}
@@ -55,8 +118,12 @@ func newSubscriber(t testing.TB, addr, group string, edit ...func(*rmqwm.Subscri
 	return sub
 }
 
-// receive reads one message from ch or fails after timeout.
-func receive(t testing.TB, ch <-chan *message.Message, timeout time.Duration) *message.Message {
+// receiveTimeout bounds every wait for a message: generous, as the tests
+// assert what arrives, never how fast.
+const receiveTimeout = 30 * time.Second
+
+// receive reads one message from ch or fails after receiveTimeout.
+func receive(t testing.TB, ch <-chan *message.Message) *message.Message {
 	t.Helper()
 	select {
 	case msg, ok := <-ch:
@@ -64,8 +131,8 @@ func receive(t testing.TB, ch <-chan *message.Message, timeout time.Duration) *m
 			t.Fatal("channel closed")
 		}
 		return msg
-	case <-time.After(timeout):
-		t.Fatalf("no message within %v", timeout)
+	case <-time.After(receiveTimeout):
+		t.Fatalf("no message within %v", receiveTimeout)
 		return nil
 	}
 }

@@ -5,8 +5,8 @@ import (
 	"strings"
 
 	wm "github.com/ThreeDotsLabs/watermill/message"
-	"github.com/apache/rocketmq-client-go/v2/primitive"
 
+	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/protocol/message"
 )
 
@@ -16,9 +16,17 @@ import (
 // watermill's Kafka adapter uses for its UUID header.
 const UUIDProperty = "_watermill_message_uuid"
 
+// EmptyPayloadProperty marks a message published with an empty payload.
+// RocketMQ refuses empty bodies, so such a message is sent with a body of
+// one zero byte and this user property set to "true"; the Subscriber
+// restores the empty payload. Consumers that are not watermill see the
+// one byte.
+const EmptyPayloadProperty = "_watermill_empty_payload"
+
 // reserved holds RocketMQ's system property names: Java's
 // MessageConst.STRING_HASH_SET (which Java's Message.putUserProperty
-// refuses), the other names MessageConst defines, and the Go client's own.
+// refuses), the other names MessageConst defines (the official Go client's
+// sharding key among them), and the adapter's own.
 var reserved = map[string]bool{}
 
 func init() {
@@ -40,10 +48,8 @@ func init() {
 		"INNER_NUM", "INNER_BASE", "CHECK_IMMUNITY_TIME_IN_SECONDS", "__transactionId__",
 		"TRANSACTION_CHECK_TIMES", "__SHARDINGKEY", "PROPERTY_FORWARD_QUEUE_ID",
 		"REDIRECT", "INNER_MULTI_DISPATCH", "TRACE_CONTEXT", "TIMER_IN_MS",
-		// the Go client's
-		primitive.PropertyShardingKey,
 		// the adapter's
-		UUIDProperty,
+		UUIDProperty, EmptyPayloadProperty,
 	} {
 		reserved[k] = true
 	}
@@ -53,7 +59,7 @@ func init() {
 const transientPrefix = "__RMQ.TRANSIENT."
 
 // ReservedProperty reports whether key is a RocketMQ system property name
-// (or the adapter's UUIDProperty). Publish refuses metadata with such keys
+// (or the adapter's UUIDProperty or EmptyPayloadProperty). Publish refuses metadata with such keys
 // ([ErrReservedMetadata]) and received messages never carry them as
 // metadata.
 func ReservedProperty(key string) bool {
@@ -129,8 +135,8 @@ func normalizeExpr(expr string) string {
 
 // toRocketMQ converts a watermill message for rmqTopic with tag (may be
 // empty). It fails on metadata that cannot be a user property.
-func toRocketMQ(rmqTopic, tag string, msg *wm.Message) (*primitive.Message, error) {
-	props := make(map[string]string, len(msg.Metadata)+3)
+func toRocketMQ(rmqTopic, tag string, msg *wm.Message) (*client.Message, error) {
+	props := make(map[string]string, len(msg.Metadata)+2)
 	for k, v := range msg.Metadata {
 		switch {
 		case k == "":
@@ -145,34 +151,41 @@ func toRocketMQ(rmqTopic, tag string, msg *wm.Message) (*primitive.Message, erro
 	if strings.ContainsAny(msg.UUID, "\x01\x02") {
 		return nil, fmt.Errorf("message %q: %w: the UUID holds 0x01 or 0x02", msg.UUID, ErrInvalidMetadata)
 	}
-	out := primitive.NewMessage(rmqTopic, msg.Payload)
-	// WithProperties keeps empty values, which WithProperty would drop.
-	out.WithProperties(props)
+	out := &client.Message{Topic: rmqTopic, Tag: tag, Body: msg.Payload, Properties: props}
 	if msg.UUID != "" {
-		out.WithProperty(UUIDProperty, msg.UUID)
-		out.WithKeys([]string{msg.UUID})
+		props[UUIDProperty] = msg.UUID
+		out.Keys = strings.Fields(msg.UUID)
 	}
-	if tag != "" {
-		out.WithTag(tag)
+	if len(msg.Payload) == 0 {
+		// RocketMQ refuses empty bodies; watermill allows empty payloads.
+		out.Body = emptyBody
+		props[EmptyPayloadProperty] = "true"
 	}
 	return out, nil
 }
+
+// emptyBody stands in for an empty payload on the wire.
+var emptyBody = []byte{0}
 
 // fromRocketMQ converts a received message. The UUID is UUIDProperty, else
 // the first message key, else the message id (UNIQ_KEY), so that messages
 // from other producers get a stable UUID too. Metadata is every user
 // property; system properties are left out.
-func fromRocketMQ(m *primitive.MessageExt) *wm.Message {
-	props := m.GetProperties()
+func fromRocketMQ(m *client.MessageExt) *wm.Message {
+	props := m.Properties()
 	uuid := props[UUIDProperty]
 	if uuid == "" {
-		if keys := strings.Fields(props[primitive.PropertyKeys]); len(keys) > 0 {
-			uuid = keys[0]
+		if len(m.Keys) > 0 {
+			uuid = m.Keys[0]
 		} else {
-			uuid = m.MsgId
+			uuid = m.MsgID
 		}
 	}
-	out := wm.NewMessage(uuid, m.Body)
+	payload := m.Body
+	if props[EmptyPayloadProperty] == "true" {
+		payload = nil
+	}
+	out := wm.NewMessage(uuid, payload)
 	for k, v := range props {
 		if !ReservedProperty(k) {
 			out.Metadata[k] = v

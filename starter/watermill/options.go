@@ -2,56 +2,59 @@ package watermill
 
 import (
 	"fmt"
-	"log/slog"
-	"os"
-	"sync/atomic"
+	"slices"
 
 	wmlog "github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/rocketkit/rocketkit/client"
+	"github.com/rocketkit/rocketkit/transport"
 )
 
-// Option injects what only code can provide into NewPublisher and
-// NewSubscriber. Options are sealed.
-type Option interface{ apply(*options) }
+// PublisherOption injects what only code can provide into NewPublisher.
+// Options are sealed.
+type PublisherOption interface{ applyPublisher(*publisherOptions) }
 
-type options struct {
-	logger wmlog.LoggerAdapter
+type publisherOptions struct {
+	hashKey func(topic string, msg *message.Message) string
 }
 
-type optionFunc func(*options)
+type publisherOptionFunc func(*publisherOptions)
 
-func (f optionFunc) apply(o *options) { f(o) }
+func (f publisherOptionFunc) applyPublisher(o *publisherOptions) { f(o) }
 
-// WithLogger sends the adapter's logs to l. nil (the default) discards them
-// (watermill.NewSlogLogger over slog.DiscardHandler).
+// WithHashKey picks each message's queue by the key f returns: messages
+// with the same key go to the same queue (while the topic's queues stay
+// the same), so an Orderly subscriber receives them in publish order. An
+// empty key spreads the message over the queues as usual. topic is the
+// watermill topic given to Publish. f must be safe for concurrent use; it
+// replaces PublisherConfig.HashKeyMetadata.
 //
-// The official client logs through its own process-global logger, which
-// this option does not change.
-func WithLogger(l wmlog.LoggerAdapter) Option {
-	return optionFunc(func(o *options) { o.logger = l })
+// A constant key puts every message of a topic in one queue, which gives
+// an Orderly subscriber the topic's total order (and one consumer at a
+// time).
+func WithHashKey(f func(topic string, msg *message.Message) string) PublisherOption {
+	return publisherOptionFunc(func(o *publisherOptions) { o.hashKey = f })
 }
 
-func buildOptions(opts []Option) options {
-	var o options
-	for _, opt := range opts {
-		if opt != nil {
-			opt.apply(&o)
-		}
+// orNop returns l, or a logger that discards when l is nil.
+func orNop(l wmlog.LoggerAdapter) wmlog.LoggerAdapter {
+	if l == nil {
+		return wmlog.NopLogger{}
 	}
-	if o.logger == nil {
-		o.logger = wmlog.NewSlogLogger(slog.New(slog.DiscardHandler))
-	}
-	return o
+	return l
 }
 
-// instanceSeq numbers the client instances this process creates.
-var instanceSeq atomic.Uint64
-
-// newInstanceName returns prefix-pid-n, unique in the process and, through
-// the pid, among processes on one host. The official client shares one
-// client instance (connections, heartbeat, rebalance) among all producers
-// and consumers with the same instance name, and two consumers of one group
-// in one instance are one member to the broker (wire doc §2.2); a fresh
-// name per client object avoids both.
-func newInstanceName(prefix string) string {
-	return fmt.Sprintf("%s-%d-%d", prefix, os.Getpid(), instanceSeq.Add(1))
+// backendFor returns b, or a Native backend on cfg that the caller owns
+// when b is nil.
+func backendFor(b transport.Backend, cfg client.Config, what string) (backend transport.Backend, owned bool, err error) {
+	if b != nil {
+		return b, false, nil
+	}
+	cfg.NameServers = slices.Clone(cfg.NameServers) // the client trims them in place
+	b, err = transport.Native(cfg)
+	if err != nil {
+		return nil, false, fmt.Errorf("watermill %s config client: %w", what, err)
+	}
+	return b, true, nil
 }

@@ -1,76 +1,77 @@
 package watermill
 
 import (
-	"context"
+	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 
 	wmlog "github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/apache/rocketmq-client-go/v2/primitive"
-	"github.com/apache/rocketmq-client-go/v2/producer"
+
+	"github.com/rocketkit/rocketkit/client"
+	"github.com/rocketkit/rocketkit/transport"
 )
 
-// Publisher publishes watermill messages to RocketMQ through the official
-// client's producer. It is safe for concurrent use.
+// Publisher publishes watermill messages to RocketMQ through a producer of
+// a transport.Backend. It is safe for concurrent use.
 type Publisher struct {
-	cfg    PublisherConfig
-	logger wmlog.LoggerAdapter
-	prod   sender
+	cfg     PublisherConfig
+	logger  wmlog.LoggerAdapter
+	backend transport.Backend
+	owned   bool // backend made by NewPublisher; Close closes it
+	prod    transport.Producer
+	hashKey func(topic string, msg *message.Message) string
 
 	// mu is held for reading by every Publish and for writing by Close,
 	// so Close waits for publishes in flight.
 	mu     sync.RWMutex
 	closed bool // Lock should be held.
-
-	topics sync.Map // RocketMQ topic -> *topicRoute
-}
-
-// topicRoute tracks whether the producer has the route of a topic.
-type topicRoute struct {
-	mu    sync.Mutex
-	ready atomic.Bool
 }
 
 var _ message.Publisher = (*Publisher)(nil)
 
-// sender is the part of the official producer the publisher uses.
-type sender interface {
-	Start() error
-	Shutdown() error
-	SendSync(ctx context.Context, msgs ...*primitive.Message) (*primitive.SendResult, error)
-}
-
-// NewPublisher starts a producer (its own client instance) for cfg. It
-// does not contact the broker: the first Publish to a topic looks up its
-// route.
-func NewPublisher(cfg PublisherConfig, opts ...Option) (*Publisher, error) {
+// NewPublisher checks cfg and returns a Publisher sending through a
+// producer of backend (group cfg.ProducerGroup). A nil backend makes the
+// Publisher start the kit's own client on cfg.Client
+// (transport.Native), which Close closes; a given backend stays the
+// caller's to close, after the Publisher. A nil logger discards.
+//
+// NewPublisher does not contact the broker: the first Publish to a topic
+// looks up its route.
+func NewPublisher(cfg PublisherConfig, backend transport.Backend, logger wmlog.LoggerAdapter, opts ...PublisherOption) (*Publisher, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	o := buildOptions(opts)
-	addrs, _ := parseNameServer(cfg.NameServer) // checked by Validate
-	retries := max(cfg.SendRetries, 0)
-	instance := newInstanceName(cfg.InstanceName)
-	p, err := producer.NewDefaultProducer(
-		producer.WithNameServer(addrs),
-		producer.WithGroupName(cfg.ProducerGroup),
-		producer.WithInstanceName(instance),
-		producer.WithSendMsgTimeout(cfg.SendTimeout),
-		producer.WithRetry(retries),
-	)
+	var o publisherOptions
+	for _, opt := range opts {
+		if opt != nil {
+			opt.applyPublisher(&o)
+		}
+	}
+	b, owned, err := backendFor(backend, cfg.Client, "publisher")
 	if err != nil {
+		return nil, err
+	}
+	prod, err := b.NewProducer(cfg.producerConfig())
+	if err != nil {
+		if owned {
+			_ = b.Close()
+		}
+		if errors.Is(err, client.ErrGroupTaken) {
+			return nil, fmt.Errorf("watermill publisher config producer-group: %q is used by another producer of this backend: %w",
+				cfg.ProducerGroup, err)
+		}
 		return nil, fmt.Errorf("new producer: %w", err)
 	}
-	if err := p.Start(); err != nil {
-		_ = p.Shutdown()
-		return nil, fmt.Errorf("start producer: %w", err)
+	p := &Publisher{cfg: cfg, backend: b, owned: owned, prod: prod, hashKey: o.hashKey}
+	if p.hashKey == nil && cfg.HashKeyMetadata != "" {
+		key := cfg.HashKeyMetadata
+		p.hashKey = func(_ string, msg *message.Message) string { return msg.Metadata.Get(key) }
 	}
-	logger := o.logger.With(wmlog.LogFields{"instance": instance, "producer_group": cfg.ProducerGroup})
-	logger.Debug("publisher started", nil)
-	return &Publisher{cfg: cfg, logger: logger, prod: p}, nil
+	p.logger = orNop(logger).With(wmlog.LogFields{"producer_group": cfg.ProducerGroup, "backend": b.Name()})
+	p.logger.Debug("publisher started", nil)
+	return p, nil
 }
 
 // Publish sends messages to topic, one synchronous send each, in order,
@@ -80,12 +81,13 @@ func NewPublisher(cfg PublisherConfig, opts ...Option) (*Publisher, error) {
 // topic is a RocketMQ topic, optionally followed by ":tag" to set every
 // message's tag: "orders" or "orders:created". The message UUID becomes
 // the message key (KEYS) and UUIDProperty, metadata becomes user
-// properties, the payload the body. Every message is checked before any
-// is sent: metadata keys that are RocketMQ system properties fail with
-// ErrReservedMetadata.
+// properties, the payload the body (see EmptyPayloadProperty for an empty
+// one). Every message is checked before any is sent: metadata keys that
+// are RocketMQ system properties fail with ErrReservedMetadata.
 //
-// Each send uses the message's Context(): cancelling it abandons the send.
-// Publish after Close returns ErrPublisherClosed.
+// Each send uses the message's Context(): cancelling it abandons the send
+// (the message may still be stored). Publish after Close returns
+// ErrPublisherClosed.
 func (p *Publisher) Publish(topic string, messages ...*message.Message) error {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
@@ -96,26 +98,29 @@ func (p *Publisher) Publish(topic string, messages ...*message.Message) error {
 	if err != nil {
 		return err
 	}
-	out := make([]*primitive.Message, len(messages))
+	out := make([]*client.Message, len(messages))
 	for i, msg := range messages {
 		if out[i], err = toRocketMQ(rmqTopic, tag, msg); err != nil {
 			return fmt.Errorf("publish to %s: %w", topic, err)
 		}
 	}
 	for i, msg := range messages {
-		res, err := p.send(msg.Context(), rmqTopic, out[i])
+		var opts []client.SendOption
+		if p.hashKey != nil {
+			if key := p.hashKey(topic, msg); key != "" {
+				opts = append(opts, client.HashKey(key))
+			}
+		}
+		res, err := p.prod.Send(msg.Context(), out[i], opts...)
 		if err != nil {
 			return fmt.Errorf("publish message %s to %s: %w", msg.UUID, topic, err)
 		}
-		fields := wmlog.LogFields{"topic": topic, "uuid": msg.UUID, "msg_id": res.MsgID}
-		if res.MessageQueue != nil {
-			fields["queue_id"] = res.MessageQueue.QueueId
-		}
-		if res.Status != primitive.SendOK {
+		fields := wmlog.LogFields{"topic": topic, "uuid": msg.UUID, "msg_id": res.MsgID, "queue_id": res.Queue.QueueID}
+		if res.Status != client.SendOK {
 			if p.cfg.RequireSendOK {
-				return fmt.Errorf("publish message %s to %s: %w: %s", msg.UUID, topic, ErrSendStatus, sendStatusName(res.Status))
+				return fmt.Errorf("publish message %s to %s: %w: %s", msg.UUID, topic, ErrSendStatus, res.Status)
 			}
-			fields["status"] = sendStatusName(res.Status)
+			fields["status"] = res.Status.String()
 			p.logger.Info("message stored without SEND_OK", fields)
 			continue
 		}
@@ -124,30 +129,9 @@ func (p *Publisher) Publish(topic string, messages ...*message.Message) error {
 	return nil
 }
 
-// send sends one message. Until a send to topic has succeeded, sends to it
-// go one at a time: the client, on its first send to a topic, makes the
-// topic's queues visible to concurrent sends before the broker's address,
-// and such a send fails at once with "route info not found".
-func (p *Publisher) send(ctx context.Context, topic string, msg *primitive.Message) (*primitive.SendResult, error) {
-	v, _ := p.topics.LoadOrStore(topic, &topicRoute{})
-	r := v.(*topicRoute)
-	if !r.ready.Load() {
-		r.mu.Lock()
-		if !r.ready.Load() {
-			res, err := p.prod.SendSync(ctx, msg)
-			if err == nil {
-				r.ready.Store(true)
-			}
-			r.mu.Unlock()
-			return res, err
-		}
-		r.mu.Unlock()
-	}
-	return p.prod.SendSync(ctx, msg)
-}
-
-// Close waits for publishes in flight and shuts the producer down. Later
-// Publish calls return ErrPublisherClosed. Close is idempotent.
+// Close waits for publishes in flight and closes the producer, and the
+// backend when NewPublisher made it. Later Publish calls return
+// ErrPublisherClosed. Close is idempotent.
 func (p *Publisher) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -155,24 +139,15 @@ func (p *Publisher) Close() error {
 		return nil
 	}
 	p.closed = true
-	if err := p.prod.Shutdown(); err != nil {
-		return fmt.Errorf("shut down producer: %w", err)
+	var errs []error
+	if err := p.prod.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close producer: %w", err))
+	}
+	if p.owned {
+		if err := p.backend.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close backend: %w", err))
+		}
 	}
 	p.logger.Debug("publisher closed", nil)
-	return nil
-}
-
-func sendStatusName(s primitive.SendStatus) string {
-	switch s {
-	case primitive.SendOK:
-		return "SEND_OK"
-	case primitive.SendFlushDiskTimeout:
-		return "FLUSH_DISK_TIMEOUT"
-	case primitive.SendFlushSlaveTimeout:
-		return "FLUSH_SLAVE_TIMEOUT"
-	case primitive.SendSlaveNotAvailable:
-		return "SLAVE_NOT_AVAILABLE"
-	default:
-		return fmt.Sprintf("SendStatus(%d)", int(s))
-	}
+	return errors.Join(errs...)
 }

@@ -2,16 +2,16 @@ package watermill_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/pubsub/tests"
 
+	"github.com/rocketkit/rocketkit/transport"
 	rmqwm "github.com/rocketkit/rocketkit/starter/watermill"
 )
 
-// TestPubSub runs Watermill's universal Pub/Sub suite in the Clustering
-// model. Features, as they really are:
+// clusteringFeatures are the suite's features of the default
+// configuration (Clustering, concurrent), as they really are:
 //   - ConsumerGroups: subscriptions of one group share the messages, other
 //     groups get their own copy.
 //   - Persistent: messages live in the broker's commit log; a new
@@ -19,7 +19,8 @@ import (
 //   - GuaranteedOrder false: up to ConsumeGoroutines messages are delivered
 //     concurrently and nacked ones come back through the retry topic, so
 //     neither the queue order nor the publish order holds. This skips
-//     TestPublishSubscribeInOrder and TestNoAck.
+//     TestPublishSubscribeInOrder and TestNoAck (TestPubSubOrderly runs
+//     them).
 //   - ExactlyOnceDelivery false: delivery is at least once (a rebalance or
 //     a close redelivers what was not committed).
 //   - NewSubscriberReceivesOldMessages false: the suite's constructor puts
@@ -31,52 +32,95 @@ import (
 //     appends to its list of published messages in a goroutine that it
 //     does not wait for, and compares the list as soon as the last message
 //     is received, so against a broker that delivers quickly it fails
-//     ("sent: 9999, received: 10000" here) and -race reports the unguarded
+//     ("sent: 9999, received: 10000") and -race reports the unguarded
 //     list. TestReconnectAfterBrokerRestart covers reconnection instead.
 //   - ContextPreserved false: a Go context cannot travel through a broker.
+var clusteringFeatures = tests.Features{
+	ConsumerGroups:                   true,
+	ExactlyOnceDelivery:              false,
+	GuaranteedOrder:                  false,
+	Persistent:                       true,
+	NewSubscriberReceivesOldMessages: false,
+}
+
+// TestPubSub runs Watermill's universal Pub/Sub suite on the kit's own
+// client in the Clustering model, with clusteringFeatures. Every publisher
+// and subscriber of the suite shares one backend, as they do in an
+// application: one client, one connection to the broker, each subscription
+// a member of its group of its own.
 func TestPubSub(t *testing.T) {
-	t.Parallel() // overlaps TestReconnectAfterBrokerRestart, which mostly waits
+	t.Parallel() // overlaps the other long tests, which mostly wait
 	b := startBroker(t)
-	features := tests.Features{
-		ConsumerGroups:                   true,
-		ExactlyOnceDelivery:              false,
-		GuaranteedOrder:                  false,
-		Persistent:                       true,
-		NewSubscriberReceivesOldMessages: false,
-	}
+	be := nativeBackend(t, b)
+	runSuite(t, clusteringFeatures, be, b.Addr(), "wmtest-{topic}")
+}
+
+// TestPubSubOfficial runs the suite on the official client's backend, with
+// the same features as TestPubSub: nothing is reduced.
+func TestPubSubOfficial(t *testing.T) {
+	t.Parallel()
+	b := startBroker(t)
+	be := officialBackend(t, b)
+	runSuite(t, clusteringFeatures, be, b.Addr(), "wmofficial-{topic}")
+}
+
+// TestPubSubOrderly runs the suite with Orderly subscribers and a publisher
+// that puts every message of a topic in one queue (a constant hash key):
+// the topic's order is then the queue's, delivered one message at a time.
+// GuaranteedOrder holds (TestPublishSubscribeInOrder and TestNoAck run),
+// also with the suite's ten subscribers of one group, since a queue is
+// consumed only by the member holding its lock; the rest is as in
+// clusteringFeatures.
+func TestPubSubOrderly(t *testing.T) {
+	t.Parallel()
+	b := startBroker(t)
+	be := nativeBackend(t, b)
+	features := clusteringFeatures
+	features.GuaranteedOrder = true
+	oneQueue := rmqwm.WithHashKey(func(string, *message.Message) string { return "all" })
+	orderly := func(c *rmqwm.SubscriberConfig) { c.Orderly = true }
 	newPubSub := func(t *testing.T, group string) (message.Publisher, message.Subscriber) {
-		return newPublisher(t, b.Addr()), newSubscriber(t, b.Addr(), group)
+		return publisherOn(t, be, rmqwm.PublisherConfig{}, oneQueue), subscriberOn(t, be, b.Addr(), group, orderly)
 	}
 	tests.TestPubSub(t, features,
-		func(t *testing.T) (message.Publisher, message.Subscriber) { return newPubSub(t, "wmtest-{topic}") },
+		func(t *testing.T) (message.Publisher, message.Subscriber) { return newPubSub(t, "wmorderly-{topic}") },
 		newPubSub,
 	)
 }
 
 // TestPubSubBroadcasting runs the suite in the Broadcasting model, where
-// every subscriber receives every message and a new subscriber (a new
-// client instance, with its own local offsets) rereads the topic from the
-// oldest message. ConsumerGroups is false because in this model a group does
-// not share messages (which skips TestConsumerGroups); the other features
-// are as in TestPubSub, without TestReconnect (it covers the broker
-// restart, not the model).
+// every subscriber receives every message and a new subscriber (with
+// offsets of its own, in a fresh OffsetDir) rereads the topic from the
+// oldest message. ConsumerGroups is false because in this model a group
+// does not share messages (which skips TestConsumerGroups); the other
+// features are as in clusteringFeatures, with
+// NewSubscriberReceivesOldMessages. Each publisher and subscriber runs its
+// own client (a nil backend), the simplest construction.
 func TestPubSubBroadcasting(t *testing.T) {
+	t.Parallel()
 	b := startBroker(t)
-	features := tests.Features{
-		ConsumerGroups:                   false,
-		ExactlyOnceDelivery:              false,
-		GuaranteedOrder:                  false,
-		Persistent:                       true,
-		NewSubscriberReceivesOldMessages: true,
-	}
+	features := clusteringFeatures
+	features.ConsumerGroups = false
+	features.NewSubscriberReceivesOldMessages = true
 	tests.TestPubSub(t, features,
 		func(t *testing.T) (message.Publisher, message.Subscriber) {
 			return newPublisher(t, b.Addr()), newSubscriber(t, b.Addr(), "wmbroadcast-{topic}",
 				func(c *rmqwm.SubscriberConfig) {
 					c.MessageModel = rmqwm.Broadcasting
-					c.BroadcastNackDelay = 10 * time.Millisecond
+					c.OffsetDir = t.TempDir()
 				})
 		},
 		nil,
+	)
+}
+
+// runSuite runs the suite on be with subscribers of the group pattern.
+func runSuite(t *testing.T, features tests.Features, be transport.Backend, addr, group string) {
+	newPubSub := func(t *testing.T, group string) (message.Publisher, message.Subscriber) {
+		return publisherOn(t, be, rmqwm.PublisherConfig{}), subscriberOn(t, be, addr, group)
+	}
+	tests.TestPubSub(t, features,
+		func(t *testing.T) (message.Publisher, message.Subscriber) { return newPubSub(t, group) },
+		newPubSub,
 	)
 }

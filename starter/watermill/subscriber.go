@@ -5,24 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	wmlog "github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/apache/rocketmq-client-go/v2/consumer"
-	"github.com/apache/rocketmq-client-go/v2/hooks"
-	"github.com/apache/rocketmq-client-go/v2/primitive"
 
 	rmqmessage "github.com/rocketkit/rocketkit/protocol/message"
+	"github.com/rocketkit/rocketkit/transport"
 )
 
-// Subscriber consumes RocketMQ topics as watermill subscriptions through
-// the official client's push consumer. Every Subscribe call starts its own
-// consumer with its own client instance. It is safe for concurrent use.
+// Subscriber consumes RocketMQ topics as watermill subscriptions. Every
+// Subscribe call starts its own consumer on the Subscriber's
+// transport.Backend. It is safe for concurrent use.
 type Subscriber struct {
-	cfg    SubscriberConfig
-	addrs  primitive.NamesrvAddr
-	logger wmlog.LoggerAdapter
+	cfg     SubscriberConfig
+	backend transport.Backend
+	owned   bool // backend made by NewSubscriber; Close closes it
+	logger  wmlog.LoggerAdapter
 
 	mu     sync.Mutex
 	closed bool                       // Lock should be held.
@@ -39,36 +37,39 @@ type groupUse struct {
 	n        int
 }
 
-// pushConsumer is the part of the official push consumer a subscription
-// uses.
-type pushConsumer interface {
-	Start() error
-	Suspend()
-	Rebalance()
-	Shutdown() error
-	Subscribe(topic string, selector consumer.MessageSelector,
-		f func(context.Context, ...*primitive.MessageExt) (consumer.ConsumeResult, error)) error
-}
-
-// NewSubscriber checks cfg and returns a Subscriber. It starts nothing:
-// each Subscribe call starts a consumer.
-func NewSubscriber(cfg SubscriberConfig, opts ...Option) (*Subscriber, error) {
+// NewSubscriber checks cfg and returns a Subscriber whose subscriptions
+// consume through backend. A nil backend makes the Subscriber start the
+// kit's own client on cfg.Client (transport.Native), shared by all its
+// subscriptions and closed by Close; a given backend stays the caller's
+// to close, after the Subscriber. A nil logger discards. It starts no
+// consumer: each Subscribe call does.
+func NewSubscriber(cfg SubscriberConfig, backend transport.Backend, logger wmlog.LoggerAdapter) (*Subscriber, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	addrs, _ := parseNameServer(cfg.NameServer) // checked by Validate
-	o := buildOptions(opts)
+	b, owned, err := backendFor(backend, cfg.Client, "subscriber")
+	if err != nil {
+		return nil, err
+	}
+	if cfg.MessageModel == Broadcasting && cfg.OffsetDir == "" && b.Name() == transport.NativeName {
+		if owned {
+			_ = b.Close()
+		}
+		return nil, errors.New("watermill subscriber config offset-dir: is required for " + Broadcasting +
+			" (where each subscription keeps its offsets)")
+	}
 	return &Subscriber{
-		cfg:    cfg,
-		addrs:  addrs,
-		logger: o.logger,
-		subs:   make(map[*subscription]struct{}),
-		groups: make(map[string]*groupUse),
+		cfg:     cfg,
+		backend: b,
+		owned:   owned,
+		logger:  orNop(logger).With(wmlog.LogFields{"backend": b.Name()}),
+		subs:    make(map[*subscription]struct{}),
+		groups:  make(map[string]*groupUse),
 	}, nil
 }
 
-// Subscribe starts a push consumer for topic and returns its messages.
+// Subscribe starts a consumer for topic and returns its messages.
 //
 // topic is a RocketMQ topic, optionally followed by ":" and a tag
 // expression: "orders", "orders:created", "orders:created || paid". The
@@ -76,21 +77,24 @@ func NewSubscriber(cfg SubscriberConfig, opts ...Option) (*Subscriber, error) {
 // group starts at cfg.ConsumeFrom. In one Subscriber, a group may be used by
 // several subscriptions only with the same topic and expression
 // (ErrGroupConflict otherwise); several subscriptions of one group share the
-// topic's queues, as members of a group do.
+// topic's queues, as members of a group do. Subscribe returns once the
+// consumer has joined the group and has its queues.
 //
 // Each message must be acked or nacked. Ack marks it consumed; Nack has it
 // redelivered: in the Clustering model through the group's retry topic
-// after cfg.NackDelayLevel (and to %DLQ%<group> after cfg.MaxReconsumeTimes
-// nacks), in the Broadcasting model locally after cfg.BroadcastNackDelay.
-// Up to cfg.ConsumeGoroutines messages may be delivered before earlier ones
-// are acked, so order is not preserved.
+// after cfg.NackDelayLevel (and to %DLQ%<group> after
+// cfg.MaxReconsumeTimes redeliveries, or at once after [DeadLetter]),
+// locally after cfg.LocalNackDelay in the Broadcasting model and when
+// Orderly. Up to cfg.ConsumeGoroutines messages may be delivered before
+// earlier ones are acked, so order is not preserved unless cfg.Orderly.
 //
 // Cancelling ctx, or Close, ends the subscription: messages that were not
 // acked stay unconsumed (the group's committed offset never passes them)
 // and are delivered again to the group's next subscriber; the output
 // channel is closed once no message can be sent on it. Every message's
 // Context() derives from ctx and is cancelled after its Ack or Nack and
-// when the subscription ends.
+// when the subscription ends. Cancelling ctx while Subscribe runs aborts
+// it.
 //
 // Subscribe after Close returns ErrSubscriberClosed.
 func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *message.Message, error) {
@@ -106,12 +110,14 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 		return nil, err
 	}
 
-	instance := newInstanceName(s.cfg.InstanceName)
-	sub := newSubscription(topic, rmqTopic, expr, group, &s.cfg, ctx, s.logger.With(wmlog.LogFields{
-		"topic": topic, "group": group, "instance": instance,
-	}))
+	sub := newSubscription(topic, group, ctx, s.logger.With(wmlog.LogFields{"topic": topic, "group": group}))
 	sub.onClosed = func() { s.forget(sub) }
-	c, err := s.startConsumer(sub, instance)
+	c, err := s.backend.NewConsumer(s.cfg.consumerConfig(group, rmqTopic, expr), sub.handle)
+	if err == nil {
+		if err = c.Start(ctx); err != nil {
+			_ = c.Close(context.Background())
+		}
+	}
 	if err != nil {
 		s.release(group)
 		return nil, fmt.Errorf("subscribe to %s: %w", topic, err)
@@ -138,66 +144,6 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 	}()
 	sub.logger.Debug("subscribed", wmlog.LogFields{"expression": expr})
 	return sub.out, nil
-}
-
-// Bounds of Subscribe's wait for the consumer's first rebalance, of the
-// topic and then of the group's retry topic.
-const (
-	initialRebalanceTimeout = 5 * time.Second
-	retryRebalanceTimeout   = 500 * time.Millisecond
-)
-
-// startConsumer creates and starts the push consumer of sub. In the
-// clustering model it waits until the consumer's first rebalance (which the
-// client runs in the background right after Start) has assigned it its
-// queues, so that this rebalance cannot overlap the subscription's close
-// (see subscription.close).
-func (s *Subscriber) startConsumer(sub *subscription, instance string) (pushConsumer, error) {
-	from := consumer.ConsumeFromFirstOffset
-	if s.cfg.ConsumeFrom == ConsumeFromLast {
-		from = consumer.ConsumeFromLastOffset
-	}
-	model := consumer.Clustering
-	if s.cfg.MessageModel == Broadcasting {
-		model = consumer.BroadCasting
-	}
-	c, err := consumer.NewPushConsumer(
-		consumer.WithNameServer(s.addrs),
-		consumer.WithGroupName(sub.group),
-		consumer.WithInstance(instance),
-		consumer.WithConsumerModel(model),
-		consumer.WithConsumeFromWhere(from),
-		consumer.WithMaxReconsumeTimes(int32(s.cfg.MaxReconsumeTimes)),
-		consumer.WithConsumeGoroutineNums(s.cfg.ConsumeGoroutines),
-		consumer.WithPullBatchSize(int32(s.cfg.PullBatchSize)),
-		consumer.WithConsumeTimeout(s.cfg.ConsumeTimeout),
-		consumer.WithConsumeMessageBatchMaxSize(1),
-		consumer.WithFilterMessageHook([]hooks.FilterMessageHook{sub.gate.filter}),
-		consumer.WithStrategy(sub.gate.allocate(consumer.AllocateByAveragely)),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("new consumer: %w", err)
-	}
-	selector := consumer.MessageSelector{Type: consumer.TAG, Expression: sub.expr}
-	if err := c.Subscribe(sub.rmqTopic, selector, sub.consume); err != nil {
-		_ = c.Shutdown()
-		return nil, fmt.Errorf("subscribe consumer: %w", err)
-	}
-	if err := c.Start(); err != nil {
-		_ = c.Shutdown()
-		return nil, fmt.Errorf("start consumer: %w", err)
-	}
-	if model == consumer.Clustering {
-		// The retry topic follows within moments when the broker already
-		// routes it; a Java broker routes a new group's retry topic only
-		// after its next registration with the name server.
-		if !sub.gate.waitAllocated(sub.rmqTopic, initialRebalanceTimeout) {
-			sub.logger.Info("initial rebalance not done yet; continuing", wmlog.LogFields{"waited": initialRebalanceTimeout})
-		} else {
-			sub.gate.waitAllocated(rmqmessage.RetryTopic(sub.group), retryRebalanceTimeout)
-		}
-	}
-	return c, nil
 }
 
 // reserve records that a subscription of group to rmqTopic with expr is
@@ -246,9 +192,10 @@ func (s *Subscriber) forget(sub *subscription) {
 }
 
 // Close ends every subscription as if its ctx were cancelled and waits
-// until their output channels are closed and their consumers shut down
-// (which commits their offsets). Later Subscribe calls return
-// ErrSubscriberClosed. Close is idempotent.
+// until their output channels are closed and their consumers closed (which
+// commits their offsets), then closes the backend when NewSubscriber made
+// it. Later Subscribe calls return ErrSubscriberClosed. Close is
+// idempotent.
 func (s *Subscriber) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -268,6 +215,11 @@ func (s *Subscriber) Close() error {
 		wg.Go(func() { errs[i] = sub.close() })
 	}
 	wg.Wait()
+	if s.owned {
+		if err := s.backend.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close backend: %w", err))
+		}
+	}
 	s.logger.Debug("subscriber closed", wmlog.LogFields{"subscriptions": len(subs)})
 	return errors.Join(errs...)
 }

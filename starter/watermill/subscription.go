@@ -2,88 +2,78 @@ package watermill
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	wmlog "github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/apache/rocketmq-client-go/v2/consumer"
-	"github.com/apache/rocketmq-client-go/v2/primitive"
+
+	"github.com/rocketkit/rocketkit/client"
+	"github.com/rocketkit/rocketkit/transport"
 )
 
-// subscription is one Subscribe call: one push consumer, with its own
-// client instance, feeding one output channel.
+// subscription is one Subscribe call: one consumer feeding one output
+// channel.
 //
-// The consumer calls consume from up to ConsumeGoroutines goroutines, one
-// message per call. consume hands the message to out and waits for its Ack
-// or Nack; only then does it return, and only then does the client let the
-// group's offset pass the message. Closing therefore never loses a message:
+// The consumer calls handle with one message at a time, from up to
+// ConsumeGoroutines goroutines (Orderly: one per queue). handle hands the
+// message to out and waits for its Ack or Nack, and only then returns the
+// result, so the consumer never commits an offset past a message that was
+// not acked. Closing therefore loses nothing:
 //
-//  1. stopping is closed: consume calls stop handing out and waiting, the
-//     contexts of delivered messages are cancelled, and the pull gate holds
-//     every fetched batch from now on;
-//  2. the consumer is suspended, so rebalances the broker triggers (other
-//     members leaving at the same time) become no-ops;
-//  3. after pullGrace, which lets pull goroutines already past the gate
-//     finish handing their batch over, the consumer is shut down: it
-//     commits each queue's offset as the oldest message still in the
-//     client's cache (the unacked ones among them) and marks the queues
-//     dropped, so results returned from now on are ignored;
-//  4. released is closed: consume calls and held pulls return;
-//  5. when no consume call is inside (idle), out is closed.
-//
-// Steps 1 to 3 work around the client's shutdown races (see pullGate and
-// close).
+//  1. stopping is closed: handler calls stop handing out and waiting; the
+//     contexts of delivered messages are cancelled. A call whose message
+//     was acked returns ConsumeSuccess as usual; every other call
+//     abandons its message (see abandon), and so does every call that
+//     starts from now on;
+//  2. the consumer is closed (transport.Consumer.Close): it stops pulling
+//     and waits for the running handler calls. Once no call is busy
+//     delivering and some are abandoning, the ctx given to Close is ended
+//     (giveUp): the backend then cancels the calls' context and ignores
+//     their results, so their messages stay unconsumed and uncommitted,
+//     and the group gets them again. Close commits what was consumed;
+//  3. when no call is busy (idle), out is closed.
 type subscription struct {
 	topic    string // as given to Subscribe
-	rmqTopic string
-	expr     string
 	group    string
-	cfg      *SubscriberConfig
 	ctx      context.Context // Subscribe's ctx, the parent of message contexts
 	out      chan *message.Message
-	gate     *pullGate
-	consumer pushConsumer
+	consumer transport.Consumer
 	logger   wmlog.LoggerAdapter
 	onClosed func()
 
 	stopping chan struct{} // closed when closing starts
-	released chan struct{} // closed after the consumer shut down
-	idle     chan struct{} // closed when closing and no consume call is inside
+	idle     chan struct{} // closed when closing and no call is busy
+
+	closeCtx context.Context // given to consumer.Close
+	giveUp   context.CancelCauseFunc
 
 	closeOnce sync.Once
 	closeErr  error
 
-	mu      sync.Mutex
-	closing bool // Lock should be held.
-	active  int  // consume calls inside; Lock should be held.
+	mu         sync.Mutex
+	closing    bool // Lock should be held.
+	busy       int  // handler calls delivering; Lock should be held.
+	waiting    int  // handler calls abandoning; Lock should be held.
+	idleClosed bool // Lock should be held.
 }
 
-// pullGrace is how long close waits between holding pulls and shutting the
-// consumer down; see the subscription comment.
-const pullGrace = 100 * time.Millisecond
+// errClosing is the cause of closeCtx: the subscription gave up on the
+// handler calls that abandon their messages.
+var errClosing = errors.New("watermill: subscription closing")
 
-// maxSpan bounds the offset span of one queue's outstanding messages, below
-// the client's ConsumeConcurrentlyMaxSpan (1000).
-const maxSpan = 900
-
-func newSubscription(topic, rmqTopic, expr, group string, cfg *SubscriberConfig,
-	ctx context.Context, logger wmlog.LoggerAdapter) *subscription {
+func newSubscription(topic, group string, ctx context.Context, logger wmlog.LoggerAdapter) *subscription {
 	s := &subscription{
 		topic:    topic,
-		rmqTopic: rmqTopic,
-		expr:     expr,
 		group:    group,
-		cfg:      cfg,
 		ctx:      ctx,
 		out:      make(chan *message.Message),
 		logger:   logger,
 		stopping: make(chan struct{}),
-		released: make(chan struct{}),
 		idle:     make(chan struct{}),
 	}
-	s.gate = newPullGate(cfg.MaxPrefetch, maxSpan, s.stopping, s.released)
+	s.closeCtx, s.giveUp = context.WithCancelCause(context.Background())
 	return s
 }
 
@@ -93,60 +83,54 @@ type outcome int
 const (
 	acked outcome = iota
 	nacked
+	deadLettered
 	stopped
 )
 
-// consume is the consumer's callback.
-func (s *subscription) consume(ctx context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
-	defer s.gate.done(msgs...)
+// handle is the consumer's Handler.
+func (s *subscription) handle(ctx context.Context, msgs []*client.MessageExt) client.ConsumeResult {
 	if !s.enter() {
-		<-s.released
-		return consumer.ConsumeRetryLater, nil
+		return s.abandon(ctx, false)
 	}
-	defer s.leave()
-	for _, m := range msgs {
-	redeliver:
-		switch s.deliver(m) {
+	for _, m := range msgs { // one message (ConsumeBatchSize 1)
+		switch s.deliver(ctx, m) {
 		case acked:
 		case nacked:
-			if s.cfg.MessageModel == Broadcasting {
-				// The client drops failed messages in this model, so
-				// redeliver here.
-				if s.sleep(s.cfg.BroadcastNackDelay) {
-					goto redeliver
-				}
-				<-s.released
-				return consumer.ConsumeRetryLater, nil
-			}
-			if cc, ok := primitive.GetConcurrentlyCtx(ctx); ok {
-				cc.DelayLevelWhenNextConsume = s.cfg.NackDelayLevel
-			}
-			return consumer.ConsumeRetryLater, nil
+			s.leave()
+			return client.ConsumeRetry
+		case deadLettered:
+			s.leave()
+			return client.ConsumeDeadLetter
 		case stopped:
-			<-s.released
-			return consumer.ConsumeRetryLater, nil
+			return s.abandon(ctx, true)
 		}
 	}
-	return consumer.ConsumeSuccess, nil
+	s.leave()
+	return client.ConsumeSuccess
 }
 
 // deliver hands one message to the output channel and waits for its Ack or
 // Nack, or for the subscription to stop.
-func (s *subscription) deliver(m *primitive.MessageExt) outcome {
+func (s *subscription) deliver(ctx context.Context, m *client.MessageExt) outcome {
 	msg := fromRocketMQ(m)
-	ctx, cancel := context.WithCancel(withDelivery(s.ctx, m))
+	mctx, d := withDelivery(s.ctx, m)
+	mctx, cancel := context.WithCancel(mctx)
 	defer cancel()
-	msg.SetContext(ctx)
+	msg.SetContext(mctx)
 	fields := wmlog.LogFields{
-		"uuid": msg.UUID, "msg_id": m.MsgId, "offset": m.QueueOffset,
+		"uuid": msg.UUID, "msg_id": m.MsgID, "queue_id": m.Queue.QueueID, "offset": m.QueueOffset,
 		"reconsume_times": m.ReconsumeTimes,
 	}
-	if m.Queue != nil {
-		fields["queue_id"] = m.Queue.QueueId
+	select {
+	case <-s.stopping:
+		return stopped
+	default:
 	}
 	select {
 	case s.out <- msg:
 	case <-s.stopping:
+		return stopped
+	case <-ctx.Done():
 		return stopped
 	}
 	s.logger.Trace("message delivered", fields)
@@ -155,87 +139,125 @@ func (s *subscription) deliver(m *primitive.MessageExt) outcome {
 		s.logger.Trace("message acked", fields)
 		return acked
 	case <-msg.Nacked():
+		if d.deadLetter.Load() {
+			s.logger.Trace("message nacked for the dead-letter topic", fields)
+			return deadLettered
+		}
 		s.logger.Trace("message nacked", fields)
 		return nacked
 	case <-s.stopping:
-		// An Ack that raced the stop still counts.
-		select {
-		case <-msg.Acked():
-			return acked
-		default:
-			return stopped
-		}
+	case <-ctx.Done():
 	}
-}
-
-// sleep waits d or until the subscription stops; it reports whether d
-// passed.
-func (s *subscription) sleep(d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
+	// An Ack that raced the stop still counts.
 	select {
-	case <-t.C:
-		return true
-	case <-s.stopping:
-		return false
+	case <-msg.Acked():
+		return acked
+	default:
+		return stopped
 	}
 }
 
-// enter registers a consume call; it fails once closing started.
+// enter registers a handler call that delivers; it fails once closing
+// started.
 func (s *subscription) enter() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
 		return false
 	}
-	s.active++
+	s.busy++
 	return true
 }
 
-// leave ends a consume call registered by enter.
+// leave ends a call registered by enter.
 func (s *subscription) leave() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.active--
-	if s.closing && s.active == 0 {
+	s.busy--
+	s.checkLocked()
+}
+
+// abandon leaves a call's message unconsumed: it waits until the consumer's
+// Close gives up on the call (ctx ends), after which the backend ignores
+// the result. busy says whether the call was registered by enter.
+func (s *subscription) abandon(ctx context.Context, busy bool) client.ConsumeResult {
+	s.mu.Lock()
+	if busy {
+		s.busy--
+	}
+	s.waiting++
+	s.checkLocked()
+	s.mu.Unlock()
+
+	<-ctx.Done()
+
+	s.mu.Lock()
+	s.waiting--
+	s.mu.Unlock()
+	return client.ConsumeRetry // ignored
+}
+
+// checkLocked closes idle and gives up on the abandoning calls once no
+// call is busy while closing. Lock should be held.
+func (s *subscription) checkLocked() {
+	if !s.closing || s.busy > 0 {
+		return
+	}
+	if !s.idleClosed {
+		s.idleClosed = true
 		close(s.idle)
+	}
+	if s.waiting > 0 {
+		s.giveUp(errClosing)
 	}
 }
 
 // close ends the subscription (see the type comment) and reports the
-// consumer's shutdown error. Only the first call does the work; later calls
+// consumer's close error. Only the first call does the work; later calls
 // wait for it and return the same error.
-//
-// Besides the steps in the type comment, close orders the client's
-// background work before Shutdown for the race detector: gate.sync for the
-// batch hand-overs, and a last rebalance (an RPC, so it takes the client's
-// connection lock, which every earlier RPC of the consumer released) for the
-// rebalances the broker triggered. Shutdown sets the client's "closed" flag
-// without synchronisation, and those earlier RPCs read it.
 func (s *subscription) close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		s.closing = true
-		if s.active == 0 {
-			close(s.idle)
-		}
-		s.mu.Unlock()
 		close(s.stopping)
+		s.checkLocked()
+		s.mu.Unlock()
 
-		s.consumer.Suspend()
-		time.Sleep(pullGrace)
-		s.gate.sync()
-		if s.cfg.MessageModel == Clustering {
-			s.consumer.Rebalance()
+		err := s.consumer.Close(s.closeCtx)
+		gaveUp := errors.Is(context.Cause(s.closeCtx), errClosing)
+		if err != nil && !(gaveUp && onlyCancellations(err)) {
+			s.closeErr = fmt.Errorf("close consumer of %s: %w", s.topic, err)
 		}
-		if err := s.consumer.Shutdown(); err != nil {
-			s.closeErr = fmt.Errorf("shut down consumer of %s: %w", s.topic, err)
-		}
-		close(s.released)
 		<-s.idle
 		close(s.out)
+		s.giveUp(errClosing)
 		s.onClosed()
-		s.logger.Debug("subscription closed", nil)
+		s.logger.Debug("subscription closed", wmlog.LogFields{"abandoned_deliveries": gaveUp})
 	})
 	return s.closeErr
+}
+
+// onlyCancellations reports whether err says nothing but that the
+// subscription gave up on handler calls: every error it joins ends in
+// context.Canceled or errClosing.
+func onlyCancellations(err error) bool {
+	for {
+		if err == context.Canceled || err == errClosing { //nolint:errorlint // the leaves of the chain
+			return true
+		}
+		switch e := err.(type) {
+		case interface{ Unwrap() []error }:
+			for _, c := range e.Unwrap() {
+				if !onlyCancellations(c) {
+					return false
+				}
+			}
+			return true
+		case interface{ Unwrap() error }:
+			if err = e.Unwrap(); err != nil {
+				continue
+			}
+		}
+		return false
+	}
 }
