@@ -7,17 +7,18 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/apache/rocketmq-client-go/v2/consumer"
-	"github.com/apache/rocketmq-client-go/v2/primitive"
-	"github.com/apache/rocketmq-client-go/v2/producer"
 	"github.com/rocketkit/rocketkit/broker"
+	"github.com/rocketkit/rocketkit/client"
+	"github.com/rocketkit/rocketkit/transport"
+	"github.com/rocketkit/rocketkit/transport/official"
 )
 
-// runDemo starts an embedded broker and drives it end to end through the
-// official client: an orders flow sent with a sharding key, consumed by a
+// runDemo starts an embedded broker and drives it end to end through a
+// client (the kit's own, or --client official): an orders flow sent with a sharding key, consumed by a
 // clustering group filtering on tags, with a summary at the end. It exits
 // non-zero if any message is missing.
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -26,8 +27,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	orders := fs.Int("orders", 200, "number of orders; each sends a created and a paid message")
 	dataDir := fs.String("data", "", "broker data directory (default: a temporary one, removed afterwards)")
 	timeout := fs.Duration("timeout", 60*time.Second, "give up when not everything is consumed by then")
+	which := fs.String("client", transport.NativeName, "the client: rocketkit (the kit's own) or official (github.com/apache/rocketmq-client-go/v2)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: rocketkit demo [flags]\n\nRuns the embedded broker and an orders flow through the official RocketMQ Go client.\n\n")
+		fmt.Fprint(stderr, "Usage: rocketkit demo [flags]\n\nRuns the embedded broker and an orders flow through a RocketMQ client.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -40,14 +42,18 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "rocketkit demo: -orders must be at least 1")
 		return exitUsage
 	}
-	if err := demo(ctx, *orders, *dataDir, *timeout, stdout); err != nil {
+	if *which != transport.NativeName && *which != official.Name {
+		fmt.Fprintf(stderr, "rocketkit demo: -client %q: want rocketkit or official\n", *which)
+		return exitUsage
+	}
+	if err := demo(ctx, *which, *orders, *dataDir, *timeout, stdout); err != nil {
 		fmt.Fprintln(stderr, "rocketkit demo:", err)
 		return exitFailure
 	}
 	return exitOK
 }
 
-func demo(ctx context.Context, orders int, dataDir string, timeout time.Duration, out io.Writer) error {
+func demo(ctx context.Context, which string, orders int, dataDir string, timeout time.Duration, out io.Writer) error {
 	if dataDir == "" {
 		dir, err := os.MkdirTemp("", "rocketkit-demo-")
 		if err != nil {
@@ -65,33 +71,29 @@ func demo(ctx context.Context, orders int, dataDir string, timeout time.Duration
 	defer b.Close()
 	fmt.Fprintf(out, "broker   listening on %s (data %s), started in %v\n", b.Addr(), dataDir, time.Since(start).Round(time.Microsecond))
 
-	ns := primitive.NamesrvAddr{b.Addr()}
-	p, err := producer.NewDefaultProducer(producer.WithNameServer(ns), producer.WithGroupName("demo-orders-producer"),
-		producer.WithInstanceName("demo-producer"), producer.WithQueueSelector(producer.NewHashQueueSelector()))
+	backend, err := newBackend(which, []string{b.Addr()})
 	if err != nil {
 		return err
 	}
-	if err := p.Start(); err != nil {
+	defer backend.Close()
+	p, err := backend.NewProducer(client.ProducerConfig{Group: "demo-orders-producer"})
+	if err != nil {
 		return err
 	}
-	defer p.Shutdown()
+	defer p.Close()
 
 	const topic = "demo-orders"
 	want := 2 * orders
 	var mu sync.Mutex
 	seen := make(map[string]bool, want)
 	done := make(chan struct{})
-	c, err := consumer.NewPushConsumer(consumer.WithNameServer(ns), consumer.WithGroupName("demo-billing"),
-		consumer.WithInstance("demo-consumer"), consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset))
-	if err != nil {
-		return err
-	}
-	err = c.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "created || paid"},
-		func(_ context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
+	c, err := backend.NewConsumer(client.ConsumerConfig{Group: "demo-billing", ConsumeFrom: client.ConsumeFromFirstOffset,
+		Subscriptions: []client.Subscription{{Topic: topic, Expression: "created || paid"}}},
+		func(_ context.Context, msgs []*client.MessageExt) client.ConsumeResult {
 			mu.Lock()
 			defer mu.Unlock()
 			for _, m := range msgs {
-				seen[m.GetKeys()+"/"+m.GetTags()] = true
+				seen[strings.Join(m.Keys, " ")+"/"+m.Tag] = true
 			}
 			if len(seen) == want {
 				select {
@@ -100,34 +102,34 @@ func demo(ctx context.Context, orders int, dataDir string, timeout time.Duration
 					close(done)
 				}
 			}
-			return consumer.ConsumeSuccess, nil
+			return client.ConsumeSuccess
 		})
 	if err != nil {
 		return err
 	}
-	if err := c.Start(); err != nil {
+	if err := c.Start(ctx); err != nil {
 		return err
 	}
-	defer c.Shutdown()
+	defer c.Close(context.WithoutCancel(ctx))
 
 	sendStart := time.Now()
 	for i := range orders {
 		key := fmt.Sprintf("order-%05d", i)
 		for _, tag := range []string{"created", "paid"} {
-			msg := primitive.NewMessage(topic, []byte(`{"order":"`+key+`","event":"`+tag+`"}`)).
-				WithTag(tag).WithKeys([]string{key}).WithShardingKey(key)
-			res, err := p.SendSync(ctx, msg)
+			msg := &client.Message{Topic: topic, Tag: tag, Keys: []string{key},
+				Body: []byte(`{"order":"` + key + `","event":"` + tag + `"}`)}
+			res, err := p.Send(ctx, msg, client.HashKey(key))
 			if err != nil {
 				return fmt.Errorf("send %s %s: %w", key, tag, err)
 			}
-			if res.Status != primitive.SendOK {
+			if res.Status != client.SendOK {
 				return fmt.Errorf("send %s %s: status %v", key, tag, res.Status)
 			}
 		}
 	}
 	sendTook := time.Since(sendStart)
-	fmt.Fprintf(out, "producer sent %d messages (sync, sharded by order key) in %v: %.0f msg/s\n",
-		want, sendTook.Round(time.Millisecond), float64(want)/sendTook.Seconds())
+	fmt.Fprintf(out, "producer sent %d messages (sync, sharded by order key, client %s) in %v: %.0f msg/s\n",
+		want, backend.Name(), sendTook.Round(time.Millisecond), float64(want)/sendTook.Seconds())
 
 	select {
 	case <-done:

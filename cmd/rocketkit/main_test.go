@@ -417,14 +417,16 @@ func parseListening(line string) (addr, dir string, ok bool) {
 
 // The demo is the README's main job: it must run end to end and say so.
 func TestDemoRunsEndToEnd(t *testing.T) {
-	var out, errOut bytes.Buffer
-	code := run(t.Context(), []string{"demo", "-orders", "25", "-data", t.TempDir()}, &out, &errOut)
-	if code != exitOK {
-		t.Fatalf("demo exit code %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
-	}
-	for _, want := range []string{"sent 50 messages", "received 50 of 50", "demo OK"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("demo output lacks %q:\n%s", want, out.String())
+	for _, which := range []string{"rocketkit", "official"} {
+		var out, errOut bytes.Buffer
+		code := run(t.Context(), []string{"demo", "-orders", "25", "-client", which, "-data", t.TempDir()}, &out, &errOut)
+		if code != exitOK {
+			t.Fatalf("demo -client %s exit code %d\nstdout:\n%s\nstderr:\n%s", which, code, out.String(), errOut.String())
+		}
+		for _, want := range []string{"sent 50 messages", "client " + which, "received 50 of 50", "demo OK"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("demo -client %s output lacks %q:\n%s", which, want, out.String())
+			}
 		}
 	}
 }
