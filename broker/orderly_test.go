@@ -71,7 +71,7 @@ func startOrderly(t *testing.T, b *broker.Broker, group, topic string, log *orde
 // S4, S7: two orderly members of one group share the queues; 20 keys x 10
 // steps, sharded by key, all arrive and each member sees each key's steps in
 // order, also after one member leaves and the other takes its queues over.
-func TestOrderlyConsumptionPerKey(t *testing.T) {
+func TestOfficialOrderlyConsumptionPerKey(t *testing.T) {
 	b := brokertest.Start(t, brokertest.WithConfig(func(c *broker.Config) {
 		c.RebalanceLockMaxLiveTime = 5 * time.Second
 	}))

@@ -1,12 +1,3 @@
-//go:build !race
-
-// The official client's orderly consumer has data races of its own
-// (processQueue's message tree is read and written without a lock in
-// consumeMessageOrderly / pullMessage), which the race detector reports in
-// any test that runs an orderly listener. These tests therefore build
-// without -race and carry "Orderly" in their names; the Taskfile runs them
-// in a separate pass: go test -count=1 -run 'Orderly' ./starter/... ./listener/...
-
 package starter_test
 
 import (

@@ -1,8 +1,3 @@
-//go:build !race
-
-// Orderly listeners: see app_orderly_test.go for why these build without
-// -race.
-
 package starter_test
 
 import (

@@ -1,9 +1,3 @@
-//go:build !race
-
-// The example uses an orderly listener, and the official client's orderly
-// consumer has data races of its own that the race detector reports; the
-// Taskfile runs this test in its non-race "Orderly" pass.
-
 package main
 
 import (

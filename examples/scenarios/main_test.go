@@ -2,7 +2,7 @@
 
 // The scenarios use the official client's orderly consumer, which has data
 // races of its own that the race detector reports; the Taskfile runs this
-// test in its non-race "Orderly" pass.
+// test in its non-race "OfficialOrderly" pass.
 
 package main
 
@@ -15,7 +15,7 @@ import (
 
 // Every scenario that one broker can replay runs and reports ok; the
 // cluster-only ones say what to do instead.
-func TestScenariosOrderly(t *testing.T) {
+func TestScenariosOfficialOrderly(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(t.Context(), &out, "", time.Minute); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
