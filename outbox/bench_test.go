@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/rocketkit/rocketkit/broker/brokertest"
-	"github.com/rocketkit/rocketkit/internal/clienttest"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
 )
@@ -111,9 +110,7 @@ func BenchmarkPublish(b *testing.B) {
 		b.Fatal(err)
 	}
 	topic := uniqueTopic("bench_e2e")
-	p := startProducer(b, brk)
-	primeTopic(b, p, topic)
-	r := startRelay(b, db.DB, cfg, p, clienttest.KeyLookup(b, brk.Addr()))
+	r := startRelay(b, db.DB, cfg, startProducer(b, brk), outboxtest.KeyLookup(b, brk.Addr()))
 	runOutbox := func() time.Duration {
 		start := time.Now()
 		runWriters(b, rows, func(ctx context.Context, rng *rand.Rand) error {
@@ -171,8 +168,7 @@ func BenchmarkRelayDrain(b *testing.B) {
 		topic := uniqueTopic("bench_drain")
 		fillBacklog(b, db.DB, cfg, topic, backlog)
 		p := startProducer(b, brk)
-		primeTopic(b, p, topic)
-		r, err := outbox.NewRelay(cfg, db, p, clienttest.KeyLookup(b, brk.Addr()))
+		r, err := outbox.NewRelay(cfg, db, p, outboxtest.KeyLookup(b, brk.Addr()))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -217,15 +213,6 @@ func fillBacklogT(b testing.TB, db *sql.DB, cfg outbox.Config, topic string, n i
 			b.Fatal(err)
 		}
 		done += k
-	}
-}
-
-// primeTopic creates the topic and teaches the producer its queue count.
-func primeTopic(b *testing.B, p *outbox.Producer, topic string) {
-	b.Helper()
-	_, err := p.SendSync(context.Background(), newPrimeMessage(topic))
-	if err != nil {
-		b.Fatal(err)
 	}
 }
 

@@ -10,9 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/rocketkit/rocketkit/broker/brokertest"
-	"github.com/rocketkit/rocketkit/internal/clienttest"
+	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
 )
@@ -20,7 +19,11 @@ import (
 // noSender fails every send.
 type noSender struct{}
 
-func (noSender) SendSync(context.Context, ...*primitive.Message) (*primitive.SendResult, error) {
+func (noSender) Send(context.Context, *client.Message, ...client.SendOption) (*client.SendResult, error) {
+	return nil, errors.New("no broker")
+}
+
+func (noSender) SendBatch(context.Context, []*client.Message, ...client.SendOption) (*client.SendResult, error) {
 	return nil, errors.New("no broker")
 }
 
@@ -29,35 +32,44 @@ func (noSender) SendSync(context.Context, ...*primitive.Message) (*primitive.Sen
 // stored the batch).
 type flakySender struct {
 	outbox.Sender
-	counter outbox.QueueCounter
-	mu      sync.Mutex
-	failN   int
-	lost    func(i int) bool
-	calls   int
+	mu    sync.Mutex
+	failN int
+	lost  func(i int) bool
+	calls int
 }
 
-func (f *flakySender) SendSync(ctx context.Context, msgs ...*primitive.Message) (*primitive.SendResult, error) {
+func (f *flakySender) Send(ctx context.Context, msg *client.Message, opts ...client.SendOption) (*client.SendResult, error) {
+	return f.attempt(func() (*client.SendResult, error) { return f.Sender.Send(ctx, msg, opts...) })
+}
+
+func (f *flakySender) SendBatch(ctx context.Context, msgs []*client.Message, opts ...client.SendOption) (*client.SendResult, error) {
+	return f.attempt(func() (*client.SendResult, error) { return f.Sender.SendBatch(ctx, msgs, opts...) })
+}
+
+func (f *flakySender) attempt(send func() (*client.SendResult, error)) (*client.SendResult, error) {
 	f.mu.Lock()
 	i := f.calls
 	f.calls++
 	f.mu.Unlock()
 	if i < f.failN {
 		if f.lost(i) {
-			if _, err := f.Sender.SendSync(ctx, msgs...); err != nil {
+			if _, err := send(); err != nil {
 				return nil, err
 			}
 		}
 		return nil, fmt.Errorf("flaky send %d: %w", i, context.DeadlineExceeded)
 	}
-	return f.Sender.SendSync(ctx, msgs...)
+	return send()
 }
-
-func (f *flakySender) QueueCount(topic string) int { return f.counter.QueueCount(topic) }
 
 // Broker errors are retried with backoff. A failed send whose batch in
 // fact reached the broker is found by key and not sent again: nothing is
 // lost, nothing is stored twice, and every key keeps its order.
 func TestRelayRetriesBrokerErrors(t *testing.T) {
+	forEachBackend(t, testRelayRetriesBrokerErrors)
+}
+
+func testRelayRetriesBrokerErrors(t *testing.T, kind backendKind) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
 	b := brokertest.Start(t)
@@ -76,9 +88,9 @@ func TestRelayRetriesBrokerErrors(t *testing.T) {
 	total := publishLoad(t, ctx, db.DB, pub, topic, entities, perKey, keyless, 2)
 	rec := newRecorder()
 	startConsumer(t, b, topic, rec, nil)
-	p := startProducer(t, b)
-	flaky := &flakySender{Sender: p, counter: p, failN: 12, lost: func(i int) bool { return i%2 == 1 }}
-	r := startRelay(t, db.DB, cfg, flaky, clienttest.KeyLookup(t, b.Addr()))
+	p := newProducer(t, kind.open(t, b))
+	flaky := &flakySender{Sender: p, failN: 12, lost: func(i int) bool { return i%2 == 1 }}
+	r := startRelay(t, db.DB, cfg, flaky, outboxtest.KeyLookup(t, b.Addr()))
 	waitBacklog(t, r, 60*time.Second)
 	rec.waitDistinct(t, total, 20*time.Second)
 	time.Sleep(300 * time.Millisecond)
@@ -101,6 +113,10 @@ func TestRelayRetriesBrokerErrors(t *testing.T) {
 // anything is resent: a row the broker has is marked sent, one it lacks
 // is sent. A lookup that fails holds the row (and its key) back.
 func TestUnknownRowsResolvedByKey(t *testing.T) {
+	forEachBackend(t, testUnknownRowsResolvedByKey)
+}
+
+func testUnknownRowsResolvedByKey(t *testing.T, kind backendKind) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
 	b := brokertest.Start(t)
@@ -131,10 +147,11 @@ func TestUnknownRowsResolvedByKey(t *testing.T) {
 		id1, id2, ids); err != nil {
 		t.Fatal(err)
 	}
-	p := startProducer(t, b)
-	first := primitive.NewMessage(topic, []byte(`{"entity":"e","seq":1}`)).WithKeys([]string{"k-sent"}).WithShardingKey("e")
-	first.WithProperty(outbox.KeyProperty, "k-sent")
-	if _, err := p.SendSync(ctx, first); err != nil {
+	p := newProducer(t, kind.open(t, b))
+	// The first row as its relay sent it: to its key's queue, which
+	// client.HashKey picks as the relay does.
+	first := outbox.Record{Key: "k-sent", Topic: topic, ShardingKey: "e", Body: []byte(`{"entity":"e","seq":1}`)}
+	if _, err := p.Send(ctx, first.Message(), client.HashKey(first.ShardingKey)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -145,7 +162,7 @@ func TestUnknownRowsResolvedByKey(t *testing.T) {
 		if lookups.Add(1) == 1 {
 			return false, errors.New("name server unreachable")
 		}
-		return clienttest.KeyLookup(t, b.Addr()).LookupKey(ctx, q)
+		return outboxtest.KeyLookup(t, b.Addr()).LookupKey(ctx, q)
 	})
 	r := startRelay(t, db.DB, cfg, p, lookup)
 	waitBacklog(t, r, 20*time.Second)

@@ -16,14 +16,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/rocketkit/rocketkit/admin"
+	"github.com/rocketkit/rocketkit/broker"
 	"github.com/rocketkit/rocketkit/broker/brokertest"
+	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/internal/clientlog"
-	"github.com/rocketkit/rocketkit/internal/clienttest"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/inbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
+	"github.com/rocketkit/rocketkit/transport"
+	"github.com/rocketkit/rocketkit/transport/official"
 )
 
 // Kill points of the crash matrix. The child relay announces the point on
@@ -72,12 +74,17 @@ func runCrashHelper(mode string) int {
 		return 1
 	}
 	ns := os.Getenv("OUTBOX_CRASH_NAMESRV")
-	p, err := outbox.NewProducer(outbox.ProducerConfig{NameServers: []string{ns}, Group: "crash-relay"})
+	newBackend := transport.Native
+	if os.Getenv("OUTBOX_CRASH_BACKEND") == official.Name {
+		newBackend = func(cfg client.Config, _ ...client.Option) (transport.Backend, error) { return official.New(cfg) }
+	}
+	be, err := newBackend(client.Config{NameServers: []string{ns}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	if err := p.Start(); err != nil {
+	p, err := outbox.NewProducer(be, outbox.ProducerConfig{Group: "crash-relay"})
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -237,7 +244,16 @@ func crashRuns() int {
 // must keep its order, and key-based compensation should leave no raw
 // duplicate on the broker.
 func TestRelayCrashMatrix(t *testing.T) {
-	dups := runCrashMatrix(t, crashRuns(), true)
+	dups := runCrashMatrix(t, nativeBackend, crashRuns(), true)
+	if dups != 0 {
+		t.Errorf("%d messages stored twice on the broker despite key-based compensation", dups)
+	}
+}
+
+// The crash matrix with relays on the official client's backend, once
+// through every kill point (the stress build: a third of the native runs).
+func TestRelayCrashMatrixOfficial(t *testing.T) {
+	dups := runCrashMatrix(t, officialBackend, max(crashRuns()/3, len(killModes)), true)
 	if dups != 0 {
 		t.Errorf("%d messages stored twice on the broker despite key-based compensation", dups)
 	}
@@ -247,13 +263,14 @@ func TestRelayCrashMatrix(t *testing.T) {
 // the broker; the inbox consumer still applies every message exactly
 // once.
 func TestRelayCrashMatrixWithoutLookup(t *testing.T) {
-	dups := runCrashMatrix(t, max(crashRuns()/3, 6), false)
+	dups := runCrashMatrix(t, nativeBackend, max(crashRuns()/3, 6), false)
 	t.Logf("without compensation: %d raw duplicates on the broker, none applied twice", dups)
 }
 
-// runCrashMatrix runs the crash matrix and returns the number of raw
+// runCrashMatrix runs the crash matrix with relays (the killed ones and
+// the final one) on the backend open makes, and returns the number of raw
 // broker duplicates.
-func runCrashMatrix(t *testing.T, runs int, compensate bool) int {
+func runCrashMatrix(t *testing.T, open func(testing.TB, *broker.Broker) transport.Backend, runs int, compensate bool) int {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
 	b := brokertest.Start(t)
@@ -275,7 +292,7 @@ func runCrashMatrix(t *testing.T, runs int, compensate bool) int {
 	}
 	var skipped atomic.Int64
 	rec := newRecorder()
-	startConsumer(t, b, topic, rec, func(ctx context.Context, m *primitive.MessageExt) error {
+	startConsumer(t, b, topic, rec, func(ctx context.Context, m *client.MessageExt) error {
 		handled, err := in.Handle(ctx, inbox.KeyOf(m), func(ctx context.Context, tx *sql.Tx) error {
 			p := payloadOf(m)
 			_, err := tx.ExecContext(ctx, "INSERT INTO effects (msg_key, entity, seq) VALUES (?, ?, ?)", inbox.KeyOf(m), p.Entity, p.Seq)
@@ -295,12 +312,14 @@ func runCrashMatrix(t *testing.T, runs int, compensate bool) int {
 	}
 	load := startLoad(ctx, db.DB, pub, topic, 4, 40, 8*time.Millisecond)
 
+	be := open(t, b)
+	backend := be.Name()
 	began := time.Now()
 	kills := map[string]int{}
 	missed := 0
 	for i := range runs {
 		mode := killModes[i%len(killModes)]
-		reached := crashOnce(t, db.DSN, b.Addr(), cfg.Table, mode, 1+rand.IntN(4), compensate)
+		reached := crashOnce(t, db.DSN, b.Addr(), cfg.Table, mode, 1+rand.IntN(4), compensate, backend)
 		kills[mode]++
 		if !reached {
 			missed++
@@ -310,11 +329,11 @@ func runCrashMatrix(t *testing.T, runs int, compensate bool) int {
 	want, total := load.finish(t)
 
 	t.Logf("%d relay processes killed in %v", runs, time.Since(began).Round(time.Millisecond))
-	lookup := clienttest.KeyLookup(t, b.Addr())
+	lookup := outboxtest.KeyLookup(t, b.Addr())
 	if !compensate {
 		lookup = outbox.ResendUnknown
 	}
-	final := startRelay(t, db.DB, cfg, startProducer(t, b), lookup)
+	final := startRelay(t, db.DB, cfg, newProducer(t, be), lookup)
 	waitBacklog(t, final, 60*time.Second)
 	rec.waitDistinct(t, total, 60*time.Second)
 	deadline := time.Now().Add(30 * time.Second)
@@ -331,9 +350,9 @@ func runCrashMatrix(t *testing.T, runs int, compensate bool) int {
 	}
 	lost := total - distinctEffects
 	fs := final.Stats()
-	t.Logf("crash matrix (key lookups: %v): %d relay processes SIGKILLed %v (%d before reaching their kill point), %d messages published; "+
+	t.Logf("crash matrix (%s, key lookups: %v): %d relay processes SIGKILLed %v (%d before reaching their kill point), %d messages published; "+
 		"lost %d, inbox effects %d (duplicates %d), broker duplicates %d, consumer deliveries %d (inbox skipped %d); "+
-		"final relay: %+v", compensate, runs, kills, missed, total, lost, effects, effects-distinctEffects, dups,
+		"final relay: %+v", backend, compensate, runs, kills, missed, total, lost, effects, effects-distinctEffects, dups,
 		len(rec.snapshot()), skipped.Load(), fs)
 	if lost != 0 || effects != distinctEffects {
 		t.Errorf("lost %d messages, %d duplicate effects", lost, effects-distinctEffects)
@@ -345,16 +364,16 @@ func runCrashMatrix(t *testing.T, runs int, compensate bool) int {
 }
 
 // payloadOf decodes a test message body.
-func payloadOf(m *primitive.MessageExt) payload {
+func payloadOf(m *client.MessageExt) payload {
 	var p payload
 	_ = jsonUnmarshal(m.Body, &p)
 	return p
 }
 
-// crashOnce starts a relay process and SIGKILLs it at the kill point (or,
-// for killRandom, at a random instant); it reports whether the point was
-// reached before a timeout.
-func crashOnce(t *testing.T, dsn, namesrv, table, mode string, after int, compensate bool) bool {
+// crashOnce starts a relay process on backend (its Name) and SIGKILLs it
+// at the kill point (or, for killRandom, at a random instant); it reports
+// whether the point was reached before a timeout.
+func crashOnce(t *testing.T, dsn, namesrv, table, mode string, after int, compensate bool, backend string) bool {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -362,7 +381,8 @@ func crashOnce(t *testing.T, dsn, namesrv, table, mode string, after int, compen
 	}
 	cmd := exec.Command(exe, "-test.run=^$")
 	cmd.Env = append(os.Environ(), helperEnv+"=relay", "OUTBOX_CRASH_DSN="+dsn, "OUTBOX_CRASH_NAMESRV="+namesrv,
-		"OUTBOX_CRASH_TABLE="+table, "OUTBOX_CRASH_AT="+mode, "OUTBOX_CRASH_AFTER="+strconv.Itoa(after))
+		"OUTBOX_CRASH_TABLE="+table, "OUTBOX_CRASH_AT="+mode, "OUTBOX_CRASH_AFTER="+strconv.Itoa(after),
+		"OUTBOX_CRASH_BACKEND="+backend)
 	if !compensate {
 		cmd.Env = append(cmd.Env, "OUTBOX_CRASH_LOOKUP=none")
 	}

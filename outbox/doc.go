@@ -41,11 +41,21 @@
 // # Relay
 //
 // A Relay sends committed rows. Start(ctx)/Close() make it an fx
-// lifecycle component; Run(ctx) is the blocking form. Its Sender is the
-// official client's producer; NewProducer builds one suited to it (no
-// client-side retries, and a QueueSelector that hashes SHARDING_KEY like
-// producer.NewHashQueueSelector and reports queue counts). Each of
-// Relay.Workers loops over batches:
+// lifecycle component; Run(ctx) is the blocking form. It sends through a
+// Sender: a producer of a transport.Backend (the kit's own client,
+// transport.Native, or the official one, transport/official), best made
+// with NewProducer, which turns client-side retries off:
+//
+//	b, _ := transport.Native(client.Config{NameServers: []string{"127.0.0.1:9876"}})
+//	p, _ := outbox.NewProducer(b, outbox.ProducerConfig{})
+//	r, _ := outbox.NewRelay(outbox.Config{}, db, p, outbox.AdminLookup(adminClient))
+//	err := r.Run(ctx)
+//
+// Every send carries the relay's queue selector (client.WithSelector): a
+// row's sharding key picks its queue with FNV-1a as client.HashKey does,
+// and the selector learns each topic's queue count (the Native backend's
+// producers also tell it before the first send). Each of Relay.Workers
+// loops over batches:
 //
 //  1. claim: in a READ COMMITTED transaction, read the ids of up to
 //     BatchSize pending rows in id order (a plain read: it neither locks
@@ -57,8 +67,9 @@
 //     listing them — one small row in <table>_lease, on another
 //     connection — before anything is sent;
 //  2. send: rows bound for the same queue (same topic and queue slot of
-//     their sharding key) travel as one SEND_BATCH; queues are sent to
-//     concurrently, each queue's batches in id order;
+//     their sharding key) travel as one batch (Sender.SendBatch, one
+//     SEND_BATCH_MESSAGE, each message with its own keys and properties);
+//     queues are sent to concurrently, each queue's batches in id order;
 //  3. mark: one UPDATE sets the batch's rows sent (naming runs of
 //     consecutive ids as ranges) and the lease is deleted, in the claim's
 //     transaction, which commits and releases the rows.

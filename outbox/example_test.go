@@ -7,10 +7,10 @@ import (
 	"log"
 	"time"
 
-	"github.com/apache/rocketmq-client-go/v2/primitive"
-	"github.com/apache/rocketmq-client-go/v2/producer"
 	"github.com/rocketkit/rocketkit/admin"
+	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/outbox"
+	"github.com/rocketkit/rocketkit/transport"
 )
 
 // OrderPaid is an example event.
@@ -47,23 +47,26 @@ func Example() {
 	}
 }
 
-// A relay on its own: an official producer for it, key lookups through the
-// admin client, and Run until the context ends. In an fx application the
-// starter calls Start and Close from lifecycle hooks instead.
+// A relay on its own: a producer on the kit's own client (a backend of
+// package transport), key lookups through the admin client, and Run until
+// the context ends. In an fx application the starter calls Start and
+// Close from lifecycle hooks instead.
 func ExampleRelay() {
 	var db *sql.DB
 	if db == nil {
 		return // the example needs a database and a broker
 	}
 	nameServers := []string{"127.0.0.1:9876"}
-	p, err := outbox.NewProducer(outbox.ProducerConfig{NameServers: nameServers})
+	b, err := transport.Native(client.Config{NameServers: nameServers})
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := p.Start(); err != nil {
+	defer b.Close()
+	p, err := outbox.NewProducer(b, outbox.ProducerConfig{})
+	if err != nil {
 		log.Fatal(err)
 	}
-	defer p.Shutdown()
+	defer p.Close()
 	ac, err := admin.New(admin.Config{NameServers: nameServers})
 	if err != nil {
 		log.Fatal(err)
@@ -103,18 +106,25 @@ func ExampleJSONCodec() {
 	// {"id":"o-1","amount":5}
 }
 
-// QueueSelector picks the same queue for a sharding key as the client's
-// hash selector, so relays using either keep one key in one queue.
-func ExampleQueueSelector() {
-	queues := make([]*primitive.MessageQueue, 4)
-	for i := range queues {
-		queues[i] = &primitive.MessageQueue{Topic: "orders", BrokerName: "broker-a", QueueId: i}
+// A record is sent as a client.Message: the unique key in KEYS (after the
+// business keys) and in the KeyProperty property, the sharding key in
+// SHARDING_KEY, which picks the message's queue as client.HashKey would.
+func ExampleRecord_Message() {
+	rec, err := outbox.NewRecord(outbox.JSONCodec{}, outbox.Message{
+		Destination: "orders:paid", Payload: OrderPaid{ID: "o-42", Amount: 1999},
+		Key: "01890a5d-ac96-774b-bcce-b302099a8057", Keys: []string{"o-42"}, ShardingKey: "o-42",
+	}, 0)
+	if err != nil {
+		log.Fatal(err)
 	}
-	msg := primitive.NewMessage("orders", nil).WithShardingKey("o-42")
-	ours := outbox.NewQueueSelector().Select(msg, queues, "")
-	theirs := producer.NewHashQueueSelector().Select(msg, queues, "")
-	fmt.Println(ours.QueueId == theirs.QueueId)
-	// Output: true
+	m := rec.Message()
+	fmt.Println(m.Topic, m.Tag, m.Keys)
+	fmt.Println(m.Properties[outbox.KeyProperty], m.Properties["SHARDING_KEY"])
+	fmt.Println(string(m.Body))
+	// Output:
+	// orders paid [o-42 01890a5d-ac96-774b-bcce-b302099a8057]
+	// 01890a5d-ac96-774b-bcce-b302099a8057 o-42
+	// {"id":"o-42","amount":1999}
 }
 
 // A zero Config means the documented defaults.

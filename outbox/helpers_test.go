@@ -5,15 +5,19 @@ import (
 	"database/sql"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/apache/rocketmq-client-go/v2/consumer"
-	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/rocketkit/rocketkit/admin"
 	"github.com/rocketkit/rocketkit/broker"
+	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/internal/clienttest"
 	"github.com/rocketkit/rocketkit/outbox"
+	"github.com/rocketkit/rocketkit/protocol/message"
+	"github.com/rocketkit/rocketkit/transport"
+	"github.com/rocketkit/rocketkit/transport/official"
 )
 
 // uniqueName gives client objects, groups and topics their own names.
@@ -22,19 +26,65 @@ var uniqueName = clienttest.UniqueName
 // uniqueTopic is uniqueName for topics (no dashes needed, but allowed).
 var uniqueTopic = clienttest.UniqueName
 
-// startProducer starts an outbox producer against b.
-func startProducer(t testing.TB, b *broker.Broker) *outbox.Producer {
+// backendKind makes a transport backend on a broker.
+type backendKind struct {
+	name string
+	open func(t testing.TB, b *broker.Broker) transport.Backend
+}
+
+// backends are the backends the tests of sends, compensation and
+// check-backs run on: the kit's own client and the official one.
+var backends = []backendKind{
+	{transport.NativeName, nativeBackend},
+	{official.Name, officialBackend},
+}
+
+// forEachBackend runs f as a subtest per backend.
+func forEachBackend(t *testing.T, f func(t *testing.T, kind backendKind)) {
+	for _, kind := range backends {
+		t.Run(kind.name, func(t *testing.T) { f(t, kind) })
+	}
+}
+
+// nativeBackend is a Native backend on b, closed at test end (after what
+// the test made from it).
+func nativeBackend(t testing.TB, b *broker.Broker) transport.Backend {
 	t.Helper()
-	p, err := outbox.NewProducer(outbox.ProducerConfig{
-		NameServers: []string{b.Addr()}, Group: uniqueName("pg"), InstanceName: uniqueName("p"),
-	})
+	be, err := transport.Native(client.Config{NameServers: []string{b.Addr()}, InstanceName: uniqueName("native")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Start(); err != nil {
+	t.Cleanup(func() { _ = be.Close() })
+	return be
+}
+
+// officialBackend is the official client's backend on b, closed at test
+// end; its clients settle on the broker going quiet before they shut down.
+func officialBackend(t testing.TB, b *broker.Broker) transport.Backend {
+	t.Helper()
+	be, err := official.New(client.Config{NameServers: []string{b.Addr()}, InstanceName: uniqueName("official")},
+		official.WithQuietWait(b.WaitQuiet))
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = p.Shutdown() })
+	t.Cleanup(func() { _ = be.Close() })
+	return be
+}
+
+// startProducer returns an outbox producer on a Native backend of b.
+func startProducer(t testing.TB, b *broker.Broker) *outbox.Producer {
+	t.Helper()
+	return newProducer(t, nativeBackend(t, b))
+}
+
+// newProducer returns an outbox producer on be, closed at test end.
+func newProducer(t testing.TB, be transport.Backend) *outbox.Producer {
+	t.Helper()
+	p, err := outbox.NewProducer(be, outbox.ProducerConfig{Group: uniqueName("pg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
 	return p
 }
 
@@ -101,14 +151,15 @@ type recorder struct {
 
 func newRecorder() *recorder { return &recorder{ch: make(chan struct{}, 1)} }
 
-func (r *recorder) add(m *primitive.MessageExt) {
+func (r *recorder) add(m *client.MessageExt) {
 	var p payload
 	_ = json.Unmarshal(m.Body, &p)
 	r.mu.Lock()
 	r.msgs = append(r.msgs, got{
-		Key: m.GetProperty(outbox.KeyProperty), Entity: p.Entity, Seq: p.Seq, Body: string(m.Body),
-		Tag: m.GetTags(), Queue: m.Queue.QueueId, Offset: m.QueueOffset, MsgKeys: m.GetKeys(),
-		Sharding: m.GetShardingKey(), Props: m.GetProperties(), Born: m.BornTimestamp, Stored: m.StoreTimestamp,
+		Key: m.Property(outbox.KeyProperty), Entity: p.Entity, Seq: p.Seq, Body: string(m.Body),
+		Tag: m.Tag, Queue: m.Queue.QueueID, Offset: m.QueueOffset, MsgKeys: strings.Join(m.Keys, " "),
+		Sharding: m.Property(message.PropertyShardingKey), Props: m.Properties(),
+		Born: m.BornTime.UnixMilli(), Stored: m.StoreTime.UnixMilli(),
 	})
 	r.mu.Unlock()
 	select {
@@ -147,35 +198,55 @@ func (r *recorder) waitDistinct(t testing.TB, n int, timeout time.Duration) []go
 	return r.snapshot()
 }
 
-// startConsumer consumes topic into a recorder (concurrent push consumer;
-// order is checked by queue offset, not by arrival).
-func startConsumer(t testing.TB, b *broker.Broker, topic string, rec *recorder, handle func(context.Context, *primitive.MessageExt) error) {
+// createTopic creates topic (4 queues) on b, as a consumer needs it to
+// exist before it starts.
+func createTopic(t testing.TB, b *broker.Broker, topic string) {
 	t.Helper()
-	// Shut down at test end once settled (see clienttest.Consumer).
-	c := clienttest.NewConsumer(t, b,
-		consumer.WithNameServer(primitive.NamesrvAddr{b.Addr()}),
-		consumer.WithGroupName(uniqueName("cg")),
-		consumer.WithInstance(uniqueName("c")),
-		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset),
-	)
-	err := c.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"},
-		func(ctx context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
-			for _, m := range msgs {
-				if handle != nil {
-					if err := handle(ctx, m); err != nil {
-						return consumer.ConsumeRetryLater, err
-					}
-				}
-				rec.add(m)
-			}
-			return consumer.ConsumeSuccess, nil
-		})
+	ac, err := admin.New(admin.Config{NameServers: []string{b.Addr()}, Timeout: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Start(); err != nil {
+	if _, err := ac.UpdateTopic(t.Context(), admin.TopicSpec{Topic: topic, Brokers: []string{b.Addr()}}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// startConsumer creates topic and consumes it into a recorder with a
+// concurrent consumer of the kit's own client (order is checked by queue
+// offset, not by arrival); handle, when set, runs first and a failure
+// redelivers the message later.
+func startConsumer(t testing.TB, b *broker.Broker, topic string, rec *recorder, handle func(context.Context, *client.MessageExt) error) {
+	t.Helper()
+	createTopic(t, b, topic)
+	be := nativeBackend(t, b)
+	c, err := be.NewConsumer(client.ConsumerConfig{
+		Group:         uniqueName("cg"),
+		Subscriptions: []client.Subscription{{Topic: topic}},
+		ConsumeFrom:   client.ConsumeFromFirstOffset,
+	}, func(ctx context.Context, msgs []*client.MessageExt) client.ConsumeResult {
+		for _, m := range msgs {
+			if handle != nil {
+				if err := handle(ctx, m); err != nil {
+					return client.ConsumeRetry
+				}
+			}
+			rec.add(m)
+		}
+		return client.ConsumeSuccess
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := c.Close(ctx); err != nil {
+			t.Errorf("close consumer: %v", err)
+		}
+	})
 }
 
 // waitBacklog waits until the relay sent everything.

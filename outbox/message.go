@@ -3,12 +3,13 @@ package outbox
 import (
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
-	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/rocketkit/rocketkit/client"
+	"github.com/rocketkit/rocketkit/protocol/message"
 )
 
 // KeyProperty is the message property that carries an outbox (or
@@ -32,7 +33,8 @@ type Message struct {
 	// Destination is "topic" or "topic:tag", as with RocketMQTemplate.
 	Destination string
 	// Payload is encoded by the publisher's codec (JSONCodec by default:
-	// []byte and string are sent as they are).
+	// []byte and string are sent as they are). An empty body is refused
+	// (ErrInvalidMessage): RocketMQ does not store empty messages.
 	Payload any
 	// Key is the message's unique key, at most 64 characters without
 	// spaces. Empty means a new UUID (NewKey). It is sent in KEYS and in
@@ -95,18 +97,22 @@ func badChars(s string) bool {
 // reservedProperties are set by the kit, the client or the broker.
 var reservedProperties = []string{
 	KeyProperty,
-	primitive.PropertyKeys, primitive.PropertyTags, primitive.PropertyWaitStoreMsgOk,
-	primitive.PropertyDelayTimeLevel, primitive.PropertyRetryTopic, primitive.PropertyTimerDeliverMS,
-	primitive.PropertyRealTopic, primitive.PropertyRealQueueId, primitive.PropertyTransactionPrepared,
-	primitive.PropertyProducerGroup, primitive.PropertyMinOffset, primitive.PropertyMaxOffset,
-	primitive.PropertyOriginMessageId, primitive.PropertyReconsumeTime,
-	primitive.PropertyUniqueClientMessageIdKeyIndex, primitive.PropertyMaxReconsumeTimes,
-	primitive.PropertyConsumeStartTime, primitive.PropertyTranscationPreparedQueueOffset,
-	primitive.PropertyTranscationCheckTimes, primitive.PropertyCheckImmunityTimeInSeconds,
-	primitive.PropertyShardingKey, primitive.PropertyTransactionID, primitive.PropertyCluster,
-	primitive.PropertyMsgType, primitive.PropertyCorrelationID, primitive.PropertyMessageReplyToClient,
-	primitive.PropertyMessageTTL, primitive.PropertyReplyMessageArriveTime,
+	message.PropertyKeys, message.PropertyTags, message.PropertyWaitStoreMsgOK,
+	message.PropertyDelay, message.PropertyRetryTopic, message.PropertyTimerDeliverMS,
+	message.PropertyRealTopic, message.PropertyRealQueueID, message.PropertyTransactionPrepared,
+	message.PropertyProducerGroup, message.PropertyMinOffset, message.PropertyMaxOffset,
+	message.PropertyOriginMessageID, message.PropertyReconsumeTime,
+	message.PropertyUniqKey, message.PropertyMaxReconsumeTimes,
+	message.PropertyConsumeStartTime, propertyTransactionPreparedQueueOffset,
+	message.PropertyTransactionCheckTimes, message.PropertyCheckImmunitySeconds,
+	message.PropertyShardingKey, message.PropertyTransactionID, message.PropertyCluster,
+	message.PropertyMsgType, message.PropertyCorrelationID, message.PropertyReplyToClient,
+	message.PropertyTTL, message.PropertyArriveTime,
 }
+
+// propertyTransactionPreparedQueueOffset is set by brokers on half
+// messages.
+const propertyTransactionPreparedQueueOffset = "TRAN_PREPARED_QUEUE_OFFSET"
 
 // NewRecord encodes m's payload with codec and validates the message;
 // maxBody bounds the body (0 = no bound). The key is generated when m.Key
@@ -157,32 +163,28 @@ func NewRecord(codec Codec, m Message, maxBody int) (Record, error) {
 	if maxBody > 0 && len(body) > maxBody {
 		return Record{}, fmt.Errorf("%w: %d bytes for %s, at most %d", ErrPayloadTooLarge, len(body), m.Destination, maxBody)
 	}
-	if body == nil {
-		body = []byte{}
+	if len(body) == 0 {
+		return Record{}, fmt.Errorf("%w: empty body for %s (RocketMQ refuses empty messages)", ErrInvalidMessage, m.Destination)
 	}
 	r.Body = body
 	return r, nil
 }
 
 // Message builds the RocketMQ message: tag, KEYS (business keys then the
-// unique key), KeyProperty, sharding key, properties and delay level.
-func (r Record) Message() *primitive.Message {
-	m := primitive.NewMessage(r.Topic, r.Body)
-	for k, v := range r.Properties {
-		m.WithProperty(k, v)
-	}
-	if r.Tag != "" {
-		m.WithTag(r.Tag)
-	}
-	m.WithKeys(append(slices.Clone(r.Keys), r.Key))
-	m.WithProperty(KeyProperty, r.Key)
+// unique key), the KeyProperty and SHARDING_KEY properties with the user's
+// properties, and the delay level. The relay picks a message's queue by
+// its SHARDING_KEY; others sending it keep its key's queue with
+// client.HashKey(r.ShardingKey).
+func (r Record) Message() *client.Message {
+	props := make(map[string]string, len(r.Properties)+2)
+	maps.Copy(props, r.Properties)
+	props[KeyProperty] = r.Key
 	if r.ShardingKey != "" {
-		m.WithShardingKey(r.ShardingKey)
+		props[message.PropertyShardingKey] = r.ShardingKey
 	}
-	if r.DelayLevel > 0 {
-		m.WithDelayTimeLevel(r.DelayLevel)
-	}
-	return m
+	keys := make([]string, 0, len(r.Keys)+1)
+	keys = append(append(keys, r.Keys...), r.Key)
+	return &client.Message{Topic: r.Topic, Tag: r.Tag, Keys: keys, Body: r.Body, Properties: props, DelayLevel: r.DelayLevel}
 }
 
 // shardHash is the hash of (topic, sharding key) the relay uses to keep
@@ -200,17 +202,3 @@ func shardHash(topic, shardingKey string) uint64 {
 	}
 	return 1
 }
-
-// queueSlot is the queue index the client's hash selector (and
-// QueueSelector) picks for a sharding key among n queues.
-func queueSlot(shardingKey string, n int) int {
-	h := fnv.New32a()
-	h.Write([]byte(shardingKey))
-	slot := int(h.Sum32()) % n
-	if slot < 0 {
-		slot = -slot
-	}
-	return slot
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }

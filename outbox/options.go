@@ -7,9 +7,8 @@ import "log/slog"
 type Option interface{ apply(*settings) }
 
 type settings struct {
-	logger  *slog.Logger
-	codec   Codec
-	counter QueueCounter
+	logger *slog.Logger
+	codec  Codec
 }
 
 func newSettings(opts []Option) settings {
@@ -41,13 +40,4 @@ func WithCodec(c Codec) Option {
 			s.codec = c
 		}
 	})
-}
-
-// WithQueueCounter tells a Relay how many queues each topic has, so that
-// it can batch messages of different sharding keys bound for one queue.
-// The relay finds one by itself when its Sender is a *Producer (or any
-// Sender that is also a QueueCounter); use this option when the sender is
-// an official producer configured with a QueueSelector.
-func WithQueueCounter(c QueueCounter) Option {
-	return optionFunc(func(s *settings) { s.counter = c })
 }

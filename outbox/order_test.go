@@ -11,10 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/rocketmq-client-go/v2/primitive"
-	"github.com/apache/rocketmq-client-go/v2/producer"
 	"github.com/rocketkit/rocketkit/broker/brokertest"
-	"github.com/rocketkit/rocketkit/internal/clienttest"
+	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
 )
@@ -160,10 +158,10 @@ func checkDelivery(t testing.TB, msgs []got, total int, want map[string]int, all
 	return dups
 }
 
-// Two relays (one on a *Producer, one on a plain official producer with
-// the client's hash selector) drain one table while writers publish: no
-// message is sent twice and every key's messages are stored in order in
-// one queue.
+// Two relays (one on a *Producer of the kit's own client, one on a plain
+// producer of the official client's backend) drain one table while writers
+// publish: no message is sent twice and every key's messages are stored in
+// order in one queue, so both backends pick a key's queue alike.
 func TestTwoRelaysKeepPerKeyOrder(t *testing.T) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
@@ -182,19 +180,13 @@ func TestTwoRelaysKeepPerKeyOrder(t *testing.T) {
 	rec := newRecorder()
 	startConsumer(t, b, topic, rec, nil)
 
-	plain, err := producer.NewDefaultProducer(
-		producer.WithNameServer(primitive.NamesrvAddr{b.Addr()}),
-		producer.WithGroupName(uniqueName("pg")), producer.WithInstanceName(uniqueName("plain")),
-		producer.WithQueueSelector(producer.NewHashQueueSelector()), producer.WithRetry(0))
+	plain, err := officialBackend(t, b).NewProducer(client.ProducerConfig{Group: uniqueName("pg"), Retries: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := plain.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = plain.Shutdown() })
-	r1 := startRelay(t, db.DB, cfg, startProducer(t, b), clienttest.KeyLookup(t, b.Addr()))
-	r2 := startRelay(t, db.DB, cfg, plain, clienttest.KeyLookup(t, b.Addr()))
+	t.Cleanup(func() { _ = plain.Close() })
+	r1 := startRelay(t, db.DB, cfg, startProducer(t, b), outboxtest.KeyLookup(t, b.Addr()))
+	r2 := startRelay(t, db.DB, cfg, plain, outboxtest.KeyLookup(t, b.Addr()))
 
 	const entities, perKey, keyless = 24, 40, 100
 	total := publishLoad(t, ctx, db.DB, pub, topic, entities, perKey, keyless, 4)

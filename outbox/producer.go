@@ -3,150 +3,85 @@ package outbox
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
-	"os"
-	"sync"
 	"time"
 
-	"github.com/apache/rocketmq-client-go/v2/primitive"
-	"github.com/apache/rocketmq-client-go/v2/producer"
+	"github.com/rocketkit/rocketkit/client"
+	"github.com/rocketkit/rocketkit/transport"
 )
 
-// Sender sends messages synchronously; the official client's producer
-// (producer.NewDefaultProducer) satisfies it. The relay calls SendSync
-// from several goroutines, either with one message or with one batch
-// message (Batch set, SHARDING_KEY set when the inner messages have
-// one). Cancelling ctx abandons the send; the relay then treats the
-// outcome as unknown.
+// Sender sends the relay's messages: a *Producer (NewProducer), or any
+// transport.Producer or *client.Producer. The relay calls Send for one
+// message and SendBatch for several bound for one queue, from several
+// goroutines, always with a queue selector of its own (client.WithSelector:
+// a message's SHARDING_KEY property picks its queue, see Record.Message),
+// so one sharding key always maps to one queue. Cancelling ctx abandons
+// the send; the relay then treats its outcome as unknown and looks the
+// rows up by key before sending them again.
+//
+// A Sender should not retry on its own (a retried timeout can store a
+// message twice): NewProducer's producers never do, and package client's
+// never retry a send whose queue was chosen by a selector.
 type Sender interface {
-	SendSync(ctx context.Context, msgs ...*primitive.Message) (*primitive.SendResult, error)
-}
-
-// QueueCounter tells how many queues a topic has (0 when not known yet).
-type QueueCounter interface {
-	QueueCount(topic string) int
-}
-
-// QueueSelector routes a message by its SHARDING_KEY with FNV-1a, exactly
-// like the client's producer.NewHashQueueSelector (so both agree on every
-// key's queue), and messages without one round robin. It also remembers
-// each topic's queue count, which lets the relay put messages of
-// different sharding keys bound for the same queue into one batch.
-// It is safe for concurrent use.
-type QueueSelector struct {
-	mu     sync.Mutex
-	counts map[string]int
-	next   uint32
+	Send(ctx context.Context, msg *client.Message, opts ...client.SendOption) (*client.SendResult, error)
+	SendBatch(ctx context.Context, msgs []*client.Message, opts ...client.SendOption) (*client.SendResult, error)
 }
 
 var (
-	_ producer.QueueSelector = (*QueueSelector)(nil)
-	_ QueueCounter           = (*QueueSelector)(nil)
+	_ Sender = (*Producer)(nil)
+	_ Sender = transport.Producer(nil)
+	_ Sender = (*client.Producer)(nil)
 )
 
-// NewQueueSelector returns a selector for producer.WithQueueSelector.
-func NewQueueSelector() *QueueSelector {
-	return &QueueSelector{counts: map[string]int{}, next: rand.Uint32()}
-}
-
-// Select implements producer.QueueSelector.
-func (s *QueueSelector) Select(msg *primitive.Message, queues []*primitive.MessageQueue, _ string) *primitive.MessageQueue {
-	if len(queues) == 0 {
-		return nil
-	}
-	s.mu.Lock()
-	s.counts[msg.Topic] = len(queues)
-	n := s.next
-	s.next++
-	s.mu.Unlock()
-	if key := msg.GetShardingKey(); key != "" {
-		return queues[queueSlot(key, len(queues))]
-	}
-	return queues[int(n%uint32(len(queues)))]
-}
-
-// QueueCount implements QueueCounter: the number of queues seen on the
-// latest send to topic.
-func (s *QueueSelector) QueueCount(topic string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.counts[topic]
-}
-
-// ProducerConfig configures NewProducer.
+// ProducerConfig configures NewProducer. A zero value field means its
+// documented default.
 type ProducerConfig struct {
-	// NameServers are the name server addresses. Required.
-	NameServers []string `koanf:"name-servers"`
 	// Group is the producer group. Default "rocketkit-outbox".
 	Group string `koanf:"group"`
-	// InstanceName must differ between client objects of one process.
-	// Default: group, process id and a random suffix.
-	InstanceName string `koanf:"instance-name"`
-	// SendTimeout bounds one send. Default 3s.
+	// SendTimeout bounds one send when the relay's own deadline
+	// (RelayConfig.SendTimeout) is not earlier. Default 3s.
 	SendTimeout time.Duration `koanf:"send-timeout"`
 }
 
-// producerClient is what the official default producer offers.
-type producerClient interface {
-	Sender
-	Start() error
-	Shutdown() error
-}
+// DefaultProducerGroup is ProducerConfig.Group's default.
+const DefaultProducerGroup = "rocketkit-outbox"
 
-// Producer is an official producer configured for the relay: the
-// QueueSelector above, and no client-side retries (a retried timeout can
-// store a message twice; the relay retries itself, after a key lookup).
+// Producer is a producer configured for the relay and the txcheck sweeper:
+// no client-side retries (a retried timeout can store a message twice;
+// the relay retries itself, after a key lookup). It is safe for
+// concurrent use.
 type Producer struct {
-	client   producerClient
-	selector *QueueSelector
+	p transport.Producer
 }
 
-var (
-	_ Sender       = (*Producer)(nil)
-	_ QueueCounter = (*Producer)(nil)
-)
-
-// NewProducer creates (but does not start) the producer. opts are appended
-// to the official client's options and may override them.
-func NewProducer(cfg ProducerConfig, opts ...producer.Option) (*Producer, error) {
-	if len(cfg.NameServers) == 0 {
-		return nil, fmt.Errorf("%w: producer name-servers are required", ErrInvalidConfig)
+// NewProducer returns a producer of cfg.Group on b, ready to send. Close
+// it after the relays that use it, and before b.
+func NewProducer(b transport.Backend, cfg ProducerConfig) (*Producer, error) {
+	if b == nil {
+		return nil, fmt.Errorf("%w: a producer needs a transport backend", ErrInvalidConfig)
 	}
 	if cfg.Group == "" {
-		cfg.Group = "rocketkit-outbox"
+		cfg.Group = DefaultProducerGroup
 	}
-	if cfg.InstanceName == "" {
-		cfg.InstanceName = fmt.Sprintf("%s-%d-%x", cfg.Group, os.Getpid(), rand.Uint32())
+	if cfg.SendTimeout < 0 {
+		return nil, fmt.Errorf("%w: producer send-timeout %v is negative", ErrInvalidConfig, cfg.SendTimeout)
 	}
-	if cfg.SendTimeout <= 0 {
-		cfg.SendTimeout = 3 * time.Second
-	}
-	sel := NewQueueSelector()
-	base := []producer.Option{
-		producer.WithNameServer(primitive.NamesrvAddr(cfg.NameServers)),
-		producer.WithGroupName(cfg.Group),
-		producer.WithInstanceName(cfg.InstanceName),
-		producer.WithQueueSelector(sel),
-		producer.WithRetry(0),
-		producer.WithSendMsgTimeout(cfg.SendTimeout),
-	}
-	p, err := producer.NewDefaultProducer(append(base, opts...)...)
+	p, err := b.NewProducer(client.ProducerConfig{Group: cfg.Group, SendTimeout: cfg.SendTimeout, Retries: -1})
 	if err != nil {
 		return nil, fmt.Errorf("outbox: new producer: %w", err)
 	}
-	return &Producer{client: p, selector: sel}, nil
+	return &Producer{p: p}, nil
 }
 
-// Start starts the client.
-func (p *Producer) Start() error { return p.client.Start() }
-
-// Shutdown stops the client.
-func (p *Producer) Shutdown() error { return p.client.Shutdown() }
-
-// SendSync implements Sender.
-func (p *Producer) SendSync(ctx context.Context, msgs ...*primitive.Message) (*primitive.SendResult, error) {
-	return p.client.SendSync(ctx, msgs...)
+// Send implements Sender.
+func (p *Producer) Send(ctx context.Context, msg *client.Message, opts ...client.SendOption) (*client.SendResult, error) {
+	return p.p.Send(ctx, msg, opts...)
 }
 
-// QueueCount implements QueueCounter.
-func (p *Producer) QueueCount(topic string) int { return p.selector.QueueCount(topic) }
+// SendBatch implements Sender.
+func (p *Producer) SendBatch(ctx context.Context, msgs []*client.Message, opts ...client.SendOption) (*client.SendResult, error) {
+	return p.p.SendBatch(ctx, msgs, opts...)
+}
+
+// Close closes the producer; sends in flight finish first. It is
+// idempotent.
+func (p *Producer) Close() error { return p.p.Close() }

@@ -32,6 +32,7 @@ func TestPublishBadInput(t *testing.T) {
 	}{
 		{"payload the codec cannot encode", outbox.Message{Destination: "orders", Payload: make(chan int)}, outbox.ErrEncode},
 		{"payload too large", outbox.Message{Destination: "orders", Payload: strings.Repeat("x", 65)}, outbox.ErrPayloadTooLarge},
+		{"empty payload", outbox.Message{Destination: "orders", Payload: []byte{}}, outbox.ErrInvalidMessage},
 		{"empty topic", outbox.Message{Destination: ":tag", Payload: "x"}, outbox.ErrInvalidMessage},
 		{"illegal topic", outbox.Message{Destination: "or ders", Payload: "x"}, outbox.ErrInvalidMessage},
 		{"tag with ||", outbox.Message{Destination: "orders:a||b", Payload: "x"}, outbox.ErrInvalidMessage},

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/outbox/sqlkit"
 )
 
@@ -24,7 +25,9 @@ type Relay struct {
 	db      Beginner
 	sender  Sender
 	lookup  KeyLookup
-	counter QueueCounter
+	sel     *queueSelector    // picks the queue of every send
+	sendOpt client.SendOption // client.WithSelector(sel)
+	lister  queueLister       // nil unless the sender can list a topic's queues
 	log     *slog.Logger
 	q       queries
 	hooks   hooks // tests only
@@ -78,17 +81,17 @@ type RelayStats struct {
 	Failed   int64 // rows whose send failed (looked up, then retried)
 	Released int64 // claimed rows released unsent (held back by a failure)
 	Pruned   int64 // sent rows deleted
-	Batches  int64 // SendSync calls that succeeded
+	Batches  int64 // sends (one message or one batch) that succeeded
 }
 
 type relayCounters struct {
 	claimed, sent, found, failed, released, pruned, batches atomic.Int64
 }
 
-// NewRelay returns a relay for the table in cfg. sender sends (a *Producer,
-// or any official producer); lookup finds messages by key before a row
-// with an unknown outcome is sent again (AdminLookup, or ResendUnknown to
-// accept duplicates). db is normally a *sql.DB.
+// NewRelay returns a relay for the table in cfg. sender sends (a *Producer
+// from NewProducer, or any transport.Producer); lookup finds messages by
+// key before a row with an unknown outcome is sent again (AdminLookup, or
+// ResendUnknown to accept duplicates). db is normally a *sql.DB.
 func NewRelay(cfg Config, db Beginner, sender Sender, lookup KeyLookup, opts ...Option) (*Relay, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -98,12 +101,10 @@ func NewRelay(cfg Config, db Beginner, sender Sender, lookup KeyLookup, opts ...
 		return nil, fmt.Errorf("%w: relay needs a database, a sender and a key lookup", ErrInvalidConfig)
 	}
 	s := newSettings(opts)
-	counter := s.counter
-	if counter == nil {
-		counter, _ = sender.(QueueCounter)
-	}
+	sel := &queueSelector{}
 	r := &Relay{
-		cfg: cfg, db: db, sender: sender, lookup: lookup, counter: counter,
+		cfg: cfg, db: db, sender: sender, lookup: lookup,
+		sel: sel, sendOpt: client.WithSelector(sel), lister: listerOf(sender),
 		log: s.logger.With("table", cfg.Table), q: newQueries(cfg.Table),
 	}
 	r.loop = r

@@ -11,8 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/apache/rocketmq-client-go/v2/primitive"
-	"github.com/apache/rocketmq-client-go/v2/producer"
+	"github.com/rocketkit/rocketkit/client"
 )
 
 // outcome of one claimed row.
@@ -69,6 +68,7 @@ func (r *Relay) process(ctx context.Context, b *batch) processResult {
 
 	var res processResult
 	var resMu sync.Mutex
+	r.learnQueueCounts(ctx, b, toSend)
 	groups := r.group(b, toSend)
 	sem := make(chan struct{}, rc.SendConcurrency)
 	var wg sync.WaitGroup
@@ -149,8 +149,35 @@ func (r *Relay) resolveUnknown(ctx context.Context, b *batch, outcomes []outcome
 	wg.Wait()
 }
 
+// learnQueueCounts asks the sender for the queues of the topics among idx
+// whose sharding-keyed rows could share batches but whose queue count the
+// selector has not seen yet (a topic's first claim), when the sender can
+// tell; otherwise the count is learnt from the first send.
+func (r *Relay) learnQueueCounts(ctx context.Context, b *batch, idx []int) {
+	if r.lister == nil {
+		return
+	}
+	asked := map[string]bool{}
+	for _, i := range idx {
+		rw := b.rows[i]
+		if rw.shardingKey == "" || asked[rw.topic] || r.sel.count(rw.topic) > 0 {
+			continue
+		}
+		asked[rw.topic] = true
+		lctx, cancel := context.WithTimeout(ctx, r.cfg.Relay.SendTimeout)
+		queues, err := r.lister.Queues(lctx, rw.topic)
+		cancel()
+		if err != nil {
+			r.log.Debug("outbox could not list the queues of a topic; batching per key until the first send",
+				"topic", rw.topic, "error", err)
+			continue
+		}
+		r.sel.setCount(rw.topic, len(queues))
+	}
+}
+
 // sendGroup is the rows bound for one queue (or, without a sharding key,
-// for any queue), in id order, cut into SendSync calls.
+// for any queue), in id order, cut into sends.
 type sendGroup struct {
 	topic  string
 	chunks [][]int // indexes into batch.rows
@@ -173,8 +200,8 @@ func (r *Relay) group(b *batch, idx []int) []*sendGroup {
 		case rw.shardingKey == "":
 			k = "*" + strconv.Itoa(spread%rc.SendConcurrency)
 			spread++
-		case r.counter != nil && r.counter.QueueCount(rw.topic) > 0:
-			k = "q" + strconv.Itoa(queueSlot(rw.shardingKey, r.counter.QueueCount(rw.topic)))
+		case r.sel.count(rw.topic) > 0:
+			k = "q" + strconv.Itoa(queueSlot(rw.shardingKey, r.sel.count(rw.topic)))
 		default:
 			k = "k" + rw.shardingKey
 		}
@@ -217,12 +244,12 @@ func (r *Relay) group(b *batch, idx []int) []*sendGroup {
 	return order
 }
 
-// send sends one chunk: one message, or one SEND_BATCH whose SHARDING_KEY
-// is the first message's (all share its queue).
+// send sends one chunk: one message, or one batch, all bound for the
+// queue of the first message's sharding key (the selector picks it).
 func (r *Relay) send(ctx context.Context, b *batch, topic string, chunk []int) error {
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Relay.SendTimeout)
 	defer cancel()
-	msgs := make([]*primitive.Message, len(chunk))
+	msgs := make([]*client.Message, len(chunk))
 	for j, i := range chunk {
 		m, err := b.rows[i].message()
 		if err != nil {
@@ -230,32 +257,30 @@ func (r *Relay) send(ctx context.Context, b *batch, topic string, chunk []int) e
 		}
 		msgs[j] = m
 	}
-	msg := msgs[0]
-	if len(msgs) > 1 {
-		for _, m := range msgs {
-			m.WithProperty(primitive.PropertyUniqueClientMessageIdKeyIndex, primitive.CreateUniqID())
-		}
-		msg = &primitive.Message{Topic: topic, Body: producer.MarshalMessageBatch(msgs...), Batch: true}
-		if k := b.rows[chunk[0]].shardingKey; k != "" {
-			msg.WithShardingKey(k)
-		}
+	var (
+		res *client.SendResult
+		err error
+	)
+	if len(msgs) == 1 {
+		res, err = r.sender.Send(ctx, msgs[0], r.sendOpt)
+	} else {
+		res, err = r.sender.SendBatch(ctx, msgs, r.sendOpt)
 	}
-	res, err := r.sender.SendSync(ctx, msg)
 	if err != nil {
 		return fmt.Errorf("outbox: send %d message(s) to %s: %w", len(chunk), topic, err)
 	}
 	if res == nil {
 		return fmt.Errorf("outbox: send %d message(s) to %s: no result", len(chunk), topic)
 	}
-	if res.Status != primitive.SendOK {
+	if res.Status != client.SendOK {
 		r.log.Warn("outbox send stored without its durability guarantee", "topic", topic,
-			"status", res.Status, "messages", len(chunk))
+			"status", res.Status.String(), "messages", len(chunk))
 	}
 	return nil
 }
 
 // message rebuilds the RocketMQ message of a row.
-func (rw *row) message() (*primitive.Message, error) {
+func (rw *row) message() (*client.Message, error) {
 	rec := Record{Key: rw.key, Topic: rw.topic, Tag: rw.tag, ShardingKey: rw.shardingKey, DelayLevel: rw.delay, Body: rw.payload}
 	if rw.keys != "" {
 		rec.Keys = strings.Fields(rw.keys)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/rocketkit/rocketkit/broker/brokertest"
-	"github.com/rocketkit/rocketkit/internal/clienttest"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
 )
@@ -17,6 +16,10 @@ import (
 // Commit makes a message real, rollback makes it vanish, and a panic in
 // the transaction function rolls back.
 func TestCommitDeliveredRollbackNever(t *testing.T) {
+	forEachBackend(t, testCommitDeliveredRollbackNever)
+}
+
+func testCommitDeliveredRollbackNever(t *testing.T, kind backendKind) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
 	b := brokertest.Start(t)
@@ -68,7 +71,7 @@ func TestCommitDeliveredRollbackNever(t *testing.T) {
 
 	rec := newRecorder()
 	startConsumer(t, b, topic, rec, nil)
-	r := startRelay(t, db.DB, cfg, startProducer(t, b), clienttest.KeyLookup(t, b.Addr()))
+	r := startRelay(t, db.DB, cfg, newProducer(t, kind.open(t, b)), outboxtest.KeyLookup(t, b.Addr()))
 	msgs := rec.waitDistinct(t, 1, 20*time.Second)
 	waitBacklog(t, r, 10*time.Second)
 	time.Sleep(300 * time.Millisecond)

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/outbox"
 )
 
@@ -33,19 +33,32 @@ func (s State) String() string {
 	return "unknown"
 }
 
-func (s State) local() primitive.LocalTransactionState {
+// transaction is s as package client spells it.
+func (s State) transaction() client.TransactionState {
 	switch s {
 	case Commit:
-		return primitive.CommitMessageState
+		return client.CommitTransaction
 	case Rollback:
-		return primitive.RollbackMessageState
+		return client.RollbackTransaction
 	}
-	return primitive.UnkonwnState
+	return client.UnknownTransaction
 }
 
-// Checker answers check-backs for a route (WithChecker). Check is called
-// on the client's single check goroutine, one message at a time; ctx
-// carries Config.CheckTimeout. An error is logged and answered Unknown.
+func fromTransaction(s client.TransactionState) State {
+	switch s {
+	case client.CommitTransaction:
+		return Commit
+	case client.RollbackTransaction:
+		return Rollback
+	}
+	return Unknown
+}
+
+// Checker answers check-backs for a route (WithChecker). Check may be
+// called concurrently (the kit's own client checks each message on a
+// goroutine of its own, the official one on a single goroutine); ctx
+// carries Config.CheckTimeout and ends when the producer closes. An error
+// is logged and answered Unknown.
 type Checker interface {
 	Check(ctx context.Context, p CheckParams) (State, error)
 }
@@ -59,7 +72,7 @@ type CheckParams struct {
 	// Born is when the producer sent the half message (its clock).
 	Born time.Time
 	// Message is the half message as the broker sent it.
-	Message *primitive.MessageExt
+	Message *client.MessageExt
 }
 
 // tableChecker answers from the key table: present → commit; absent and

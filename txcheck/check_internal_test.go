@@ -56,7 +56,7 @@ func TestConfigValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := c.validateProducer(); !errors.Is(err, ErrInvalidConfig) {
-		t.Errorf("producer without name servers and group: %v", err)
+		t.Errorf("producer without a group: %v", err)
 	}
 	c.Table = "x y"
 	c.Sweeper.After = time.Second

@@ -11,15 +11,10 @@ import (
 // Config configures a Producer and a Sweeper. A zero value means the
 // documented default; New and NewSweeper apply the defaults and Validate.
 type Config struct {
-	// NameServers are the name server addresses. Required by New.
-	NameServers []string `koanf:"name-servers"`
 	// Group is the transactional producer group. Check-backs go to any
 	// live producer of the group, so every instance of a service must use
 	// the same group (and the same tables). Required by New.
 	Group string `koanf:"group"`
-	// InstanceName must differ between client objects of one process.
-	// Default: group, process id and a random suffix.
-	InstanceName string `koanf:"instance-name"`
 	// Table records committed keys (and the messages). Default
 	// "rocketkit_txcheck".
 	Table string `koanf:"table"`
@@ -39,10 +34,11 @@ type Config struct {
 	// MaxPayloadSize bounds an encoded payload. Default 4 MiB.
 	MaxPayloadSize int `koanf:"max-payload-size"`
 	// ProbeTopic, when set, makes Start send a probe half message (rolled
-	// back at once) to that topic. The client heartbeats only brokers of
-	// topics it has sent to, so without a send a freshly started producer
-	// cannot be checked back; the probe makes it reachable at once, e.g.
-	// for half messages its predecessor left.
+	// back at once) to that topic. Clients heartbeat only brokers of
+	// topics they have routes for, so without a send a freshly started
+	// producer cannot be checked back; the probe makes it reachable at
+	// once (on Apache RocketMQ: at its next heartbeat), e.g. for half
+	// messages its predecessor left.
 	ProbeTopic string `koanf:"probe-topic"`
 	// SkipMigrations makes Start use the tables as they are.
 	SkipMigrations bool `koanf:"skip-migrations"`
@@ -110,7 +106,7 @@ func (c *Config) setDefaults() {
 }
 
 // Validate checks the configuration (after defaults). The producer's
-// fields (NameServers, Group) are checked by New only.
+// field (Group) is checked by New only.
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) {
@@ -139,12 +135,8 @@ func (c Config) Validate() error {
 }
 
 func (c Config) validateProducer() error {
-	var errs []error
-	if len(c.NameServers) == 0 {
-		errs = append(errs, fmt.Errorf("%w: name-servers are required", ErrInvalidConfig))
-	}
 	if c.Group == "" {
-		errs = append(errs, fmt.Errorf("%w: group is required", ErrInvalidConfig))
+		return fmt.Errorf("%w: group is required", ErrInvalidConfig)
 	}
-	return errors.Join(errs...)
+	return nil
 }

@@ -14,9 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/internal/clientlog"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
+	"github.com/rocketkit/rocketkit/transport"
+	"github.com/rocketkit/rocketkit/transport/official"
 	"github.com/rocketkit/rocketkit/txcheck"
 )
 
@@ -45,11 +48,20 @@ func runHelper(mode string) int {
 		return fail(err)
 	}
 	cfg := txcheck.Config{
-		NameServers: []string{os.Getenv("TXCHECK_NAMESRV")}, Group: os.Getenv("TXCHECK_GROUP"),
-		GracePeriod: 1500 * time.Millisecond, SkipMigrations: true,
+		Group: os.Getenv("TXCHECK_GROUP"), GracePeriod: 1500 * time.Millisecond, SkipMigrations: true,
 		Sweeper: txcheck.SweeperConfig{After: 2 * time.Second},
 	}
-	p, err := txcheck.New(cfg, db)
+	ccfg := client.Config{NameServers: []string{os.Getenv("TXCHECK_NAMESRV")}}
+	var be transport.Backend
+	if os.Getenv("TXCHECK_BACKEND") == official.Name {
+		be, err = official.New(ccfg)
+	} else {
+		be, err = transport.Native(ccfg)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	p, err := txcheck.New(be, db, cfg)
 	if err != nil {
 		return fail(err)
 	}
@@ -136,11 +148,15 @@ func runChild(t *testing.T, env ...string) {
 // broker's check-backs from MySQL: the committed message is delivered, the
 // other two never are, and no half message stays pending.
 func TestCheckBackAfterProducerKilled(t *testing.T) {
+	forEachBackend(t, testCheckBackAfterProducerKilled)
+}
+
+func testCheckBackAfterProducerKilled(t *testing.T, kind backendKind) {
 	db := outboxtest.Open(t)
 	createOrders(t, db.DB)
 	b := startBroker(t, 100)
 	topic, group := uniqueName("tx_crash"), uniqueName("pg_crash")
-	cfg := testConfig(b, group)
+	cfg := testConfig(group)
 	if err := txcheck.Migrate(t.Context(), db, cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +165,8 @@ func TestCheckBackAfterProducerKilled(t *testing.T) {
 	for _, die := range []string{dieAfterCommit, dieAfterRollback, dieInsideLocal} {
 		keys[die] = outbox.NewKey()
 		runChild(t, "TXCHECK_DSN="+db.DSN, "TXCHECK_NAMESRV="+b.Addr(), "TXCHECK_GROUP="+group,
-			"TXCHECK_TOPIC="+topic, "TXCHECK_KEY="+keys[die], "TXCHECK_ORDER=order-"+die, "TXCHECK_DIE="+die)
+			"TXCHECK_TOPIC="+topic, "TXCHECK_KEY="+keys[die], "TXCHECK_ORDER=order-"+die, "TXCHECK_DIE="+die,
+			"TXCHECK_BACKEND="+kind.name)
 	}
 	if n := b.Stats().PendingTransactions[topic]; n != 3 {
 		t.Fatalf("%d half messages pending after the kills, want 3", n)
@@ -160,7 +177,7 @@ func TestCheckBackAfterProducerKilled(t *testing.T) {
 	}
 
 	cfg.ProbeTopic = topic // reachable for check-backs at once
-	startProducer(t, cfg, db)
+	startProducer(t, kind.open(t, b), cfg, db)
 	waitUntil(t, 20*time.Second, "half messages resolved", func() bool { return b.Stats().PendingTransactions[topic] == 0 })
 	got := rec.waitFor(t, 1, 10*time.Second)
 	time.Sleep(500 * time.Millisecond)

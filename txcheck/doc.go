@@ -5,7 +5,8 @@
 //
 // # Sending
 //
-//	p, _ := txcheck.New(txcheck.Config{NameServers: ns, Group: "billing-tx"}, db)
+//	b, _ := transport.Native(client.Config{NameServers: ns})
+//	p, _ := txcheck.New(b, db, txcheck.Config{Group: "billing-tx"})
 //	_ = p.Start(ctx)
 //	res, err := p.SendInTransaction(ctx, "orders:paid", OrderPaid{ID: id},
 //		func(ctx context.Context, tx *sql.Tx) error {
@@ -14,24 +15,25 @@
 //		})
 //
 // SendInTransaction stores the half message (invisible to consumers) with
-// the official transactional producer, runs the function in a new
-// transaction that also records the message's unique key (and the message)
-// in the key table, commits, and tells the broker to deliver; an error or
-// a panic rolls back and the broker drops the half message.
-// SendMessageInTransaction takes an outbox.Message for keys, sharding key,
-// properties and delay level.
+// a transaction producer of the transport.Backend (the kit's own client or
+// the official one), runs the function in a new transaction that also
+// records the message's unique key (and the message) in the key table,
+// commits, and tells the broker to deliver; an error or a panic rolls back
+// and the broker drops the half message. SendMessageInTransaction takes an
+// outbox.Message for keys, sharding key and properties (transactional
+// messages cannot be delayed).
 //
 // # Check-backs
 //
 // When the outcome does not reach the broker (the process died after its
 // local commit, or the one-way END_TRANSACTION was lost) the broker asks a
-// live producer of the group. The answer comes from the key table: key
-// present → commit; absent and the half message older than
-// Config.GracePeriod → rollback (the local transaction rolled back, or
-// never ran); otherwise unknown, and the broker asks again. Any instance of
-// the service can answer for another, so a restarted instance resolves its
-// predecessor's half messages (Config.ProbeTopic makes it reachable at
-// once).
+// live producer of the group. The producer answers through its
+// client.TransactionChecker, from the key table: key present → commit;
+// absent and the half message older than Config.GracePeriod → rollback
+// (the local transaction rolled back, or never ran); otherwise unknown,
+// and the broker asks again. Any instance of the service can answer for
+// another, so a restarted instance resolves its predecessor's half
+// messages (Config.ProbeTopic makes it reachable at once).
 //
 // Unlike rocketmq-spring's one listener per template, one Producer serves
 // any number of flows: its local transactions are routed by key to the

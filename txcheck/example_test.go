@@ -7,6 +7,8 @@ import (
 	"log"
 	"time"
 
+	"github.com/rocketkit/rocketkit/client"
+	"github.com/rocketkit/rocketkit/transport"
 	"github.com/rocketkit/rocketkit/txcheck"
 )
 
@@ -18,7 +20,12 @@ func ExampleProducer_SendInTransaction() {
 		return // the example needs a database and a broker
 	}
 	ctx := context.Background()
-	p, err := txcheck.New(txcheck.Config{NameServers: []string{"127.0.0.1:9876"}, Group: "billing-tx", ProbeTopic: "orders"}, db)
+	b, err := transport.Native(client.Config{NameServers: []string{"127.0.0.1:9876"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Close()
+	p, err := txcheck.New(b, db, txcheck.Config{Group: "billing-tx", ProbeTopic: "orders"})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -6,17 +6,64 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/rocketmq-client-go/v2/consumer"
-	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/rocketkit/rocketkit/admin"
 	"github.com/rocketkit/rocketkit/broker"
 	"github.com/rocketkit/rocketkit/broker/brokertest"
+	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/internal/clienttest"
 	"github.com/rocketkit/rocketkit/outbox"
+	"github.com/rocketkit/rocketkit/transport"
+	"github.com/rocketkit/rocketkit/transport/official"
 	"github.com/rocketkit/rocketkit/txcheck"
 )
 
 // uniqueName gives client objects, groups and topics their own names.
 var uniqueName = clienttest.UniqueName
+
+// backendKind makes a transport backend on a broker.
+type backendKind struct {
+	name string
+	open func(t testing.TB, b *broker.Broker) transport.Backend
+}
+
+// backends are the backends the tests of sends and check-backs run on:
+// the kit's own client and the official one.
+var backends = []backendKind{
+	{transport.NativeName, nativeBackend},
+	{official.Name, officialBackend},
+}
+
+// forEachBackend runs f as a subtest per backend.
+func forEachBackend(t *testing.T, f func(t *testing.T, kind backendKind)) {
+	for _, kind := range backends {
+		t.Run(kind.name, func(t *testing.T) { f(t, kind) })
+	}
+}
+
+// nativeBackend is a Native backend on b, closed at test end (after what
+// the test made from it).
+func nativeBackend(t testing.TB, b *broker.Broker) transport.Backend {
+	t.Helper()
+	be, err := transport.Native(client.Config{NameServers: []string{b.Addr()}, InstanceName: uniqueName("native")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = be.Close() })
+	return be
+}
+
+// officialBackend is the official client's backend on b, closed at test
+// end; its clients settle on the broker going quiet before they shut down.
+func officialBackend(t testing.TB, b *broker.Broker) transport.Backend {
+	t.Helper()
+	be, err := official.New(client.Config{NameServers: []string{b.Addr()}, InstanceName: uniqueName("official")},
+		official.WithQuietWait(b.WaitQuiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = be.Close() })
+	return be
+}
 
 // startBroker starts a broker whose check-backs begin after 300ms and
 // repeat every 200ms, at most maxChecks times.
@@ -28,20 +75,19 @@ func startBroker(t testing.TB, maxChecks int) *broker.Broker {
 	}))
 }
 
-// testConfig is a producer configuration for group on b.
-func testConfig(b *broker.Broker, group string) txcheck.Config {
+// testConfig is a producer configuration for group.
+func testConfig(group string) txcheck.Config {
 	return txcheck.Config{
-		NameServers:  []string{b.Addr()},
-		Group:        group,
-		InstanceName: uniqueName("tx"),
-		GracePeriod:  1500 * time.Millisecond,
-		Sweeper:      txcheck.SweeperConfig{After: 2 * time.Second},
+		Group:       group,
+		GracePeriod: 1500 * time.Millisecond,
+		Sweeper:     txcheck.SweeperConfig{After: 2 * time.Second},
 	}
 }
 
-func startProducer(t testing.TB, cfg txcheck.Config, db outbox.Beginner, opts ...txcheck.Option) *txcheck.Producer {
+// startProducer starts a producer on be, closed at test end.
+func startProducer(t testing.TB, be transport.Backend, cfg txcheck.Config, db outbox.Beginner, opts ...txcheck.Option) *txcheck.Producer {
 	t.Helper()
-	p, err := txcheck.New(cfg, db, opts...)
+	p, err := txcheck.New(be, db, cfg, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,13 +105,13 @@ type recorder struct {
 	body map[string]string
 }
 
-func (r *recorder) add(m *primitive.MessageExt) {
+func (r *recorder) add(m *client.MessageExt) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.body == nil {
 		r.body = map[string]string{}
 	}
-	k := m.GetProperty(outbox.KeyProperty)
+	k := m.Property(outbox.KeyProperty)
 	r.keys = append(r.keys, k)
 	r.body[k] = string(m.Body)
 }
@@ -88,29 +134,41 @@ func (r *recorder) waitFor(t testing.TB, n int, timeout time.Duration) []string 
 	return r.snapshot()
 }
 
+// startConsumer creates topic on b and records its messages, consumed by
+// the kit's own client.
 func startConsumer(t testing.TB, b *broker.Broker, topic string) *recorder {
 	t.Helper()
-	rec := &recorder{}
-	// Shut down at test end once settled (see clienttest.Consumer).
-	c := clienttest.NewConsumer(t, b,
-		consumer.WithNameServer(primitive.NamesrvAddr{b.Addr()}),
-		consumer.WithGroupName(uniqueName("cg")),
-		consumer.WithInstance(uniqueName("c")),
-		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset),
-	)
-	err := c.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"},
-		func(_ context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
-			for _, m := range msgs {
-				rec.add(m)
-			}
-			return consumer.ConsumeSuccess, nil
-		})
+	ac, err := admin.New(admin.Config{NameServers: []string{b.Addr()}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Start(); err != nil {
+	if _, err := ac.UpdateTopic(t.Context(), admin.TopicSpec{Topic: topic, Brokers: []string{b.Addr()}}); err != nil {
 		t.Fatal(err)
 	}
+	rec := &recorder{}
+	c, err := nativeBackend(t, b).NewConsumer(client.ConsumerConfig{
+		Group:         uniqueName("cg"),
+		Subscriptions: []client.Subscription{{Topic: topic}},
+		ConsumeFrom:   client.ConsumeFromFirstOffset,
+	}, func(_ context.Context, msgs []*client.MessageExt) client.ConsumeResult {
+		for _, m := range msgs {
+			rec.add(m)
+		}
+		return client.ConsumeSuccess
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := c.Close(ctx); err != nil {
+			t.Errorf("close consumer: %v", err)
+		}
+	})
 	return rec
 }
 

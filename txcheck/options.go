@@ -3,7 +3,6 @@ package txcheck
 import (
 	"log/slog"
 
-	"github.com/apache/rocketmq-client-go/v2/producer"
 	"github.com/rocketkit/rocketkit/outbox"
 )
 
@@ -12,10 +11,9 @@ import (
 type Option interface{ apply(*settings) }
 
 type settings struct {
-	logger   *slog.Logger
-	codec    outbox.Codec
-	routes   map[string]route
-	clientOp []producer.Option
+	logger *slog.Logger
+	codec  outbox.Codec
+	routes map[string]route
 }
 
 // route is where a topic's local transactions run and how its check-backs
@@ -76,10 +74,4 @@ func WithChecker(topic string, c Checker) Option {
 		r.checker = c
 		s.routes[topic] = r
 	})
-}
-
-// WithProducerOptions appends options of the official client's producer
-// (credentials, namespace, …); they may override the kit's.
-func WithProducerOptions(opts ...producer.Option) Option {
-	return optionFunc(func(s *settings) { s.clientOp = append(s.clientOp, opts...) })
 }

@@ -7,16 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
-	"os"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/apache/rocketmq-client-go/v2/primitive"
-	"github.com/apache/rocketmq-client-go/v2/producer"
+	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/sqlkit"
+	"github.com/rocketkit/rocketkit/transport"
 )
 
 // probeProperty marks the probe half message Start sends.
@@ -43,32 +41,24 @@ type Result struct {
 // (flows); WithRoute and WithChecker route them by topic. It is safe for
 // concurrent use.
 type Producer struct {
-	cfg    Config
-	db     outbox.Beginner
-	codec  outbox.Codec
-	log    *slog.Logger
-	routes map[string]route
-	client []producer.Option
-	insert string
-	calls  sync.Map // key → *call, while SendInTransaction runs
-	hooks  hooks    // tests only
+	cfg     Config
+	backend transport.Backend
+	db      outbox.Beginner
+	codec   outbox.Codec
+	log     *slog.Logger
+	routes  map[string]route
+	insert  string
+	hooks   hooks // tests only
 
 	mu      sync.Mutex
-	tp      txProducer // nil unless started; guarded by mu
-	stopped bool       // guarded by mu
+	tp      transport.Producer // nil unless started; guarded by mu
+	stopped bool               // guarded by mu
 }
 
 // hooks let tests act after the local transaction, before the outcome is
 // reported (crash tests).
 type hooks struct {
 	afterLocal func(key string, st State) State
-}
-
-// txProducer is what the official transactional producer offers.
-type txProducer interface {
-	Start() error
-	Shutdown() error
-	SendMessageInTransaction(ctx context.Context, msg *primitive.Message) (*primitive.TransactionSendResult, error)
 }
 
 // call is one SendInTransaction in progress.
@@ -82,30 +72,32 @@ type call struct {
 	panicked any
 }
 
-// New returns a producer whose local transactions run on db (normally a
-// *sql.DB) unless a route says otherwise. Start connects it.
-func New(cfg Config, db outbox.Beginner, opts ...Option) (*Producer, error) {
+// New returns a producer of the transactional group cfg.Group on b whose
+// local transactions run on db (normally a *sql.DB) unless a route says
+// otherwise. Start creates the producer on b; close it before b.
+func New(b transport.Backend, db outbox.Beginner, cfg Config, opts ...Option) (*Producer, error) {
 	cfg.setDefaults()
 	if err := errors.Join(cfg.Validate(), cfg.validateProducer()); err != nil {
 		return nil, err
 	}
+	if b == nil {
+		return nil, fmt.Errorf("%w: no transport backend", ErrInvalidConfig)
+	}
 	if db == nil {
 		return nil, fmt.Errorf("%w: no database", ErrInvalidConfig)
 	}
-	if cfg.InstanceName == "" {
-		cfg.InstanceName = fmt.Sprintf("%s-%d-%x", cfg.Group, os.Getpid(), rand.Uint32())
-	}
 	s := newSettings(opts)
 	return &Producer{
-		cfg: cfg, db: db, codec: s.codec, log: s.logger.With("group", cfg.Group), routes: s.routes, client: s.clientOp,
+		cfg: cfg, backend: b, db: db, codec: s.codec, log: s.logger.With("group", cfg.Group), routes: s.routes,
 		insert: "INSERT INTO " + sqlkit.QuoteTable(cfg.Table) +
 			" (msg_key, topic, tag, msg_keys, sharding_key, properties, delay_level, payload) VALUES (?,?,?,?,?,?,?,?)",
 	}, nil
 }
 
 // Start creates or upgrades the key tables (unless SkipMigrations),
-// starts the official transactional producer and, with ProbeTopic, makes
-// it reachable for check-backs at once. ctx bounds the start-up.
+// creates the transactional producer (no client-side retries: a retried
+// half message would be a second one) and, with ProbeTopic, makes it
+// reachable for check-backs at once. ctx bounds the start-up.
 func (p *Producer) Start(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -126,34 +118,39 @@ func (p *Producer) Start(ctx context.Context) error {
 			}
 		}
 	}
-	base := []producer.Option{
-		producer.WithNameServer(primitive.NamesrvAddr(p.cfg.NameServers)),
-		producer.WithGroupName(p.cfg.Group),
-		producer.WithInstanceName(p.cfg.InstanceName), // its own client instance: checks reach it
-		producer.WithRetry(0),                         // a retried half message would be a second one
-		producer.WithSendMsgTimeout(p.cfg.SendTimeout),
-	}
-	tp, err := producer.NewTransactionProducer(&listener{p}, append(base, p.client...)...)
+	tp, err := p.backend.NewTransactionProducer(client.ProducerConfig{
+		Group: p.cfg.Group, SendTimeout: p.cfg.SendTimeout, Retries: -1,
+	}, checker{p})
 	if err != nil {
 		return fmt.Errorf("txcheck: new producer: %w", err)
 	}
-	if err := tp.Start(); err != nil {
-		return fmt.Errorf("txcheck: start producer: %w", err)
-	}
 	p.tp = tp
 	if p.cfg.ProbeTopic != "" {
-		probe := primitive.NewMessage(p.cfg.ProbeTopic, []byte("probe"))
-		probe.WithProperty(probeProperty, "1")
-		if _, err := tp.SendMessageInTransaction(ctx, probe); err != nil {
-			p.log.Warn("txcheck probe failed; check-backs reach this producer after its first send",
-				"topic", p.cfg.ProbeTopic, "error", err)
-		}
+		p.probe(ctx)
 	}
 	return nil
 }
 
-// Close shuts the producer down. Half messages of transactions in flight
-// are resolved by check-backs to other producers of the group.
+// probe sends a half message to ProbeTopic and rolls it back at once. A
+// client (the kit's own, the official one, Java's) sends heartbeats only
+// to the brokers of topics it has routes for, and a broker checks back
+// only producers that sent it a heartbeat (or, the rocketkit broker, a
+// message), so until its first send a new producer cannot answer the
+// check-backs of half messages its predecessors left; the probe's send
+// gives it the route at once.
+func (p *Producer) probe(ctx context.Context) {
+	msg := &client.Message{Topic: p.cfg.ProbeTopic, Body: []byte("probe"), Properties: map[string]string{probeProperty: "1"}}
+	_, _, err := p.tp.SendInTransaction(ctx, msg, func(context.Context, *client.SendResult) client.TransactionState {
+		return client.RollbackTransaction
+	})
+	if err != nil {
+		p.log.Warn("txcheck probe failed; check-backs reach this producer after its first send",
+			"topic", p.cfg.ProbeTopic, "error", err)
+	}
+}
+
+// Close closes the producer. Half messages of transactions in flight are
+// resolved by check-backs to other producers of the group.
 func (p *Producer) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -161,7 +158,7 @@ func (p *Producer) Close() error {
 	if p.tp == nil {
 		return nil
 	}
-	err := p.tp.Shutdown()
+	err := p.tp.Close()
 	p.tp = nil
 	return err
 }
@@ -215,7 +212,10 @@ func (p *Producer) SendInTransaction(ctx context.Context, dest string, payload a
 // the broker checks back with a live producer of the group, which answers
 // from the key table; a commit whose own outcome is unknown (connection
 // lost during COMMIT) returns ErrOutcomeUnknown and is resolved the same
-// way. Cancelling ctx before the local commit rolls it back.
+// way, and so is a committed transaction whose outcome could not be told
+// to the broker (Result.State Unknown, no error: the check-back delivers
+// the message). Cancelling ctx before the local commit rolls it back. A
+// transactional message cannot be delayed (m.DelayLevel).
 func (p *Producer) SendMessageInTransaction(ctx context.Context, m outbox.Message, fn TxFunc) (Result, error) {
 	p.mu.Lock()
 	tp := p.tp
@@ -227,36 +227,38 @@ func (p *Producer) SendMessageInTransaction(ctx context.Context, m outbox.Messag
 	if err != nil {
 		return Result{}, fmt.Errorf("txcheck: %w", err)
 	}
+	if rec.DelayLevel != 0 {
+		return Result{}, fmt.Errorf("txcheck: %w: a transactional message cannot be delayed (%s)", outbox.ErrInvalidMessage, m.Destination)
+	}
 	c := &call{ctx: ctx, fn: fn, rec: rec, db: p.dbFor(rec.Topic)}
-	if _, loaded := p.calls.LoadOrStore(rec.Key, c); loaded {
-		return Result{}, fmt.Errorf("txcheck: key %s is already being sent", rec.Key)
-	}
-	defer p.calls.Delete(rec.Key)
-	res, err := tp.SendMessageInTransaction(ctx, rec.Message())
-	if err != nil {
-		return Result{}, fmt.Errorf("%w: %s: %w", ErrHalfMessage, m.Destination, err)
-	}
+	res, st, err := tp.SendInTransaction(ctx, rec.Message(), func(context.Context, *client.SendResult) client.TransactionState {
+		st := p.runLocal(c)
+		if h := p.hooks.afterLocal; h != nil {
+			st = h(rec.Key, st)
+		}
+		return st.transaction()
+	})
 	if c.panicked != nil {
 		panic(c.panicked)
 	}
-	out := Result{Key: rec.Key, State: fromLocal(res.State)}
-	if res.SendResult != nil {
+	out := Result{Key: rec.Key, State: fromTransaction(st)}
+	if res != nil {
 		out.MsgID = res.MsgID
 	}
-	if !c.ran {
+	switch {
+	case !c.ran && err != nil:
+		return out, fmt.Errorf("%w: %s: %w", ErrHalfMessage, m.Destination, err)
+	case !c.ran:
+		// Stored without its durability guarantee: rolled back unrun.
 		return out, fmt.Errorf("%w: %s: the broker answered %v", ErrHalfMessage, m.Destination, res.Status)
+	case err != nil:
+		// The local transaction ran; its outcome did not reach the broker,
+		// whose check-back will read it from the key table.
+		p.log.Warn("txcheck: outcome not told to the broker; the check-back decides",
+			"topic", rec.Topic, "key", rec.Key, "state", out.State.String(), "error", err)
+		out.State = Unknown
 	}
 	return out, c.err
-}
-
-func fromLocal(s primitive.LocalTransactionState) State {
-	switch s {
-	case primitive.CommitMessageState:
-		return Commit
-	case primitive.RollbackMessageState:
-		return Rollback
-	}
-	return Unknown
 }
 
 // runLocal runs a call's local transaction.
@@ -311,48 +313,29 @@ func (p *Producer) runLocal(c *call) (st State) {
 	return Commit
 }
 
-// listener is the official producer's TransactionListener; it routes each
-// call by key (local transactions) or topic (check-backs).
-type listener struct{ p *Producer }
+// checker answers the producer's check-backs: each from the checker of
+// the message's topic (the key table by default).
+type checker struct{ p *Producer }
 
-var _ primitive.TransactionListener = (*listener)(nil)
+var _ client.TransactionChecker = checker{}
 
-// ExecuteLocalTransaction runs the local transaction of the
-// SendInTransaction call that sent msg.
-func (l *listener) ExecuteLocalTransaction(msg *primitive.Message) primitive.LocalTransactionState {
-	if msg.GetProperty(probeProperty) != "" {
-		return primitive.RollbackMessageState
+// Check implements client.TransactionChecker. The client may call it
+// concurrently; ctx ends when the client closes.
+func (c checker) Check(ctx context.Context, m *client.MessageExt) client.TransactionState {
+	if m.Property(probeProperty) != "" {
+		return client.RollbackTransaction
 	}
-	key := msg.GetProperty(outbox.KeyProperty)
-	v, ok := l.p.calls.Load(key)
-	if !ok {
-		l.p.log.Error("txcheck: local transaction for an unknown key", "topic", msg.Topic, "key", key)
-		return primitive.UnkonwnState
-	}
-	st := l.p.runLocal(v.(*call))
-	if h := l.p.hooks.afterLocal; h != nil {
-		st = h(key, st)
-	}
-	return st.local()
-}
-
-// CheckLocalTransaction answers a check-back from the topic's checker.
-func (l *listener) CheckLocalTransaction(m *primitive.MessageExt) primitive.LocalTransactionState {
-	if m.GetProperty(probeProperty) != "" {
-		return primitive.RollbackMessageState
-	}
-	p := l.p
-	key := m.GetProperty(outbox.KeyProperty)
-	checker := p.checkerFor(m.Topic)
-	ctx, cancel := context.WithTimeout(context.Background(), p.cfg.CheckTimeout)
+	p := c.p
+	key := m.Property(outbox.KeyProperty)
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.CheckTimeout)
 	defer cancel()
-	st, err := checker.Check(ctx, CheckParams{Topic: m.Topic, Key: key, Born: time.UnixMilli(m.BornTimestamp), Message: m})
+	st, err := p.checkerFor(m.Topic).Check(ctx, CheckParams{Topic: m.Topic, Key: key, Born: m.BornTime, Message: m})
 	if err != nil {
 		p.log.Warn("txcheck: check-back failed; answering unknown", "topic", m.Topic, "key", key, "error", err)
-		return primitive.UnkonwnState
+		return client.UnknownTransaction
 	}
-	p.log.Debug("txcheck: check-back answered", "topic", m.Topic, "key", key, "state", st)
-	return st.local()
+	p.log.Debug("txcheck: check-back answered", "topic", m.Topic, "key", key, "state", st.String())
+	return st.transaction()
 }
 
 func (p *Producer) checkerFor(topic string) Checker {

@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/sqlkit"
 )
@@ -44,8 +44,8 @@ type SweepStats struct {
 }
 
 // NewSweeper returns a sweeper over the key table of cfg on db. sender
-// re-sends (an outbox.Producer or any official producer), lookup finds
-// messages by key (outbox.AdminLookup).
+// re-sends (an outbox.Producer, which does not retry on its own, or any
+// transport.Producer), lookup finds messages by key (outbox.AdminLookup).
 func NewSweeper(cfg Config, db outbox.Beginner, sender outbox.Sender, lookup outbox.KeyLookup, opts ...Option) (*Sweeper, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -213,15 +213,19 @@ func (s *Sweeper) lookupAll(ctx context.Context, rows []*due) {
 func (s *Sweeper) resend(ctx context.Context, rec outbox.Record) error {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
 	defer cancel()
-	res, err := s.sender.SendSync(ctx, rec.Message())
+	var opts []client.SendOption
+	if rec.ShardingKey != "" {
+		opts = append(opts, client.HashKey(rec.ShardingKey)) // the queue the relay would pick
+	}
+	res, err := s.sender.Send(ctx, rec.Message(), opts...)
 	if err != nil {
 		return err
 	}
 	if res == nil {
 		return errors.New("no send result")
 	}
-	if res.Status != primitive.SendOK {
-		s.log.Warn("txcheck re-send stored without its durability guarantee", "key", rec.Key, "status", res.Status)
+	if res.Status != client.SendOK {
+		s.log.Warn("txcheck re-send stored without its durability guarantee", "key", rec.Key, "status", res.Status.String())
 	}
 	return nil
 }

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rocketkit/rocketkit/internal/clienttest"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
+	"github.com/rocketkit/rocketkit/transport"
 	"github.com/rocketkit/rocketkit/txcheck"
 )
 
@@ -25,13 +25,18 @@ func (unknownChecker) Check(context.Context, txcheck.CheckParams) (txcheck.State
 // half message, is re-sent by the sweeper, by key, exactly once; a
 // delivered one is only verified.
 func TestSweeperResendsDiscardedMessage(t *testing.T) {
+	forEachBackend(t, testSweeperResendsDiscardedMessage)
+}
+
+func testSweeperResendsDiscardedMessage(t *testing.T, kind backendKind) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
 	createOrders(t, db.DB)
 	b := startBroker(t, 2)
 	topic := uniqueName("tx_sweep")
-	cfg := testConfig(b, uniqueName("pg_sweep"))
-	p := startProducer(t, cfg, db, txcheck.WithChecker(topic, unknownChecker{}))
+	cfg := testConfig(uniqueName("pg_sweep"))
+	be := kind.open(t, b)
+	p := startProducer(t, be, cfg, db, txcheck.WithChecker(topic, unknownChecker{}))
 	rec := startConsumer(t, b, topic)
 
 	lost := true
@@ -53,8 +58,8 @@ func TestSweeperResendsDiscardedMessage(t *testing.T) {
 	waitUntil(t, 15*time.Second, "the half message discarded", func() bool { return b.Stats().DiscardedTransactions == 1 })
 	rec.waitFor(t, 1, 10*time.Second)
 
-	sender := startOutboxProducer(t, b)
-	sw, err := txcheck.NewSweeper(cfg, db, sender, clienttest.KeyLookup(t, b.Addr()))
+	sender := startOutboxProducer(t, be)
+	sw, err := txcheck.NewSweeper(cfg, db, sender, outboxtest.KeyLookup(t, b.Addr()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,13 +88,17 @@ func TestSweeperResendsDiscardedMessage(t *testing.T) {
 // One producer serves flows in two databases: each topic's local
 // transaction runs, and its check-back is answered, in its own database.
 func TestRoutesByTopic(t *testing.T) {
+	forEachBackend(t, testRoutesByTopic)
+}
+
+func testRoutesByTopic(t *testing.T, kind backendKind) {
 	ctx := t.Context()
 	dbA, dbB := outboxtest.Open(t), outboxtest.Open(t)
 	createOrders(t, dbA.DB)
 	createOrders(t, dbB.DB)
 	b := startBroker(t, 50)
 	topicA, topicB := uniqueName("tx_a"), uniqueName("tx_b")
-	p := startProducer(t, testConfig(b, uniqueName("pg_routes")), dbA, txcheck.WithRoute(topicB, dbB))
+	p := startProducer(t, kind.open(t, b), testConfig(uniqueName("pg_routes")), dbA, txcheck.WithRoute(topicB, dbB))
 	txcheck.SetAfterLocal(p, func(string, txcheck.State) txcheck.State { return txcheck.Unknown })
 	recA, recB := startConsumer(t, b, topicA), startConsumer(t, b, topicB)
 	ra, err := p.SendInTransaction(ctx, topicA, "a", insertOrder("a-1"))
@@ -115,15 +124,14 @@ func TestRoutesByTopic(t *testing.T) {
 	}
 }
 
-func startOutboxProducer(t testing.TB, b interface{ Addr() string }) *outbox.Producer {
+// startOutboxProducer returns an outbox producer on be for the sweeper's
+// re-sends, closed at test end.
+func startOutboxProducer(t testing.TB, be transport.Backend) *outbox.Producer {
 	t.Helper()
-	p, err := outbox.NewProducer(outbox.ProducerConfig{NameServers: []string{b.Addr()}, InstanceName: uniqueName("resend")})
+	p, err := outbox.NewProducer(be, outbox.ProducerConfig{Group: uniqueName("resend")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Shutdown() })
+	t.Cleanup(func() { _ = p.Close() })
 	return p
 }

@@ -9,7 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/outbox"
 )
 
@@ -121,11 +121,15 @@ func (b *fakeBroker) LookupKey(ctx context.Context, p outbox.LookupParams) (bool
 	return found, nil
 }
 
-func (b *fakeBroker) SendSync(_ context.Context, msgs ...*primitive.Message) (*primitive.SendResult, error) {
+func (b *fakeBroker) Send(_ context.Context, msg *client.Message, _ ...client.SendOption) (*client.SendResult, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.stored[msgs[0].GetProperty(outbox.KeyProperty)] = true
-	return &primitive.SendResult{Status: primitive.SendOK}, nil
+	b.stored[msg.Properties[outbox.KeyProperty]] = true
+	return &client.SendResult{Status: client.SendOK}, nil
+}
+
+func (b *fakeBroker) SendBatch(context.Context, []*client.Message, ...client.SendOption) (*client.SendResult, error) {
+	return nil, errors.New("the sweeper sends no batches")
 }
 
 // The sweeper's timing, in virtual time: it sweeps when started and then

@@ -50,12 +50,16 @@ func keyRecorded(t testing.TB, db *sql.DB, key string) bool {
 // an error or a panic rolls both back and nothing is delivered; a payload
 // the codec cannot encode fails before the half message.
 func TestSendInTransactionOutcomes(t *testing.T) {
+	forEachBackend(t, testSendInTransactionOutcomes)
+}
+
+func testSendInTransactionOutcomes(t *testing.T, kind backendKind) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
 	createOrders(t, db.DB)
 	b := startBroker(t, 15)
 	topic := uniqueName("tx_out")
-	p := startProducer(t, testConfig(b, uniqueName("pg")), db)
+	p := startProducer(t, kind.open(t, b), testConfig(uniqueName("pg")), db)
 	rec := startConsumer(t, b, topic)
 
 	res, err := p.SendInTransaction(ctx, topic+":created", map[string]string{"order": "o-1"}, insertOrder("o-1"))
@@ -102,6 +106,11 @@ func TestSendInTransactionOutcomes(t *testing.T) {
 	if !errors.Is(err, outbox.ErrEncode) || called {
 		t.Errorf("unencodable payload: %v (local transaction called: %v)", err, called)
 	}
+	_, err = p.SendMessageInTransaction(ctx, outbox.Message{Destination: topic, Payload: "late", DelayLevel: 2},
+		func(context.Context, *sql.Tx) error { called = true; return nil })
+	if !errors.Is(err, outbox.ErrInvalidMessage) || called {
+		t.Errorf("delayed transactional message: %v (local transaction called: %v)", err, called)
+	}
 
 	keys := rec.waitFor(t, 1, 10*time.Second)
 	time.Sleep(time.Second)
@@ -116,6 +125,10 @@ func TestSendInTransactionOutcomes(t *testing.T) {
 // With its database closed, a transactional send fails clearly, rolls the
 // half message back and writes nothing.
 func TestSendInTransactionClosedDB(t *testing.T) {
+	forEachBackend(t, testSendInTransactionClosedDB)
+}
+
+func testSendInTransactionClosedDB(t *testing.T, kind backendKind) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
 	b := startBroker(t, 15)
@@ -124,12 +137,12 @@ func TestSendInTransactionClosedDB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := testConfig(b, uniqueName("pg"))
+	cfg := testConfig(uniqueName("pg"))
 	if err := txcheck.Migrate(ctx, db, cfg); err != nil {
 		t.Fatal(err)
 	}
 	cfg.SkipMigrations = true
-	p := startProducer(t, cfg, other)
+	p := startProducer(t, kind.open(t, b), cfg, other)
 	rec := startConsumer(t, b, topic)
 	_ = other.Close()
 	res, err := p.SendInTransaction(ctx, topic, "x", func(context.Context, *sql.Tx) error { return nil })

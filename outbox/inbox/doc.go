@@ -3,17 +3,25 @@
 // was handled commit in one MySQL transaction, so a redelivered or
 // duplicated message finds its key recorded and is skipped.
 //
-// # Use from a listener
+// # Use from a consumer
+//
+// A handler runs its work through Handle with the message's key (see
+// ExampleInbox_Handle for the whole consumer):
 //
 //	in, _ := inbox.New(inbox.Config{Consumer: "billing"}, db)
 //	_ = in.Migrate(ctx)
 //
-//	func (l *BillOrders) Handle(ctx context.Context, m *listener.Message) error {
-//		_, err := l.Inbox.Handle(ctx, inbox.KeyOf(&m.MessageExt), func(ctx context.Context, tx *sql.Tx) error {
-//			_, err := tx.ExecContext(ctx, "INSERT INTO bills …")
-//			return err
-//		})
-//		return err // nil for a duplicate: acknowledge it
+//	func(ctx context.Context, msgs []*client.MessageExt) client.ConsumeResult {
+//		for _, m := range msgs {
+//			_, err := in.Handle(ctx, inbox.KeyOf(m), func(ctx context.Context, tx *sql.Tx) error {
+//				_, err := tx.ExecContext(ctx, "INSERT INTO bills …")
+//				return err
+//			})
+//			if err != nil {
+//				return client.ConsumeRetry // a duplicate is no error: acknowledged
+//			}
+//		}
+//		return client.ConsumeSuccess
 //	}
 //
 // The package-level Handle does the same on the default table.
@@ -22,9 +30,9 @@
 //
 // KeyOf picks the key to de-duplicate on: the outbox.KeyProperty property
 // that outbox and txcheck messages carry (unique per published message,
-// stable across resends and compensation), else the client's UNIQ_KEY
-// (stable across a producer's own retries). Any other unique business key
-// works as well.
+// stable across resends and compensation), else the message id, the
+// producer's UNIQ_KEY (stable across a producer's own retries). Any other
+// unique business key works as well.
 //
 // # Guarantees
 //

@@ -9,7 +9,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/sqlkit"
 )
@@ -236,14 +236,12 @@ func Handle(ctx context.Context, db outbox.Beginner, key string, fn TxFunc) (boo
 }
 
 // KeyOf returns the key to de-duplicate m on: its outbox.KeyProperty
-// property (outbox and txcheck messages), else its UNIQ_KEY, else its
-// message id.
-func KeyOf(m *primitive.MessageExt) string {
-	if k := m.GetProperty(outbox.KeyProperty); k != "" {
+// property (outbox and txcheck messages), else its message id (the
+// producer's UNIQ_KEY, or for a message without one the broker's id of the
+// stored copy).
+func KeyOf(m *client.MessageExt) string {
+	if k := m.Property(outbox.KeyProperty); k != "" {
 		return k
 	}
-	if k := m.GetProperty(primitive.PropertyUniqueClientMessageIdKeyIndex); k != "" {
-		return k
-	}
-	return m.MsgId
+	return m.MsgID
 }

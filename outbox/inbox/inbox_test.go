@@ -8,9 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/apache/rocketmq-client-go/v2/primitive"
 	_ "github.com/go-sql-driver/mysql"
-	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/inbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
 )
@@ -113,20 +111,5 @@ func TestHandleConcurrentDuplicates(t *testing.T) {
 	// The package-level Handle uses the default table and scope.
 	if ok, err := inbox.Handle(ctx, db, "same", effect("same")); ok || err != nil {
 		t.Errorf("package Handle of a handled key: %v, %v", ok, err)
-	}
-}
-
-func TestKeyOf(t *testing.T) {
-	m := &primitive.MessageExt{MsgId: "offset-id"}
-	if got := inbox.KeyOf(m); got != "offset-id" {
-		t.Errorf("KeyOf = %q", got)
-	}
-	m.WithProperty(primitive.PropertyUniqueClientMessageIdKeyIndex, "uniq")
-	if got := inbox.KeyOf(m); got != "uniq" {
-		t.Errorf("KeyOf = %q", got)
-	}
-	m.WithProperty(outbox.KeyProperty, "outbox-key")
-	if got := inbox.KeyOf(m); got != "outbox-key" {
-		t.Errorf("KeyOf = %q", got)
 	}
 }
