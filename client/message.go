@@ -126,6 +126,10 @@ func (m *MessageExt) Property(key string) string {
 	return v
 }
 
+// SetProperties replaces m's properties (system ones included) with p, for
+// code that builds a MessageExt from another client's message.
+func (m *MessageExt) SetProperties(p map[string]string) { m.props = message.FormatProperties(p) }
+
 // Properties returns every property, system ones included, in a new map.
 func (m *MessageExt) Properties() map[string]string { return message.ParseProperties(m.props) }
 

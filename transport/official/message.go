@@ -151,7 +151,7 @@ func (b *backend) fromExt(e *primitive.MessageExt) *client.MessageExt {
 			m.TransactionID = props[message.PropertyUniqKey]
 		}
 	}
-	setProperties(m, props)
+	m.SetProperties(props)
 	return m
 }
 

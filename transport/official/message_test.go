@@ -119,16 +119,6 @@ func TestFromExtConvertsAReceivedMessage(t *testing.T) {
 	}
 }
 
-// TestSetProperties fails when client.MessageExt no longer keeps its
-// properties where the stopgap setProperties writes them (see props.go).
-func TestSetProperties(t *testing.T) {
-	var m client.MessageExt
-	setProperties(&m, map[string]string{"a": "1", "TAGS": "t"})
-	if m.Property("a") != "1" || m.Property("TAGS") != "t" {
-		t.Fatalf("properties not set: %v (client.MessageExt changed: give it SetProperties, see props.go)", m.Properties())
-	}
-}
-
 func TestParseHost(t *testing.T) {
 	for in, want := range map[string]string{
 		"10.0.0.1:80": "10.0.0.1:80", "[::1]:80": "[::1]:80", "::1:80": "[::1]:80", "": "invalid AddrPort", "x:y": "invalid AddrPort",
