@@ -9,7 +9,7 @@
 //	admin    administer a cluster with mqadmin's commands
 //	bench    benchmark a cluster (RocketMQ's producer.sh and consumer.sh)
 //	broker   run a RocketMQ-compatible name server and broker
-//	demo     run the embedded broker end to end through the official client
+//	demo     run the embedded broker end to end through a client (-client)
 //	new      write a new service that runs on the embedded broker
 //
 // "rocketkit help", "rocketkit -h" and
@@ -117,8 +117,9 @@
 //
 // # rocketkit bench
 //
-// RocketMQ's producer.sh and consumer.sh, through the official client,
-// against this kit's broker or any cluster:
+// RocketMQ's producer.sh and consumer.sh, through the kit's client (or
+// --client official, the official Go client), against this kit's broker or
+// any cluster:
 //
 //	rocketkit bench produce -n 127.0.0.1:9876 -t BenchmarkTest -w 20 -s 1024 --duration 1m
 //	rocketkit bench consume -n 127.0.0.1:9876 -t BenchmarkTest -g bench --count 100000
@@ -127,6 +128,7 @@
 //
 //	-n, --namesrv host:port  name server(s) (default 127.0.0.1:9876)
 //	-t, --topic topic        default BenchmarkTest
+//	--client name            rocketkit (default) or official
 //	-w, --threads n          sending goroutines, or the consumer's
 //	                         consuming goroutines (default 4)
 //	--count n                stop after n messages sent or received
