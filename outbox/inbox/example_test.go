@@ -7,6 +7,7 @@ import (
 	"log"
 
 	"github.com/rocketkit/rocketkit/client"
+	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/inbox"
 	"github.com/rocketkit/rocketkit/transport"
 )
@@ -54,11 +55,14 @@ func ExampleInbox_Handle() {
 	defer c.Close(ctx)
 }
 
-// KeyOf prefers the outbox key, which survives resends and compensation
-// (TestKeyOf shows it on messages from a broker); a message without one is
-// de-duplicated on its message id.
+// KeyOf prefers the outbox key, which survives resends and compensation;
+// a message without one is de-duplicated on its message id.
 func ExampleKeyOf() {
 	m := &client.MessageExt{MsgID: "7F0000010B2818B4AAC2"}
 	fmt.Println(inbox.KeyOf(m))
-	// Output: 7F0000010B2818B4AAC2
+	m.SetProperties(map[string]string{outbox.KeyProperty: "01890a5d-ac96-774b-bcce-b302099a8057"})
+	fmt.Println(inbox.KeyOf(m))
+	// Output:
+	// 7F0000010B2818B4AAC2
+	// 01890a5d-ac96-774b-bcce-b302099a8057
 }
