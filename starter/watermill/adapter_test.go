@@ -15,12 +15,21 @@ import (
 
 	"github.com/rocketkit/rocketkit/broker"
 	rmqwm "github.com/rocketkit/rocketkit/starter/watermill"
+	"github.com/rocketkit/rocketkit/transport"
 )
 
 func TestRoundTripKeepsUUIDMetadataPayloadAndTag(t *testing.T) {
-	b := startBroker(t)
-	pub := newPublisher(t, b.Addr())
-	sub := newSubscriber(t, b.Addr(), "roundtrip")
+	for _, bk := range backends {
+		t.Run(bk.name, func(t *testing.T) {
+			t.Parallel()
+			b := startBroker(t)
+			be := bk.open(t, b)
+			testRoundTrip(t, publisherOn(t, be, rmqwm.PublisherConfig{}), subscriberOn(t, be, b.Addr(), "roundtrip"))
+		})
+	}
+}
+
+func testRoundTrip(t *testing.T, pub *rmqwm.Publisher, sub *rmqwm.Subscriber) {
 
 	msg := message.NewMessage("uuid with spaces and ünïcode", []byte("payload"))
 	msg.Metadata.Set("customer", "ada")
@@ -259,14 +268,24 @@ func TestSubscribeRefusesConflictingGroupUse(t *testing.T) {
 }
 
 func TestNackRedeliversThroughRetryTopic(t *testing.T) {
-	b := startBroker(t)
-	pub := newPublisher(t, b.Addr())
+	for _, bk := range backends {
+		t.Run(bk.name, func(t *testing.T) {
+			t.Parallel()
+			b := startBroker(t)
+			be := bk.open(t, b)
+			testNackRedelivers(t, b.Addr(), be)
+		})
+	}
+}
+
+func testNackRedelivers(t *testing.T, addr string, be transport.Backend) {
+	pub := publisherOn(t, be, rmqwm.PublisherConfig{})
 	msg := message.NewMessage(watermill.NewUUID(), []byte("x"))
 	msg.Metadata.Set("k", "v")
 	if err := pub.Publish("nack", msg); err != nil {
 		t.Fatal(err)
 	}
-	ch, err := newSubscriber(t, b.Addr(), "nack", func(c *rmqwm.SubscriberConfig) {
+	ch, err := subscriberOn(t, be, addr, "nack", func(c *rmqwm.SubscriberConfig) {
 		c.NackDelayLevel = 1
 	}).Subscribe(t.Context(), "nack")
 	if err != nil {
@@ -410,14 +429,24 @@ func TestClosedPublisherAndSubscriberRefuse(t *testing.T) {
 }
 
 func TestUnackedMessagesSurviveClose(t *testing.T) {
-	b := startBroker(t)
-	pub := newPublisher(t, b.Addr())
+	for _, bk := range backends {
+		t.Run(bk.name, func(t *testing.T) {
+			t.Parallel()
+			b := startBroker(t)
+			be := bk.open(t, b)
+			testUnackedSurviveClose(t, b.Addr(), be)
+		})
+	}
+}
+
+func testUnackedSurviveClose(t *testing.T, addr string, be transport.Backend) {
+	pub := publisherOn(t, be, rmqwm.PublisherConfig{})
 	for _, id := range []string{"a", "b", "c"} {
 		if err := pub.Publish("survive", message.NewMessage(id, nil)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	first := newSubscriber(t, b.Addr(), "survive")
+	first := subscriberOn(t, be, addr, "survive")
 	ch, err := first.Subscribe(t.Context(), "survive")
 	if err != nil {
 		t.Fatal(err)
@@ -432,7 +461,7 @@ func TestUnackedMessagesSurviveClose(t *testing.T) {
 		t.Error("context of an unacked message not cancelled by Close")
 	}
 
-	ch, err = newSubscriber(t, b.Addr(), "survive").Subscribe(t.Context(), "survive")
+	ch, err = subscriberOn(t, be, addr, "survive").Subscribe(t.Context(), "survive")
 	if err != nil {
 		t.Fatal(err)
 	}

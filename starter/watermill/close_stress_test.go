@@ -12,9 +12,8 @@ import (
 )
 
 // TestCloseWhilePulling closes subscriptions again and again while messages
-// keep arriving, the situation in which the official client's Shutdown can
-// race a pull that is handing messages over (apache/rocketmq-client-go
-// #1051: "send on closed channel", which kills the process).
+// keep arriving and handler calls are waiting to hand messages out, so
+// that closing races pulls, deliveries and acks.
 func TestCloseWhilePulling(t *testing.T) {
 	b := startBroker(t)
 	pub := newPublisher(t, b.Addr())

@@ -7,9 +7,9 @@ import (
 	"go.uber.org/goleak"
 )
 
-// TestMain gives the test binary a temporary HOME (broadcasting consumers
-// keep offsets under it), silences the official client's logger and fails
-// the tests when goroutines outlive them.
+// TestMain gives the test binary a temporary HOME (the official client's
+// broadcasting consumers keep offsets under it), silences the official
+// client's logger and fails the tests when goroutines outlive them.
 //
 // Besides the client's own (clienttest.GoleakOptions), it ignores the
 // forwarders of Watermill's test suite: the suite's multiplied subscriber

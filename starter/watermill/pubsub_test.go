@@ -6,8 +6,8 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/pubsub/tests"
 
-	"github.com/rocketkit/rocketkit/transport"
 	rmqwm "github.com/rocketkit/rocketkit/starter/watermill"
+	"github.com/rocketkit/rocketkit/transport"
 )
 
 // clusteringFeatures are the suite's features of the default
