@@ -57,8 +57,8 @@ func fromTransaction(s client.TransactionState) State {
 // Checker answers check-backs for a route (WithChecker). Check may be
 // called concurrently (the kit's own client checks each message on a
 // goroutine of its own, the official one on a single goroutine); ctx
-// carries Config.CheckTimeout and ends when the producer closes. An error
-// is logged and answered Unknown.
+// carries Config.CheckTimeout and ends early when the client underneath
+// closes. An error is logged and answered Unknown.
 type Checker interface {
 	Check(ctx context.Context, p CheckParams) (State, error)
 }
