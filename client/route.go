@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -82,16 +83,20 @@ func (t *routeTable) get(topic string) *topicRoute {
 	return t.routes[topic]
 }
 
-// put stores a route and reports whether it differs from the one before.
-func (t *routeTable) put(topic string, r *topicRoute) bool {
+// put stores a route and reports whether it differs from the one before,
+// and whether it names a broker address no route named before.
+func (t *routeTable) put(topic string, r *topicRoute) (changed, newBroker bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	old := t.routes[topic]
 	t.routes[topic] = r
 	for _, b := range r.data.Brokers {
+		if known, ok := t.brokers[b.BrokerName]; !ok || !maps.Equal(known.Addrs, b.Addrs) {
+			newBroker = true
+		}
 		t.brokers[b.BrokerName] = b
 	}
-	return old == nil || !old.data.Equal(r.data)
+	return old == nil || !old.data.Equal(r.data), newBroker
 }
 
 func (t *routeTable) topics() []string {
@@ -168,8 +173,19 @@ func (c *Client) fetchRoute(ctx context.Context, topic string) (*topicRoute, err
 		return nil, err
 	}
 	r := newTopicRoute(topic, data, allQueues)
-	c.routes.put(topic, r)
+	c.putRoute(topic, r)
 	return r, nil
+}
+
+// putRoute caches a route; a broker not seen before gets the client's
+// heartbeat at once (as Java does after a route update), so that it can
+// reach this client's producers (check-backs) before the next period.
+func (c *Client) putRoute(topic string, r *topicRoute) (changed bool) {
+	changed, newBroker := c.routes.put(topic, r)
+	if newBroker {
+		c.triggerHeartbeat()
+	}
+	return changed
 }
 
 // queryRoute asks the name servers for a topic's route data.
@@ -212,7 +228,7 @@ func (c *Client) publishRoute(ctx context.Context, topic string) (*topicRoute, e
 	if len(r.publish) == 0 {
 		return nil, err
 	}
-	c.routes.put(topic, r)
+	c.putRoute(topic, r)
 	return r, nil
 }
 
@@ -227,7 +243,7 @@ func (c *Client) refreshRoutes(ctx context.Context) (changed bool) {
 			}
 			continue
 		}
-		if c.routes.put(topic, newTopicRoute(topic, data, allQueues)) {
+		if c.putRoute(topic, newTopicRoute(topic, data, allQueues)) {
 			changed = true
 			c.log.Debug("topic route changed", "topic", c.bareName(topic))
 		}
@@ -260,7 +276,7 @@ func (c *Client) routeLoop() {
 			last[topic] = time.Now()
 			ctx, cancel := context.WithTimeout(context.Background(), c.cfg.RequestTimeout)
 			if data, err := c.queryRoute(ctx, topic); err == nil {
-				c.routes.put(topic, newTopicRoute(topic, data, allQueues))
+				c.putRoute(topic, newTopicRoute(topic, data, allQueues))
 			}
 			cancel()
 		case <-t.C:

@@ -85,3 +85,26 @@ func TestRouteRefreshedAfterAFailedSend(t *testing.T) {
 		return err == nil && len(qs) == 0
 	})
 }
+
+// A broker first seen in a route gets the client's heartbeat at once, so
+// that its check-backs can reach this client's producers before the next
+// period (an hour here).
+func TestHeartbeatToANewBrokerAtOnce(t *testing.T) {
+	b := startBroker(t)
+	c, err := New(Config{NameServers: []string{b.Addr()}, HeartbeatInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	p, err := c.NewProducer(ProducerConfig{Group: "hb_new_broker"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if _, err := p.Send(t.Context(), &Message{Topic: "hb_new", Body: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "a heartbeat naming the producer group", func() bool {
+		return b.Stats().Requests["HEART_BEAT"] > 0
+	})
+}
