@@ -5,7 +5,8 @@
 # already running on 127.0.0.1:4222, file storage) through bench/nats.
 # Prints throughput and CPU per message of each client and server.
 #
-#   bash bench/compare.sh            # 20 senders x 1 KiB, 1 sender x 10,000 (S3), a 200k backlog drain
+#   bash bench/compare.sh            # 20 senders x 1 KiB, 1 sender x 10,000 (S3), a 200k backlog drain,
+#                                    # end-to-end latency at 5k msg/s
 #   COUNT=50000 bash bench/compare.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,3 +53,16 @@ for client in rocketkit official; do
 done
 run "NATS JetStream, pull consumer with AckAll, drain 200k" "$natspid" 200000 \
 	"$out/natsbench" -mode drain -s 1024 -count 200000
+
+# End-to-end latency at a steady 5,000 msg/s (consumer running first).
+for client in rocketkit official; do
+	echo "== rocketkit broker, $client client, end to end at 5k msg/s for 10 s"
+	"$out/rocketkit" bench consume --client $client -n 127.0.0.1:$port -t lat-$client -g lat-$client --from last \
+		--count 50000 --duration 60s >"$out/lat.txt" 2>&1 &
+	consumer=$!
+	sleep 3
+	"$out/rocketkit" bench produce --client $client -n 127.0.0.1:$port -t lat-$client -w 4 -s 1024 --rate 5000 \
+		--count 50000 >/dev/null
+	wait $consumer || true
+	grep -E 'received|end-to-end' "$out/lat.txt" | grep -v '^\[' || true
+done

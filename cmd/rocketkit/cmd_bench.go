@@ -51,6 +51,7 @@ type benchFlags struct {
 	from     string
 	expr     string
 	client   string
+	rate     int
 	logLevel levelFlag
 }
 
@@ -86,6 +87,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		intFlag(fs, &f.size, "s", "size", 128, "message body size in bytes")
 		fs.StringVar(&f.mode, "mode", "sync", "send mode: sync, async or oneway")
 		fs.IntVar(&f.inflight, "inflight", 256, "most async sends awaiting their result")
+		fs.IntVar(&f.rate, "rate", 0, "send at most this many messages a second, over all threads (0: as fast as possible)")
 		fs.StringVar(&f.tag, "tag", "", "tag of every message")
 		fs.BoolVar(&f.keys, "keys", false, "give each message a key, bench-<pid>-<n> (indexed by the broker, as producer.sh -k)")
 		stringFlag(fs, &f.group, "g", "group", "rocketkit-bench-producer", "producer group")
@@ -173,6 +175,8 @@ func (f *benchFlags) validate(which string) string {
 			return fmt.Sprintf("--mode %q: want sync, async or oneway", f.mode)
 		case f.inflight < 1:
 			return "--inflight must be at least 1"
+		case f.rate < 0:
+			return "--rate must not be negative"
 		}
 	} else if f.from != "first" && f.from != "last" {
 		return fmt.Sprintf("--from %q: want first or last", f.from)
@@ -304,6 +308,21 @@ func benchProduce(ctx context.Context, f benchFlags, nameServers []string, out i
 	go m.progress(out, "sent", start, stop, progressDone)
 
 	var issued atomic.Int64
+	var slots atomic.Int64 // --rate: the next send's slot
+	pace := func() bool {  // waits for the next slot; false when ctx ended
+		if f.rate == 0 {
+			return true
+		}
+		at := start.Add(time.Duration(slots.Add(1)-1) * time.Second / time.Duration(f.rate))
+		t := time.NewTimer(time.Until(at))
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
 	var pending sync.WaitGroup // async sends awaiting their callback
 	inflight := make(chan struct{}, f.inflight)
 	var workers sync.WaitGroup
@@ -311,6 +330,9 @@ func benchProduce(ctx context.Context, f benchFlags, nameServers []string, out i
 		workers.Go(func() {
 			for ctx.Err() == nil {
 				if f.count > 0 && issued.Add(1) > f.count {
+					return
+				}
+				if !pace() {
 					return
 				}
 				msg := newMsg()

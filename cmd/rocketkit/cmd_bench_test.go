@@ -25,6 +25,8 @@ func TestBenchProduceConsume(t *testing.T) {
 	wantContains(t, "produce async", out, "async, 4 threads", "200 sent, 0 errors", "send latency", "p99 ")
 	out = mustRun(t, "bench", "produce", "-n", ns, "-t", "bench-oneway", "--count", "50", "--mode", "oneway", "-w", "1")
 	wantContains(t, "produce oneway", out, "oneway, 1 threads", "50 sent", "send call time", "p50 ")
+	out = mustRun(t, "bench", "produce", "-n", ns, "-t", "bench-rate", "--count", "30", "--rate", "1000", "-w", "2")
+	wantContains(t, "produce --rate", out, "30 sent, 0 errors")
 	out = mustRun(t, "bench", "produce", "-n", ns, "-t", "bench-timed", "--duration", "300ms", "-w", "1")
 	wantContains(t, "produce --duration", out, "produce summary", "send latency")
 
