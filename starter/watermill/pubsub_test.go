@@ -35,6 +35,12 @@ import (
 //     ("sent: 9999, received: 10000") and -race reports the unguarded
 //     list. TestReconnectAfterBrokerRestart covers reconnection instead.
 //   - ContextPreserved false: a Go context cannot travel through a broker.
+//
+// The suite treats Nack as "redeliver, however often": TestContinueAfterErrors
+// nacks 300 times, in orderly consumption the same message again and again.
+// RocketMQ dead-letters a message nacked more than MaxReconsumeTimes (16 by
+// default) times, so the suite's subscribers allow suiteReconsumeTimes;
+// TestNackAfterMaxReconsumeTimesGoesToDLQ covers the limit.
 var clusteringFeatures = tests.Features{
 	ConsumerGroups:                   true,
 	ExactlyOnceDelivery:              false,
@@ -55,15 +61,6 @@ func TestPubSub(t *testing.T) {
 	runSuite(t, clusteringFeatures, be, b.Addr(), "wmtest-{topic}")
 }
 
-// TestPubSubOfficial runs the suite on the official client's backend, with
-// the same features as TestPubSub: nothing is reduced.
-func TestPubSubOfficial(t *testing.T) {
-	t.Parallel()
-	b := startBroker(t)
-	be := officialBackend(t, b)
-	runSuite(t, clusteringFeatures, be, b.Addr(), "wmofficial-{topic}")
-}
-
 // TestPubSubOrderly runs the suite with Orderly subscribers and a publisher
 // that puts every message of a topic in one queue (a constant hash key):
 // the topic's order is then the queue's, delivered one message at a time.
@@ -80,7 +77,7 @@ func TestPubSubOrderly(t *testing.T) {
 	oneQueue := rmqwm.WithHashKey(func(string, *message.Message) string { return "all" })
 	orderly := func(c *rmqwm.SubscriberConfig) { c.Orderly = true }
 	newPubSub := func(t *testing.T, group string) (message.Publisher, message.Subscriber) {
-		return publisherOn(t, be, rmqwm.PublisherConfig{}, oneQueue), subscriberOn(t, be, b.Addr(), group, orderly)
+		return publisherOn(t, be, rmqwm.PublisherConfig{}, oneQueue), subscriberOn(t, be, b.Addr(), group, suiteConfig, orderly)
 	}
 	tests.TestPubSub(t, features,
 		func(t *testing.T) (message.Publisher, message.Subscriber) { return newPubSub(t, "wmorderly-{topic}") },
@@ -104,7 +101,7 @@ func TestPubSubBroadcasting(t *testing.T) {
 	features.NewSubscriberReceivesOldMessages = true
 	tests.TestPubSub(t, features,
 		func(t *testing.T) (message.Publisher, message.Subscriber) {
-			return newPublisher(t, b.Addr()), newSubscriber(t, b.Addr(), "wmbroadcast-{topic}",
+			return newPublisher(t, b.Addr()), newSubscriber(t, b.Addr(), "wmbroadcast-{topic}", suiteConfig,
 				func(c *rmqwm.SubscriberConfig) {
 					c.MessageModel = rmqwm.Broadcasting
 					c.OffsetDir = t.TempDir()
@@ -114,10 +111,16 @@ func TestPubSubBroadcasting(t *testing.T) {
 	)
 }
 
+// suiteReconsumeTimes is the suite's MaxReconsumeTimes; see
+// clusteringFeatures.
+const suiteReconsumeTimes = 1000
+
+func suiteConfig(c *rmqwm.SubscriberConfig) { c.MaxReconsumeTimes = suiteReconsumeTimes }
+
 // runSuite runs the suite on be with subscribers of the group pattern.
 func runSuite(t *testing.T, features tests.Features, be transport.Backend, addr, group string) {
 	newPubSub := func(t *testing.T, group string) (message.Publisher, message.Subscriber) {
-		return publisherOn(t, be, rmqwm.PublisherConfig{}), subscriberOn(t, be, addr, group)
+		return publisherOn(t, be, rmqwm.PublisherConfig{}), subscriberOn(t, be, addr, group, suiteConfig)
 	}
 	tests.TestPubSub(t, features,
 		func(t *testing.T) (message.Publisher, message.Subscriber) { return newPubSub(t, group) },

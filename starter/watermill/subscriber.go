@@ -22,6 +22,9 @@ type Subscriber struct {
 	owned   bool // backend made by NewSubscriber; Close closes it
 	logger  wmlog.LoggerAdapter
 
+	closeOnce sync.Once
+	closeErr  error // set by the first Close
+
 	mu     sync.Mutex
 	closed bool                       // Lock should be held.
 	subs   map[*subscription]struct{} // live subscriptions; Lock should be held.
@@ -195,13 +198,15 @@ func (s *Subscriber) forget(sub *subscription) {
 // until their output channels are closed and their consumers closed (which
 // commits their offsets), then closes the backend when NewSubscriber made
 // it. Later Subscribe calls return ErrSubscriberClosed. Close is
-// idempotent.
+// idempotent: a later call waits until the first is done and returns its
+// error.
 func (s *Subscriber) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+func (s *Subscriber) close() error {
 	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
-	}
 	s.closed = true
 	subs := make([]*subscription, 0, len(s.subs))
 	for sub := range s.subs {
