@@ -1,8 +1,10 @@
 // Command watermill-router runs a Watermill router on RocketMQ: RocketKit's
 // embedded broker, started in a temporary directory, and the
-// starter/watermill adapter. Orders are published to "orders:created"; one
-// handler turns each order into an invoice on "invoices", a second prints
-// the invoices. The program exits by itself once every invoice is printed.
+// starter/watermill adapter on the kit's own client. Orders are published
+// to "orders:created"; one handler turns each order into an invoice on
+// "invoices", a second prints the invoices. An order that can never be
+// billed goes to the dead-letter topic at once. The program exits by itself
+// once every invoice is printed.
 package main
 
 import (
@@ -18,10 +20,11 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/apache/rocketmq-client-go/v2/rlog"
 
 	"github.com/rocketkit/rocketkit/broker"
+	"github.com/rocketkit/rocketkit/client"
 	rmqwatermill "github.com/rocketkit/rocketkit/starter/watermill"
+	"github.com/rocketkit/rocketkit/transport"
 )
 
 type order struct {
@@ -46,8 +49,6 @@ func main() {
 }
 
 func run(ctx context.Context, out io.Writer) error {
-	// The official client logs to stderr at Info level by default.
-	rlog.SetLogLevel("error")
 	logger := watermill.NewSlogLogger(slog.New(slog.NewTextHandler(os.Stderr,
 		&slog.HandlerOptions{Level: slog.LevelWarn})))
 
@@ -62,17 +63,23 @@ func run(ctx context.Context, out io.Writer) error {
 	}
 	defer b.Close()
 
-	pub, err := rmqwatermill.NewPublisher(rmqwatermill.PublisherConfig{NameServer: b.Addr()},
-		rmqwatermill.WithLogger(logger))
+	// One client (one connection to the broker) for the publisher and the
+	// subscriber, closed after them. For a real cluster, list its name
+	// servers (and Namespace, Credentials) here.
+	backend, err := transport.Native(client.Config{NameServers: []string{b.Addr()}})
+	if err != nil {
+		return err
+	}
+	defer backend.Close()
+	pub, err := rmqwatermill.NewPublisher(rmqwatermill.PublisherConfig{}, backend, logger)
 	if err != nil {
 		return err
 	}
 	defer pub.Close()
 	sub, err := rmqwatermill.NewSubscriber(rmqwatermill.SubscriberConfig{
-		NameServer: b.Addr(),
 		// One group per topic: "billing-orders" and "billing-invoices".
 		ConsumerGroup: "billing-{topic}",
-	}, rmqwatermill.WithLogger(logger))
+	}, backend, logger)
 	if err != nil {
 		return err
 	}
@@ -88,6 +95,9 @@ func run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Handler errors wrapped by rmqwatermill.Discard dead-letter the
+	// message at once (%DLQ%billing-orders) instead of retrying it.
+	router.AddMiddleware(rmqwatermill.DiscardMiddleware)
 	router.AddHandler("bill", "orders:created", sub, "invoices", pub, bill)
 
 	var (
@@ -145,14 +155,16 @@ func run(ctx context.Context, out io.Writer) error {
 	return nil
 }
 
-// bill turns an order into an invoice.
+// bill turns an order into an invoice. An order that cannot be decoded or
+// has no amount can never be billed: it is discarded to the dead-letter
+// topic rather than retried.
 func bill(msg *message.Message) ([]*message.Message, error) {
 	var o order
 	if err := json.Unmarshal(msg.Payload, &o); err != nil {
-		return nil, err
+		return nil, rmqwatermill.Discard(err)
 	}
 	if o.Cents <= 0 {
-		return nil, errors.New("order without amount")
+		return nil, rmqwatermill.Discard(errors.New("order without amount"))
 	}
 	payload, err := json.Marshal(invoice{Number: "INV-" + o.ID, Order: o.ID, Cents: o.Cents})
 	if err != nil {
