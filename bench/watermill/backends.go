@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	stdsql "database/sql"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -17,16 +19,20 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/rocketkit/rocketkit/broker"
+	"github.com/rocketkit/rocketkit/client"
 	rmqwatermill "github.com/rocketkit/rocketkit/starter/watermill"
+	"github.com/rocketkit/rocketkit/transport"
+	"github.com/rocketkit/rocketkit/transport/official"
 )
 
 var logger = watermill.NopLogger{}
 
 var backends = map[string]backend{
-	"gochannel": newGoChannel,
-	"rocketkit": newRocketKit,
-	"sql":       newSQL,
-	"nats":      newNATS,
+	"gochannel":          newGoChannel,
+	"rocketkit":          newRocketKit,
+	"rocketkit-official": newRocketKitOfficial,
+	"sql":                newSQL,
+	"nats":               newNATS,
 }
 
 // newGoChannel is watermill's in-process Pub/Sub, persistent so that the
@@ -37,12 +43,33 @@ func newGoChannel(string) (message.Publisher, message.Subscriber, func() error, 
 	return ps, ps, nil, nil
 }
 
-// newRocketKit is the adapter on the embedded broker (started in a temp
-// dir, in this process) or on -rocketmq-addr. Both sides use their default
-// configuration.
+// newRocketKit is the adapter on the kit's own client; see rocketKit.
 func newRocketKit(string) (message.Publisher, message.Subscriber, func() error, error) {
+	return rocketKit(func(cfg client.Config) (transport.Backend, error) { return transport.Native(cfg) })
+}
+
+// newRocketKitOfficial is the adapter on the official Go client
+// (transport/official), for comparison; see rocketKit.
+func newRocketKitOfficial(string) (message.Publisher, message.Subscriber, func() error, error) {
+	return rocketKit(func(cfg client.Config) (transport.Backend, error) {
+		return official.New(cfg, official.WithLogger(slog.New(slog.DiscardHandler)))
+	})
+}
+
+// rocketKit is the adapter on the embedded broker (started in a temp dir,
+// in this process) or on -rocketmq-addr, with the publisher and the
+// subscriber on one backend made by open. Both sides use their default
+// configuration.
+func rocketKit(open func(client.Config) (transport.Backend, error)) (message.Publisher, message.Subscriber, func() error, error) {
 	addr := *rocketmqAddr
-	var cleanup func() error
+	var stop []func() error // run in reverse
+	cleanup := func() error {
+		var errs []error
+		for i := len(stop) - 1; i >= 0; i-- {
+			errs = append(errs, stop[i]())
+		}
+		return errors.Join(errs...)
+	}
 	if addr == "" {
 		dir, err := os.MkdirTemp("", "watermill-bench-")
 		if err != nil {
@@ -54,21 +81,26 @@ func newRocketKit(string) (message.Publisher, message.Subscriber, func() error, 
 			return nil, nil, nil, fmt.Errorf("start broker: %w", err)
 		}
 		addr = b.Addr()
-		cleanup = func() error {
+		stop = append(stop, func() error {
 			err := b.Close()
 			os.RemoveAll(dir)
 			return err
-		}
+		})
 	}
-	pub, err := rmqwatermill.NewPublisher(rmqwatermill.PublisherConfig{NameServer: addr})
+	backend, err := open(client.Config{NameServers: client.ParseNameServers(addr)})
+	if err != nil {
+		return nil, nil, cleanup, err
+	}
+	stop = append(stop, backend.Close)
+	pub, err := rmqwatermill.NewPublisher(rmqwatermill.PublisherConfig{}, backend, logger)
 	if err != nil {
 		return nil, nil, cleanup, err
 	}
 	sub, err := rmqwatermill.NewSubscriber(rmqwatermill.SubscriberConfig{
-		NameServer:    addr,
 		ConsumerGroup: "benchmark-{topic}",
-	})
+	}, backend, logger)
 	if err != nil {
+		_ = pub.Close()
 		return nil, nil, cleanup, err
 	}
 	return pub, sub, cleanup, nil

@@ -4,7 +4,7 @@
 // subscriber consumes (and acks) all of them; each phase is reported in
 // messages per second.
 //
-//	go run . -backends gochannel,rocketkit,sql,nats -count 50000 -size 16,256
+//	go run . -backends gochannel,rocketkit,rocketkit-official,sql,nats -count 50000 -size 16,256
 //
 // It lives in its own module so that the comparison-only dependencies
 // (watermill-sql, watermill-nats, the MySQL driver) stay out of the kit's
@@ -25,18 +25,17 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/apache/rocketmq-client-go/v2/rlog"
 )
 
 var (
-	backendsFlag   = flag.String("backends", "gochannel,rocketkit,sql,nats", "comma-separated: gochannel, rocketkit, sql, nats")
+	backendsFlag   = flag.String("backends", "gochannel,rocketkit,sql,nats", "comma-separated: gochannel, rocketkit, rocketkit-official, sql, nats")
 	countFlag      = flag.Int("count", 50000, "messages per run")
 	sqlCountFlag   = flag.Int("sql-count", 10000, "messages per run for the sql backend (it is much slower)")
 	sizesFlag      = flag.String("size", "16", "comma-separated message sizes in bytes")
 	publishersFlag = flag.Int("publishers", 200, "concurrent publishing goroutines (watermill-benchmark uses 200)")
 	timeoutFlag    = flag.Duration("timeout", 10*time.Minute, "give up on a run after this long")
 
-	rocketmqAddr = flag.String("rocketmq-addr", "", "name server of a running broker; empty starts the embedded broker in a temp dir")
+	rocketmqAddr = flag.String("rocketmq-addr", "", "name servers of a running cluster (host:port;host:port); empty starts the embedded broker in a temp dir")
 	mysqlDSN     = flag.String("mysql-dsn", envOr("MYSQL_DSN", "root@tcp(127.0.0.1:3306)/test"), "MySQL/MariaDB DSN for the sql backend (default $MYSQL_DSN)")
 	sqlConns     = flag.Int("sql-conns", 32, "sql backend: connection pool size")
 	natsURL      = flag.String("nats-url", envOr("NATS_URL", "nats://127.0.0.1:4222"), "NATS server with JetStream for the nats backend (default $NATS_URL)")
@@ -64,7 +63,6 @@ type result struct {
 func main() {
 	flag.Parse()
 	log.SetFlags(0)
-	rlog.SetLogLevel("error") // the RocketMQ client logs at info to stderr by default
 
 	var sizes []int
 	for s := range strings.SplitSeq(*sizesFlag, ",") {
