@@ -115,8 +115,9 @@ type SubscriberConfig struct {
 	// the group has consumed from a queue. Note that RocketMQ brokers (Java
 	// and the embedded one alike) start a new group at the beginning of a
 	// "young" queue, one whose first message is still in the broker's
-	// memory, whatever this setting says. The start offsets are fixed
-	// before Subscribe returns.
+	// memory, whatever this setting says. On the kit's own client the
+	// start offsets are fixed before Subscribe returns; the official
+	// client fixes them moments after.
 	ConsumeFrom string `koanf:"consume-from"`
 	// NackDelayLevel is the delay level a nacked message waits in the
 	// group's retry topic before it is redelivered (Clustering, not

@@ -25,7 +25,8 @@
 //
 // The package passes Watermill's universal Pub/Sub test suite
 // (pubsub/tests.TestPubSub) against the embedded broker on both backends;
-// see pubsub_test.go for the features declared for each.
+// see pubsub_test.go and pubsub_official_test.go for the features declared
+// for each.
 //
 // # Mapping
 //

@@ -80,8 +80,9 @@ func NewSubscriber(cfg SubscriberConfig, backend transport.Backend, logger wmlog
 // group starts at cfg.ConsumeFrom. In one Subscriber, a group may be used by
 // several subscriptions only with the same topic and expression
 // (ErrGroupConflict otherwise); several subscriptions of one group share the
-// topic's queues, as members of a group do. Subscribe returns once the
-// consumer has joined the group and has its queues.
+// topic's queues, as members of a group do. On the kit's own client,
+// Subscribe returns once the consumer has joined the group and has its
+// queues and their start offsets.
 //
 // Each message must be acked or nacked. Ack marks it consumed; Nack has it
 // redelivered: in the Clustering model through the group's retry topic
@@ -123,6 +124,9 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 	}
 	if err != nil {
 		s.release(group)
+		if s.isClosed() {
+			return nil, ErrSubscriberClosed
+		}
 		return nil, fmt.Errorf("subscribe to %s: %w", topic, err)
 	}
 	sub.consumer = c
@@ -168,6 +172,12 @@ func (s *Subscriber) reserve(group, rmqTopic, expr string) error {
 	}
 	s.groups[group] = &groupUse{rmqTopic: rmqTopic, expr: expr, n: 1}
 	return nil
+}
+
+func (s *Subscriber) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
 }
 
 // release undoes one reserve of group.
