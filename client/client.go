@@ -36,6 +36,12 @@ type Client struct {
 	mu        sync.Mutex
 	producers map[string]producerMember // by wire group; guarded by mu
 	consumers map[consumerMember]int    // member index in its group (0 = the client id); guarded by mu
+	leaving   map[consumerMember]bool   // closing: out of heartbeats, index still taken; guarded by mu
+
+	// hbMu orders heartbeats and a closing consumer's UNREGISTER_CLIENT: a
+	// heartbeat built before the consumer left cannot arrive after its
+	// unregistration and register it again (a ghost member).
+	hbMu sync.Mutex
 	closed    bool                      // guarded by mu
 
 	heartbeatNow chan struct{} // buffered 1
@@ -94,6 +100,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		faults:       newFaultTracker(cfg.BrokerBackoff),
 		producers:    make(map[string]producerMember),
 		consumers:    make(map[consumerMember]int),
+		leaving:      make(map[consumerMember]bool),
 		heartbeatNow: make(chan struct{}, 1),
 		refreshTopic: make(chan string, 16),
 		done:         make(chan struct{}),
@@ -257,9 +264,24 @@ func (c *Client) registerConsumer(cm consumerMember) error {
 	return nil
 }
 
-func (c *Client) unregisterConsumer(cm consumerMember) {
+// unregisterConsumer takes a consumer out of the client in three steps:
+// out of the heartbeats, then leave (UNREGISTER_CLIENT, sent by leave with
+// heartbeats held back), then its member index is free for another
+// consumer of the group. leave may be nil.
+func (c *Client) unregisterConsumer(cm consumerMember, leave func()) {
+	c.mu.Lock()
+	if _, ok := c.consumers[cm]; ok {
+		c.leaving[cm] = true
+	}
+	c.mu.Unlock()
+	if leave != nil {
+		c.hbMu.Lock()
+		leave()
+		c.hbMu.Unlock()
+	}
 	c.mu.Lock()
 	delete(c.consumers, cm)
+	delete(c.leaving, cm)
 	c.mu.Unlock()
 }
 

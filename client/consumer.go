@@ -232,10 +232,11 @@ func (c *Consumer) abortStart() {
 	if c.offsets != nil {
 		_ = c.offsets.close()
 	}
-	c.client.unregisterConsumer(c)
-	ctx, cancel := context.WithTimeout(context.Background(), c.client.cfg.RequestTimeout)
-	_ = c.unregisterAtBrokers(ctx)
-	cancel()
+	c.client.unregisterConsumer(c, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), c.client.cfg.RequestTimeout)
+		_ = c.unregisterAtBrokers(ctx)
+		cancel()
+	})
 	c.offsets, c.tasks, c.life, c.stopLife, c.handlerCtx, c.stopCalls = nil, nil, nil, nil, nil, nil
 	c.id.Store(nil)
 }
@@ -318,12 +319,14 @@ func (c *Consumer) shutdown(ctx context.Context) error {
 	if err := c.offsets.close(); err != nil {
 		errs = append(errs, err)
 	}
-	c.client.unregisterConsumer(c)
-	if !c.client.isClosed() {
+	c.client.unregisterConsumer(c, func() {
+		if c.client.isClosed() {
+			return
+		}
 		if err := c.unregisterAtBrokers(cleanup); err != nil {
 			errs = append(errs, err)
 		}
-	}
+	})
 	c.stopCalls()
 	return errors.Join(errs...)
 }

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 
@@ -77,5 +78,46 @@ func TestParseResetBody(t *testing.T) {
 		if _, err := parseResetBody([]byte(bad)); err == nil {
 			t.Errorf("parseResetBody(%q) accepted", bad)
 		}
+	}
+}
+
+// Consumers of one shared client closing while heartbeats go out leave no
+// ghost member at the broker: a heartbeat built before a consumer left
+// cannot register it again after its UNREGISTER_CLIENT, and its member id
+// is not reused before that unregistration is done.
+func TestClosingConsumersLeaveNoGhosts(t *testing.T) {
+	b := startBroker(t)
+	c := newTestClient(t, b, "ghosts")
+	createTopic(t, c, b, "ghosts", 2)
+	stop := make(chan struct{})
+	beat := make(chan struct{})
+	go func() {
+		defer close(beat)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				c.triggerHeartbeat()
+				_ = c.sendHeartbeats(t.Context())
+			}
+		}
+	}()
+	for range 20 {
+		var cons []*Consumer
+		for range 2 {
+			cons = append(cons, startConsumer(t, c, ConsumerConfig{Group: "ghosts",
+				Subscriptions: []Subscription{{Topic: "ghosts"}}}, func(context.Context, []*MessageExt) ConsumeResult {
+				return ConsumeSuccess
+			}))
+		}
+		for _, con := range cons {
+			closeConsumer(t, con)
+		}
+	}
+	close(stop)
+	<-beat
+	if m := b.GroupMembers("ghosts"); len(m) != 0 {
+		t.Fatalf("after every consumer closed the broker still lists %+v", m)
 	}
 }

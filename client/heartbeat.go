@@ -24,6 +24,9 @@ func (c *Client) heartbeats() []payload.Heartbeat {
 		base.Producers = append(base.Producers, payload.ProducerData{Group: group})
 	}
 	for cm := range c.consumers {
+		if c.leaving[cm] {
+			continue
+		}
 		id := cm.memberID()
 		hb := byID[id]
 		if hb == nil {
@@ -51,6 +54,8 @@ func (c *Client) heartbeats() []payload.Heartbeat {
 // the routes in use (slaves too when a consumer is registered), in
 // parallel, and returns the errors joined.
 func (c *Client) sendHeartbeats(ctx context.Context) error {
+	c.hbMu.Lock()
+	defer c.hbMu.Unlock()
 	hbs := c.heartbeats()
 	if len(hbs) == 0 {
 		return nil
