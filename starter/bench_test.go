@@ -137,3 +137,30 @@ func warmUp(b *testing.B, addr string, body []byte) {
 		}
 	}
 }
+
+// BenchmarkTemplateSend sends 1 KiB messages synchronously through the
+// Template from 20 goroutines, on each client (rocketmq.client), against
+// an in-process broker. One op is one message stored.
+func BenchmarkTemplateSend(b *testing.B) {
+	for _, which := range []string{"rocketkit", "official"} {
+		b.Run("client="+which, func(b *testing.B) {
+			app := startertest.New(b, startertest.Config(map[string]any{"rocketmq.client": which}))
+			body := make([]byte, 1024)
+			ctx := context.Background()
+			if _, err := app.Template.Send(ctx, "bench-template-send", body); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.SetParallelism(10) // x GOMAXPROCS 2 = 20 senders here
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := app.Template.Send(ctx, "bench-template-send", body); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
