@@ -149,6 +149,15 @@ const (
 	maxBatch = 1024
 )
 
+// WithDefaults returns c with every zero field set to its documented
+// default (ConsumeTimestamp relative to now), as NewConsumer applies them;
+// for other clients' adapters that must behave the same.
+func (c ConsumerConfig) WithDefaults(now time.Time) ConsumerConfig {
+	c.Subscriptions = slices.Clone(c.Subscriptions)
+	c.setDefaults(now)
+	return c
+}
+
 func (c *ConsumerConfig) setDefaults(now time.Time) {
 	if c.ConsumeFrom == "" {
 		c.ConsumeFrom = ConsumeFromLastOffset

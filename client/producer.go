@@ -34,6 +34,13 @@ type ProducerConfig struct {
 	MaxMessageSize int `koanf:"max-message-size"`
 }
 
+// WithDefaults returns c with every zero field set to its documented
+// default, as NewProducer applies them; for other clients' adapters.
+func (c ProducerConfig) WithDefaults() ProducerConfig {
+	c.setDefaults()
+	return c
+}
+
 func (c *ProducerConfig) setDefaults() {
 	if c.SendTimeout == 0 {
 		c.SendTimeout = 3 * time.Second
