@@ -6,8 +6,7 @@ import (
 	"sync"
 	"time"
 
-	rocketmq "github.com/apache/rocketmq-client-go/v2"
-	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/rocketkit/rocketkit/client"
 )
 
 // notOnOneBroker explains a cluster scenario this single broker cannot
@@ -22,26 +21,23 @@ type errNotReplayable struct{ answer string }
 func (e errNotReplayable) Error() string { return e.answer }
 
 // s18Load: the study's producer.sh -w 20 -s 1024 froze their machine;
-// here 20 producers send 1 KiB messages for a moment.
+// here 20 senders send 1 KiB messages for a moment, through one producer
+// (safe for concurrent use) and one connection.
 func s18Load(ctx context.Context, e *env) (string, error) {
 	const senders, each = 20, 100
 	body := make([]byte, 1024)
-	ps := make([]rocketmq.Producer, senders)
-	for i := range ps {
-		p, err := e.producer("p_load")
-		if err != nil {
-			return "", err
-		}
-		defer p.Shutdown()
-		ps[i] = p
+	p, err := e.producer("p_load")
+	if err != nil {
+		return "", err
 	}
+	defer p.Close()
 	var wg sync.WaitGroup
 	errs := make(chan error, senders)
 	start := time.Now()
-	for _, p := range ps {
+	for range senders {
 		wg.Go(func() {
 			for range each {
-				if res, err := p.SendSync(ctx, primitive.NewMessage("t_load", body)); err != nil || res.Status != primitive.SendOK {
+				if res, err := p.Send(ctx, &client.Message{Topic: "t_load", Body: body}); err != nil || res.Status != client.SendOK {
 					errs <- fmt.Errorf("send: %v %v", res, err)
 					return
 				}
@@ -54,6 +50,6 @@ func s18Load(ctx context.Context, e *env) (string, error) {
 		return "", err
 	}
 	took := time.Since(start)
-	return fmt.Sprintf("20 producers, 1 KiB: %d sends in %v, %.0f msg/s (longer runs: rocketkit bench produce -w 20 -s 1024)",
+	return fmt.Sprintf("20 senders on one producer, 1 KiB: %d sends in %v, %.0f msg/s (longer runs: rocketkit bench produce -w 20 -s 1024)",
 		senders*each, took.Round(time.Millisecond), senders*each/took.Seconds()), nil
 }

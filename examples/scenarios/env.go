@@ -4,57 +4,83 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	rocketmq "github.com/apache/rocketmq-client-go/v2"
-	"github.com/apache/rocketmq-client-go/v2/consumer"
-	"github.com/apache/rocketmq-client-go/v2/primitive"
-	"github.com/apache/rocketmq-client-go/v2/producer"
+	"github.com/rocketkit/rocketkit/admin"
+	"github.com/rocketkit/rocketkit/client"
 )
 
-// env is what every scenario gets: the embedded broker's address and
-// helpers that build official-client producers and consumers for it.
+// env is what every scenario gets: the embedded broker's address, the
+// process's client on it (one Client per cluster and process: every
+// producer and consumer of the raw scenarios is made from it) and an admin
+// client for the checks.
 type env struct {
 	addr    string        // name server and broker, one port
 	timeout time.Duration // how long a scenario waits for its messages
-	seq     atomic.Int64
+	c       *client.Client
+	adm     *admin.Client
 }
 
-// name returns prefix with a sequence number: a distinct instance name
-// for every client object (S10), or a fresh group.
-func (e *env) name(prefix string) string { return fmt.Sprintf("%s-%d", prefix, e.seq.Add(1)) }
-
-// producer starts an official producer of group with its own instance
-// name. The caller shuts it down.
-func (e *env) producer(group string, opts ...producer.Option) (rocketmq.Producer, error) {
-	p, err := rocketmq.NewProducer(append([]producer.Option{
-		producer.WithNameServer(primitive.NamesrvAddr{e.addr}),
-		producer.WithGroupName(group),
-		producer.WithInstanceName(e.name(group)),
-	}, opts...)...)
+// newEnv connects to the broker at addr. Close it when done.
+func newEnv(addr string, timeout time.Duration) (*env, error) {
+	c, err := client.New(client.Config{NameServers: []string{addr}})
 	if err != nil {
 		return nil, err
 	}
-	return p, p.Start()
+	adm, err := admin.New(admin.Config{NameServers: []string{addr}})
+	if err != nil {
+		_ = c.Close()
+		return nil, err
+	}
+	return &env{addr: addr, timeout: timeout, c: c, adm: adm}, nil
 }
 
-// subscription is one consumer of a scenario.
-type subscription struct {
-	group, topic, expr string
-	orderly            bool
+// Close closes the client.
+func (e *env) Close() error { return e.c.Close() }
+
+// newClient returns another Client on the broker, as another process
+// would have: its own connections and, without configuring anything, its
+// own instance name (S10). The caller closes it.
+func (e *env) newClient() (*client.Client, error) {
+	return client.New(client.Config{NameServers: []string{e.addr}})
+}
+
+// producer returns a producer of group on the process's client. The
+// caller closes it.
+func (e *env) producer(group string) (*client.Producer, error) {
+	return e.c.NewProducer(client.ProducerConfig{Group: group})
+}
+
+// createTopic creates topic with 4 queues (mqadmin updateTopic), for a
+// consumer that starts before anything was sent to it.
+func (e *env) createTopic(ctx context.Context, topic string) error {
+	_, err := e.adm.UpdateTopic(ctx, admin.TopicSpec{Topic: topic})
+	return err
 }
 
 // collector gathers what a consumer received.
 type collector struct {
-	mu   sync.Mutex
-	msgs []*primitive.MessageExt
+	mu    sync.Mutex
+	msgs  []*client.MessageExt
+	first time.Time     // when the first message arrived
+	added chan struct{} // buffered 1: signalled on every add
 }
 
-func (c *collector) add(msgs ...*primitive.MessageExt) {
+func newCollector() *collector { return &collector{added: make(chan struct{}, 1)} }
+
+// handle is the consumers' Handler: it keeps every message.
+func (c *collector) handle(_ context.Context, msgs []*client.MessageExt) client.ConsumeResult {
 	c.mu.Lock()
+	if c.first.IsZero() {
+		c.first = time.Now()
+	}
 	c.msgs = append(c.msgs, msgs...)
 	c.mu.Unlock()
+	select {
+	case c.added <- struct{}{}:
+	default:
+	}
+	return client.ConsumeSuccess
 }
 
 // bodies returns the bodies received so far, in arrival order.
@@ -68,48 +94,86 @@ func (c *collector) bodies() []string {
 	return out
 }
 
-// consume runs a push consumer for s, reading the topic from its first
-// message, and returns its collector and a stop function.
-func (e *env) consume(s subscription) (*collector, func(), error) {
-	c := &collector{}
-	pc, err := rocketmq.NewPushConsumer(
-		consumer.WithNameServer(primitive.NamesrvAddr{e.addr}),
-		consumer.WithGroupName(s.group),
-		consumer.WithInstance(e.name(s.group)),
-		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset),
-		consumer.WithConsumerOrder(s.orderly),
-	)
-	if err != nil {
-		return nil, nil, err
-	}
-	// The orderly consumer (WithConsumerOrder) calls the same function, one
-	// queue at a time, each queue's messages in order.
-	err = pc.Subscribe(s.topic, consumer.MessageSelector{Type: consumer.TAG, Expression: s.expr},
-		func(_ context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
-			c.add(msgs...)
-			return consumer.ConsumeSuccess, nil
-		})
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := pc.Start(); err != nil {
-		return nil, nil, err
-	}
-	return c, func() { _ = pc.Shutdown() }, nil
+// firstAt returns when the first message arrived (zero if none did).
+func (c *collector) firstAt() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.first
 }
+
+// consume starts a push consumer of cfg on cl (the process's client when
+// nil) whose handler collects every message. The caller closes it with
+// stop.
+func (e *env) consume(ctx context.Context, cl *client.Client, cfg client.ConsumerConfig) (*collector, *client.Consumer, error) {
+	if cl == nil {
+		cl = e.c
+	}
+	col := newCollector()
+	con, err := cl.NewConsumer(cfg, col.handle)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := con.Start(ctx); err != nil {
+		return nil, nil, err
+	}
+	return col, con, nil
+}
+
+// stop closes a consumer: it drains its handlers, commits and leaves the
+// group.
+func stop(con *client.Consumer) { _ = con.Close(context.Background()) }
 
 // waitFor waits until c holds n messages or e.timeout passes, and returns
 // the bodies.
 func (e *env) waitFor(c *collector, n int) ([]string, error) {
-	deadline := time.Now().Add(e.timeout)
+	timer := time.NewTimer(e.timeout)
+	defer timer.Stop()
 	for {
 		got := c.bodies()
 		if len(got) >= n {
 			return got, nil
 		}
-		if time.Now().After(deadline) {
-			return got, fmt.Errorf("received %d of %d messages in %v", len(got), n, e.timeout)
+		select {
+		case <-c.added:
+		case <-timer.C:
+			return c.bodies(), fmt.Errorf("received %d of %d messages in %v", len(c.bodies()), n, e.timeout)
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// caughtUp waits until group has consumed every message of topic: its
+// committed offset has reached the end of every queue (what mqadmin
+// consumerProgress shows as a lag of 0). Messages a consumer filtered out
+// count as consumed: that is how a tag nobody sends reads as "nothing, no
+// error".
+func (e *env) caughtUp(ctx context.Context, group, topic string) error {
+	var last []admin.QueueProgress
+	err := waitUntil(e.timeout, func() bool {
+		stats, err := e.adm.ConsumeStats(ctx, group, topic)
+		if err != nil || len(stats) == 0 {
+			return false
+		}
+		last = stats
+		for _, q := range stats {
+			if q.Lag() > 0 {
+				return false
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return fmt.Errorf("%s has not consumed %s to its end (%v): %w", group, topic, last, err)
+	}
+	return nil
+}
+
+// ownedQueues counts the queues of topic that con consumes now.
+func ownedQueues(con *client.Consumer, topic string) int {
+	n := 0
+	for _, q := range con.Queues() {
+		if q.Topic == topic {
+			n++
+		}
+	}
+	return n
 }

@@ -1,8 +1,10 @@
 // Command scenarios replays the RocketMQ study the kit answers
 // (../../../shared/seed/SCENARIOS.md, S1..S19) on an embedded broker:
-// each scenario runs for real, through the official Go client or the kit,
-// and prints what happened. Scenarios that need a cluster of several
-// brokers (S14, S16, S17) say what the kit does instead.
+// each scenario runs for real, through the kit's own client (package
+// client) or the kit's starter, and prints what happened. Where the study's
+// pitfall belonged to the official Go client rather than to RocketMQ, the
+// line says so. Scenarios that need a cluster of several brokers (S14, S16,
+// S17) say what the kit does instead.
 //
 //	go run ./examples/scenarios            # all of them
 //	go run ./examples/scenarios -only S12  # some of them
@@ -14,24 +16,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strings"
 	"time"
 
-	"github.com/apache/rocketmq-client-go/v2/rlog"
 	"github.com/rocketkit/rocketkit/broker"
 )
 
 // txTimeout is the scenario broker's transactionTimeOut, short so that S12
 // does not wait Java's 6 s for its first check-back.
 const txTimeout = 500 * time.Millisecond
-
-// lockExpiry is the scenario broker's rebalanceLockMaxLiveTime (60 s by
-// default). The Go client never unlocks a queue it gives up, so an orderly
-// member that joins gets its queues only once the old locks expired (the
-// broker then tells it to rebalance): S4 shows it.
-const lockExpiry = 3 * time.Second
 
 // scenario is one experiment of the study.
 type scenario struct {
@@ -55,7 +49,7 @@ var scenarios = []scenario{
 		"no replication here; the same service runs on a RocketMQ cluster with slaves or DLedger by setting rocketmq.name-server")},
 	{"S18", "load on a small machine", s18Load},
 	{"S19", "Spring-style integration", func(context.Context, *env) (string, error) {
-		return "this program: S4, S6 and S15 run on starter.Module with struct-tag listeners and the template", nil
+		return "this program: S4, S6 and S15 run on starter.Module with struct-tag listeners and the template; the others on the kit's client (package client) directly", nil
 	}},
 }
 
@@ -81,18 +75,17 @@ func run(ctx context.Context, out io.Writer, only string, timeout time.Duration)
 		return err
 	}
 	defer cleanup()
-	// The raw clients' own logging: errors only. (The kit's apps route it
-	// into their slog logger; these have none, so they discard it.)
-	rlog.SetLogLevel("error")
 	b, err := broker.Start(ctx, broker.Config{Listen: "127.0.0.1:0", DataDir: dir,
-		TransactionTimeout: txTimeout, TransactionCheckInterval: txTimeout,
-		RebalanceLockMaxLiveTime: lockExpiry},
-		broker.WithLogger(slog.New(slog.DiscardHandler)))
+		TransactionTimeout: txTimeout, TransactionCheckInterval: txTimeout})
 	if err != nil {
 		return err
 	}
 	defer b.Close()
-	e := &env{addr: b.Addr(), timeout: timeout}
+	e, err := newEnv(b.Addr(), timeout)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
 	fmt.Fprintf(out, "embedded broker on %s\n", b.Addr())
 	failed := 0
 	for _, s := range selected {

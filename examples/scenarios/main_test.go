@@ -1,9 +1,3 @@
-//go:build !race
-
-// The scenarios use the official client's orderly consumer, which has data
-// races of its own that the race detector reports; the Taskfile runs this
-// test in its non-race "OfficialOrderly" pass.
-
 package main
 
 import (
@@ -15,7 +9,7 @@ import (
 
 // Every scenario that one broker can replay runs and reports ok; the
 // cluster-only ones say what to do instead.
-func TestScenariosOfficialOrderly(t *testing.T) {
+func TestScenarios(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(t.Context(), &out, "", time.Minute); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
@@ -34,4 +28,5 @@ func TestScenariosOfficialOrderly(t *testing.T) {
 			t.Errorf("%s: want %s, got %q", s.id, status, line)
 		}
 	}
+	t.Log("\n" + out.String())
 }

@@ -7,79 +7,89 @@ import (
 	"sync/atomic"
 	"time"
 
-	rocketmq "github.com/apache/rocketmq-client-go/v2"
-	"github.com/apache/rocketmq-client-go/v2/primitive"
-	"github.com/apache/rocketmq-client-go/v2/producer"
+	"github.com/rocketkit/rocketkit/client"
 )
 
-// orderTx decides the local transactions of S12 by tag: TagA rolls back,
-// TagB commits, TagC stays unknown until the broker checks back, which is
-// answered with commit.
-type orderTx struct{ checks atomic.Int64 }
-
-// ExecuteLocalTransaction runs the "local transaction" of one message.
-func (*orderTx) ExecuteLocalTransaction(m *primitive.Message) primitive.LocalTransactionState {
-	switch m.GetTags() {
+// localTx is the "local transaction" of S12, decided by the message's tag:
+// TagA rolls back, TagB commits, TagC does not know yet (the broker will
+// check back).
+func localTx(tag string) client.TransactionState {
+	switch tag {
 	case "TagA":
-		return primitive.RollbackMessageState
+		return client.RollbackTransaction
 	case "TagB":
-		return primitive.CommitMessageState
+		return client.CommitTransaction
 	}
-	return primitive.UnkonwnState
-}
-
-// CheckLocalTransaction answers the broker's check-back.
-func (t *orderTx) CheckLocalTransaction(*primitive.MessageExt) primitive.LocalTransactionState {
-	t.checks.Add(1)
-	return primitive.CommitMessageState
+	return client.UnknownTransaction
 }
 
 // s12Transactions: nine transactional sends; rolled back never delivered,
 // committed at once, unknown after the check-back commits it.
 func s12Transactions(ctx context.Context, e *env) (string, error) {
 	const topic = "t_tx"
-	tx := &orderTx{}
-	p, err := rocketmq.NewTransactionProducer(tx,
-		producer.WithNameServer(primitive.NamesrvAddr{e.addr}),
-		producer.WithGroupName("p_tx"),
-		producer.WithInstanceName(e.name("p_tx")), // a transactional producer needs its own instance
-	)
+	var checks atomic.Int64
+	// The check-back: the local transaction of a TagC message has
+	// committed by now; the others were answered at once (a TagA check
+	// would roll back again).
+	checker := client.TransactionCheckerFunc(func(_ context.Context, m *client.MessageExt) client.TransactionState {
+		checks.Add(1)
+		if m.Tag == "TagA" {
+			return client.RollbackTransaction
+		}
+		return client.CommitTransaction
+	})
+	p, err := e.c.NewTransactionProducer(client.ProducerConfig{Group: "p_tx"}, checker)
 	if err != nil {
 		return "", err
 	}
-	if err := p.Start(); err != nil {
+	defer p.Close()
+	if err := e.createTopic(ctx, topic); err != nil {
 		return "", err
 	}
-	defer p.Shutdown()
-	c, stop, err := e.consume(subscription{group: "c_tx", topic: topic, expr: "*"})
+	c, con, err := e.consume(ctx, nil, client.ConsumerConfig{Group: "c_tx",
+		Subscriptions: []client.Subscription{{Topic: topic, Expression: "*"}}, ConsumeFrom: client.ConsumeFromFirstOffset})
 	if err != nil {
 		return "", err
 	}
-	defer stop()
+	defer stop(con)
 
 	start := time.Now()
 	for i := range 9 {
 		tag := []string{"TagA", "TagB", "TagC"}[i%3]
-		m := primitive.NewMessage(topic, fmt.Appendf(nil, "%s-%d", tag, i)).WithTag(tag)
-		if res, err := p.SendMessageInTransaction(ctx, m); err != nil || res.Status != primitive.SendOK {
-			return "", fmt.Errorf("transactional send %d: %v %v", i, res, err)
+		m := &client.Message{Topic: topic, Tag: tag, Body: fmt.Appendf(nil, "%s-%d", tag, i)}
+		res, state, err := p.SendInTransaction(ctx, m, func(context.Context, *client.SendResult) client.TransactionState {
+			return localTx(tag)
+		})
+		if err != nil || res.Status != client.SendOK || state != localTx(tag) {
+			return "", fmt.Errorf("transactional send %d: %v %v %v", i, res, state, err)
 		}
 	}
-	got, err := e.waitFor(c, 6)
-	if err != nil {
+	if _, err := e.waitFor(c, 6); err != nil {
 		return "", err
 	}
 	took := time.Since(start)
-	time.Sleep(300 * time.Millisecond) // a rolled-back message would come with the others
-	got = c.bodies()
+	// What the topic holds is what was committed: a rolled-back half
+	// message never enters it, so nothing else can be delivered later.
+	status, err := e.adm.TopicStatus(ctx, topic)
+	if err != nil {
+		return "", err
+	}
+	stored := int64(0)
+	for _, q := range status {
+		stored += q.MaxOffset - q.MinOffset
+	}
+	if stored != 6 {
+		return "", fmt.Errorf("%s holds %d messages, want the 6 committed", topic, stored)
+	}
+	got := c.bodies()
 	slices.Sort(got)
 	want := []string{"TagB-1", "TagB-4", "TagB-7", "TagC-2", "TagC-5", "TagC-8"}
 	if !slices.Equal(got, want) {
 		return "", fmt.Errorf("delivered %v, want %v", got, want)
 	}
-	if tx.checks.Load() < 3 {
-		return "", fmt.Errorf("%d check-backs, want at least 3", tx.checks.Load())
+	if checks.Load() < 3 {
+		return "", fmt.Errorf("%d check-backs, want at least 3", checks.Load())
 	}
 	return fmt.Sprintf("TagA rolled back (never delivered), TagB committed (delivered at once), TagC committed after %d check-backs, %v after sending (transactionTimeOut here %v, 6 s by default)",
-		tx.checks.Load(), took.Round(10*time.Millisecond), txTimeout), nil
+		checks.Load(), took.Round(10*time.Millisecond), txTimeout), nil
 }
