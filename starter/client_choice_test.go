@@ -6,6 +6,7 @@ import (
 
 	"github.com/rocketkit/rocketkit/starter"
 	"github.com/rocketkit/rocketkit/starter/startertest"
+	_ "github.com/rocketkit/rocketkit/transport/official" // registers rocketmq.client official
 )
 
 // rocketmq.client picks the client underneath; the application sees no

@@ -12,6 +12,7 @@ import (
 	"github.com/rocketkit/rocketkit/broker"
 	"github.com/rocketkit/rocketkit/listener"
 	"github.com/rocketkit/rocketkit/protocol/message"
+	"github.com/rocketkit/rocketkit/transport"
 )
 
 // Embedded is the rocketmq.name-server value that runs the broker inside
@@ -42,8 +43,10 @@ type Config struct {
 	NameServer string `koanf:"name-server"`
 	// Client is the RocketMQ client underneath: "rocketkit" (default, the
 	// kit's own; package client) or "official" (the official Go client,
-	// github.com/apache/rocketmq-client-go/v2). Applications see no
-	// difference but speed and what README's table lists.
+	// github.com/apache/rocketmq-client-go/v2), which the application
+	// registers by importing github.com/rocketkit/rocketkit/transport/official
+	// (so that applications not using it do not link it). Applications see
+	// no difference but speed and what README's table lists.
 	Client string `koanf:"client"`
 	// AccessKey and SecretKey are ACL credentials for producer and
 	// consumers unless the producer or consumer keys override them.
@@ -225,7 +228,7 @@ func (c *Config) Validate() error {
 		}
 		bad(key, "%q is not one of %s", v, strings.Join(allowed, ", "))
 	}
-	oneOf("client", c.Client, ClientRocketKit, ClientOfficial)
+	oneOf("client", c.Client, transport.Names()...)
 	oneOf("client-log-level", c.ClientLogLevel, "debug", "info", "warn", "error", "off")
 	oneOf("listener.subscription-check", c.Listener.SubscriptionCheck, CheckFail, CheckWarn, CheckOff)
 	oneOf("consumer.consume-from-where", c.Consumer.ConsumeFromWhere, "last", "first")

@@ -14,7 +14,6 @@ import (
 	"github.com/rocketkit/rocketkit/broker"
 	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/transport"
-	"github.com/rocketkit/rocketkit/transport/official"
 )
 
 // Endpoint is how the application reaches its cluster: the embedded
@@ -116,20 +115,14 @@ func (e *Endpoint) backend(cred client.Credentials) (transport.Backend, error) {
 	}
 	cfg := client.Config{NameServers: e.servers, Namespace: e.cfg.Namespace, Credentials: cred, TLS: e.cfg.TLS,
 		InstanceName: e.cfg.InstanceName, UnitName: e.cfg.UnitName}
-	var (
-		b   transport.Backend
-		err error
-	)
-	switch e.cfg.Client {
-	case ClientOfficial:
-		opts := []official.Option{}
-		if bk := e.broker; bk != nil {
-			opts = append(opts, official.WithQuietWait(bk.WaitQuiet))
-		}
-		b, err = official.New(cfg, opts...)
-	default:
-		b, err = transport.Native(cfg, client.WithLogger(e.clientLog))
+	var o transport.OpenOptions
+	if e.cfg.Client == transport.NativeName {
+		o.Logger = e.clientLog
 	}
+	if bk := e.broker; bk != nil {
+		o.QuietWait = bk.WaitQuiet
+	}
+	b, err := transport.Open(e.cfg.Client, cfg, o)
 	if err != nil {
 		return nil, fmt.Errorf("starter: rocketmq.client %s: %w", e.cfg.Client, err)
 	}

@@ -10,9 +10,10 @@
 //     race-free, one pipelined connection per broker shared by every
 //     producer and consumer of the process.
 //   - Package transport/official runs on the official Go client
-//     (github.com/apache/rocketmq-client-go/v2), for services that want it;
-//     select it with rocketmq.client: official in the starter's
-//     configuration, or --client official on the CLI.
+//     (github.com/apache/rocketmq-client-go/v2), for services that want it.
+//     Importing it registers it under "official" (Register, Open), as
+//     database/sql drivers register; then rocketmq.client: official in the
+//     starter's configuration selects it (--client official on the CLI).
 //
 // Both pass one contract suite (transporttest), which holds the behaviours
 // the kit relies on: send modes, tags, per-key order, balance on join and
