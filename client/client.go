@@ -41,8 +41,8 @@ type Client struct {
 	// hbMu orders heartbeats and a closing consumer's UNREGISTER_CLIENT: a
 	// heartbeat built before the consumer left cannot arrive after its
 	// unregistration and register it again (a ghost member).
-	hbMu sync.Mutex
-	closed    bool                      // guarded by mu
+	hbMu   sync.Mutex
+	closed bool // guarded by mu
 
 	heartbeatNow chan struct{} // buffered 1
 	refreshTopic chan string   // topics whose route to re-read now; buffered
