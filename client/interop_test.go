@@ -120,3 +120,50 @@ func TestACLSignatureMatchesOfficialClient(t *testing.T) {
 		t.Fatalf("checked %d signed requests", checked)
 	}
 }
+
+func TestOfficialProducerToOurConsumer(t *testing.T) {
+	b := startBroker(t)
+	p, err := rocketmq.NewProducer(producer.WithNameServer(primitive.NamesrvAddr{b.Addr()}),
+		producer.WithGroupName("interop_official_pg"), producer.WithInstanceName("interop-official-p"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	big := bytes.Repeat([]byte("abcdefghij"), 2000) // compressed by the official client
+	plain := primitive.NewMessage("interop_rev", []byte("plain")).WithTag("TagA").WithKeys([]string{"k1", "k2"})
+	plain.WithProperty("p", "v")
+	for _, m := range []*primitive.Message{plain, primitive.NewMessage("interop_rev", big).WithTag("TagB")} {
+		if _, err := p.SendSync(t.Context(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := p.SendSync(t.Context(), primitive.NewMessage("interop_rev", []byte("b1")).WithTag("TagC"),
+		primitive.NewMessage("interop_rev", []byte("b2")).WithTag("TagC")); err != nil {
+		t.Fatal(err)
+	}
+	_ = p.Shutdown()
+
+	c := newTestClient(t, b, "interop-ours")
+	in := newInbox()
+	con := startConsumer(t, c, ConsumerConfig{Group: "interop_rev_cg", ConsumeFrom: ConsumeFromFirstOffset,
+		Subscriptions: []Subscription{{Topic: "interop_rev"}}}, in.handler(nil))
+	got := map[string]*MessageExt{}
+	for _, m := range in.wait(t, 4) {
+		got[string(m.Body[:min(len(m.Body), 5)])] = m
+	}
+	closeConsumer(t, con)
+	if m := got["plain"]; m == nil || m.Tag != "TagA" || !slices.Equal(m.Keys, []string{"k1", "k2"}) ||
+		m.Property("p") != "v" || m.UserProperties()["p"] != "v" || len(m.MsgID) != 32 {
+		t.Errorf("plain message as we read it: %+v", m)
+	}
+	if m := got["abcde"]; m == nil || !bytes.Equal(m.Body, big) || m.SysFlag&1 == 0 || m.Tag != "TagB" {
+		t.Errorf("the official client's compressed body did not round-trip")
+	}
+	for _, body := range []string{"b1", "b2"} {
+		if m := got[body]; m == nil || m.Tag != "TagC" {
+			t.Errorf("batch message %s: %+v", body, m)
+		}
+	}
+}
