@@ -52,6 +52,9 @@ type Config struct {
 	// consumers unless the producer or consumer keys override them.
 	AccessKey string `koanf:"access-key"`
 	SecretKey string `koanf:"secret-key"`
+	// SecurityToken, when set, is sent and signed with every request
+	// (temporary ACL credentials).
+	SecurityToken string `koanf:"security-token"`
 	// Namespace prefixes topics and groups on the broker ("ns%topic").
 	Namespace string `koanf:"namespace"`
 	// TLS connects to name servers and brokers over TLS, verified against

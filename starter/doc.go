@@ -48,6 +48,7 @@
 //	                           the official Go client (same behaviour)
 //	rocketmq.access-key        ACL credentials for producer and consumers
 //	rocketmq.secret-key        (the producer.* and consumer.* keys override)
+//	rocketmq.security-token    sent and signed with every request when set
 //	rocketmq.namespace         prefixes topics and groups ("ns%topic")
 //	rocketmq.tls               false; true: TLS to name servers and brokers
 //	rocketmq.instance-name     the pid; the client id is ip@instance-name

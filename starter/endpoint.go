@@ -110,6 +110,7 @@ func (e *Endpoint) backend(cred client.Credentials) (transport.Backend, error) {
 	if e.servers == nil {
 		return nil, ErrNotStarted
 	}
+	cred.SecurityToken = e.cfg.SecurityToken
 	if b := e.backends[cred]; b != nil {
 		return b, nil
 	}
