@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rocketkit/rocketkit/internal/suggest"
 	"github.com/rocketkit/rocketkit/protocol/message"
 )
 
@@ -87,6 +88,33 @@ func checkHandler(t reflect.Type, s *Spec) error {
 	return nil
 }
 
+// springNames maps rocketmq-spring's @RocketMQMessageListener attributes
+// to the tag keys that do the same here.
+var springNames = map[string]string{
+	"consumerGroup":                 "group",
+	"selectorExpression":            "tags",
+	"selectorType":                  "tags (or sql)",
+	"messageModel":                  "model",
+	"consumeMode":                   "the marker type (listener.Orderly or listener.Concurrent)",
+	"consumeThreadMax":              "consumers",
+	"consumeThreadNumber":           "consumers",
+	"maxReconsumeTimes":             "maxReconsume",
+	"consumeTimeout":                "timeout",
+	"suspendCurrentQueueTimeMillis": "suspend",
+}
+
+// suggestTagKey says which key was meant: rocketmq-spring's name for it,
+// or the closest known key to a typo.
+func suggestTagKey(key string) string {
+	if k, ok := springNames[key]; ok {
+		return " (rocketmq-spring's " + key + " is " + k + " here)"
+	}
+	if k, _ := suggest.Closest(key, tagKeys, 3); k != "" {
+		return " (did you mean " + k + "?)"
+	}
+	return ""
+}
+
 // parseTag parses a marker field's struct tag. It is the part of Parse
 // that sees untrusted text, and the fuzz target.
 func parseTag(listener, field string, kind Kind, tag string, lookup Lookup) (*Spec, error) {
@@ -100,7 +128,7 @@ func parseTag(listener, field string, kind Kind, tag string, lookup Lookup) (*Sp
 	vals := make(map[string]string, len(raw))
 	for _, kv := range raw {
 		if !isTagKey(kv[0]) {
-			return nil, bad(kv[0], "unknown key (known: %s)", strings.Join(tagKeys, ", "))
+			return nil, bad(kv[0], "unknown key%s (known: %s)", suggestTagKey(kv[0]), strings.Join(tagKeys, ", "))
 		}
 		if _, dup := vals[kv[0]]; dup {
 			return nil, bad(kv[0], "given twice")
