@@ -3,6 +3,9 @@ package starter
 import (
 	"errors"
 	"fmt"
+	"strings"
+
+	"go.uber.org/dig"
 )
 
 var (
@@ -32,6 +35,36 @@ var (
 	// configured name servers answers.
 	ErrNameServerUnreachable = errors.New("starter: no name server reachable")
 )
+
+// Cause returns the error the kit reported, without what fx and its
+// dependency injection wrapped around it ("could not build arguments for
+// function ... failed to build *starter.settings: received non-nil error
+// from function ..." and "OnStart hook added by ... failed:"), so that an
+// application can print just the failing key, its value and what is
+// allowed. Errors that are not fx's come back unchanged.
+//
+//	if err := app.Err(); err != nil {
+//		log.Error("start", "err", starter.Cause(err))
+//	}
+func Cause(err error) error {
+	if err == nil {
+		return nil
+	}
+	err = dig.RootCause(err)
+	for {
+		// fx's lifecycle wraps a failing hook as
+		// "OnStart hook added by <func> failed: <err>".
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "OnStart hook added by ") && !strings.HasPrefix(msg, "OnStop hook added by ") {
+			return err
+		}
+		inner := errors.Unwrap(err)
+		if inner == nil {
+			return err
+		}
+		err = inner
+	}
+}
 
 // ConfigError is an invalid configuration value; its message starts with
 // the full key, e.g.

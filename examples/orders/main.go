@@ -129,7 +129,7 @@ func main() {
 	timeout := flag.Duration("timeout", time.Minute, "give up when the flow has not completed by then")
 	flag.Parse()
 	if err := run(context.Background(), os.Stdout, *orders, *timeout); err != nil {
-		fmt.Fprintln(os.Stderr, "orders:", err)
+		fmt.Fprintln(os.Stderr, "orders:", starter.Cause(err))
 		os.Exit(1)
 	}
 }
