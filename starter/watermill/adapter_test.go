@@ -135,27 +135,39 @@ func TestPublishRefusesBadMetadata(t *testing.T) {
 	}
 }
 
-// The client's first send to a topic publishes the topic's queues before
-// the broker's address; concurrent first sends must not fail on that.
+// A client's first send to a topic looks its route up, and concurrent
+// first sends must not fail meanwhile: the official client publishes the
+// topic's queues to them before the broker's address. Each round has a
+// fresh publisher (on the official backend a client instance of its own,
+// which knows no broker yet) and a fresh topic.
 func TestConcurrentFirstPublishesToNewTopic(t *testing.T) {
-	b := startBroker(t)
-	pub := newPublisher(t, b.Addr())
-	for round := range 20 {
-		topic := fmt.Sprintf("fresh-%d", round)
-		var wg sync.WaitGroup
-		errs := make(chan error, 200)
-		for i := range 200 {
-			wg.Go(func() {
-				if err := pub.Publish(topic, message.NewMessage(fmt.Sprint(i), nil)); err != nil {
-					errs <- err
+	for _, bk := range backends {
+		t.Run(bk.name, func(t *testing.T) {
+			t.Parallel()
+			b := startBroker(t)
+			be := bk.open(t, b)
+			for round := range 20 {
+				pub := publisherOn(t, be, rmqwm.PublisherConfig{})
+				topic := fmt.Sprintf("fresh-%d", round)
+				var wg sync.WaitGroup
+				errs := make(chan error, 200)
+				for i := range 200 {
+					wg.Go(func() {
+						if err := pub.Publish(topic, message.NewMessage(fmt.Sprint(i), nil)); err != nil {
+							errs <- err
+						}
+					})
 				}
-			})
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatalf("publish to new topic %s: %v", topic, err)
-		}
+				wg.Wait()
+				close(errs)
+				for err := range errs {
+					t.Fatalf("publish to new topic %s: %v", topic, err)
+				}
+				if err := pub.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

@@ -1,5 +1,3 @@
-//go:build !race
-
 package watermill_test
 
 import (
@@ -16,16 +14,13 @@ import (
 // TestPubSubOfficial runs the suite on the official client's backend, with
 // the same features as TestPubSub: nothing is reduced.
 //
-// It is built only without the race detector, as transport/official's
-// orderly contract tests are: the official client's Shutdown closes a
-// process queue's channel that a pull goroutine sends fetched batches on,
-// without synchronisation (apache/rocketmq-client-go#1051; a "send on
-// closed channel" panic when they meet, a data race report even when they
-// are far apart), and the suite closes subscriptions while batches are
-// still being handed over. The backend does not hold batches back at Close
-// yet; with -race, the official backend is covered by the tests named
-// .../Official elsewhere in this package, which close only after what was
-// fetched was handed out.
+// It runs with the race detector too. The suite closes subscriptions
+// while fetched batches are still being handed over, where the official
+// client's Shutdown would close a process queue's channel under a pull
+// goroutine's send (apache/rocketmq-client-go#1051); the backend's consumer
+// holds those batches from Close on and orders the earlier sends before
+// Shutdown (transport/official's pullGate), and its producer makes the
+// suite's concurrent first publishes to a topic take turns.
 //
 // Each test of the suite gets a broker of its own: the backend closes a
 // consumer only once its broker has gone quiet (official.WithQuietWait),

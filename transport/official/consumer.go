@@ -11,6 +11,8 @@ import (
 
 	rocketmq "github.com/apache/rocketmq-client-go/v2"
 	"github.com/apache/rocketmq-client-go/v2/consumer"
+	"github.com/apache/rocketmq-client-go/v2/hooks"
+	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/transport"
 )
@@ -73,6 +75,7 @@ type cons struct {
 
 	mu      sync.Mutex            // serialises Start and Close; guards the fields below
 	pc      rocketmq.PushConsumer // nil until a Start succeeded
+	gate    *pullGate             // pc's; nil for an orderly consumer
 	started time.Time             // when pc started
 	closed  bool
 }
@@ -102,8 +105,10 @@ func (b *backend) NewConsumer(cfg client.ConsumerConfig, h client.Handler) (tran
 	return c, nil
 }
 
-// options returns the official client's options for the consumer.
-func (c *cons) options() []consumer.Option {
+// options returns the official client's options for the consumer, with
+// gate (when not nil) as its filter-message hook and around its allocation
+// strategy.
+func (c *cons) options(gate *pullGate) []consumer.Option {
 	b, cfg := c.b, &c.cfg
 	opts := []consumer.Option{
 		consumer.WithNameServer(b.nameServers()),
@@ -144,6 +149,10 @@ func (c *cons) options() []consumer.Option {
 	if b.cfg.TLS {
 		opts = append(opts, consumer.WithTls(true))
 	}
+	if gate != nil {
+		opts = append(opts, consumer.WithFilterMessageHook([]hooks.FilterMessageHook{gate.filter}),
+			consumer.WithStrategy(gate.allocate(consumer.AllocateByAveragely)))
+	}
 	return opts
 }
 
@@ -164,7 +173,17 @@ func (c *cons) Start(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	pc, err := rocketmq.NewPushConsumer(c.options()...)
+	// The orderly consumer never sends on the channel pullGate guards.
+	var gate *pullGate
+	consume := c.d.consume
+	if !c.cfg.Orderly {
+		gate = newPullGate()
+		consume = func(ctx context.Context, exts ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
+			gate.received(exts)
+			return c.d.consume(ctx, exts...)
+		}
+	}
+	pc, err := rocketmq.NewPushConsumer(c.options(gate)...)
 	if err != nil {
 		return fmt.Errorf("official: new consumer %s: %w", c.cfg.Group, err)
 	}
@@ -173,7 +192,7 @@ func (c *cons) Start(ctx context.Context) error {
 		if s.SQL {
 			sel.Type = consumer.SQL92
 		}
-		if err := pc.Subscribe(s.Topic, sel, c.d.consume); err != nil {
+		if err := pc.Subscribe(s.Topic, sel, consume); err != nil {
 			_ = pc.Shutdown()
 			return fmt.Errorf("official: consumer %s: subscribe %s: %w", c.cfg.Group, s.Topic, err)
 		}
@@ -186,16 +205,17 @@ func (c *cons) Start(ctx context.Context) error {
 		}
 		return fmt.Errorf("official: start consumer %s: %w", c.cfg.Group, err)
 	}
-	c.pc, c.started = pc, started
+	c.pc, c.gate, c.started = pc, gate, started
 	return nil
 }
 
-// Close leaves the group: the consumer stops pulling (Suspend), running
-// handler calls finish (deliveries not handed out yet are parked and never
-// acknowledged, so the group gets them again), the consumer settles (see
-// settle.go), and the official client shuts down, committing the offsets
-// consumed and unlocking orderly queues; then the parked deliveries are
-// released.
+// Close leaves the group: the consumer stops pulling (Suspend) and holds
+// the batches still being fetched (pullGate), running handler calls finish
+// (deliveries not handed out yet are parked and never acknowledged, so the
+// group gets them again), the consumer settles (see settle.go), and the
+// official client shuts down, committing the offsets consumed and
+// unlocking orderly queues; then the held batches are dropped (never
+// committed either) and the parked deliveries released.
 //
 // ctx bounds the wait for handlers: when it ends first, their ctx is
 // cancelled, their results are ignored, and Close still shuts down and
@@ -213,6 +233,9 @@ func (c *cons) Close(ctx context.Context) error {
 		return nil
 	}
 	suspended := time.Now()
+	if c.gate != nil {
+		c.gate.hold()
+	}
 	c.pc.Suspend()
 	err := c.d.drain(ctx)
 	last := suspended
@@ -220,8 +243,14 @@ func (c *cons) Close(ctx context.Context) error {
 		last = t
 	}
 	c.b.settle(last, c.started)
+	if c.gate != nil {
+		c.gate.sync()
+	}
 	if serr := c.pc.Shutdown(); serr != nil {
 		err = errors.Join(err, serr)
+	}
+	if c.gate != nil {
+		c.gate.release()
 	}
 	c.d.release()
 	if err != nil {

@@ -69,7 +69,10 @@
 // Close drains: the consumer stops pulling, handler calls running finish,
 // deliveries not handed out yet are held back unacknowledged (the group
 // gets them again), and only then the client shuts down, committing what
-// was consumed.
+// was consumed. Batches still being fetched are held from Close on and
+// dropped after the shutdown, uncommitted as well: the client's Shutdown
+// would otherwise close a queue's channel under the send of a batch
+// (apache/rocketmq-client-go#1051, a panic or a data race; see pullGate).
 //
 // # Where the backend differs from transport.Native
 //
@@ -87,6 +90,12 @@
 //     up to 30s.
 //   - SendAsync is not retried; a send pinned to a queue is retried on that
 //     queue. Check-backs are answered one at a time.
+//   - A client object's first sends to a topic take turns until one got
+//     through: concurrent ones would fail with "route info not found"
+//     while the client looks the topic's route up (see firstSends).
+//   - A concurrent consumer's queue has at most 32 fetched batches waiting
+//     for a handler slot; its pull goroutine waits for room (the client's
+//     own flow control counts messages: PullThresholdPerQueue).
 //   - A transaction producer sends its plain messages with a second,
 //     plain producer of group <group>-plain, made on first use: brokers
 //     send check-backs to the group's newest producer, which must be the

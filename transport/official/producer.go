@@ -64,6 +64,8 @@ type prod struct {
 	sel *selector
 	tx  *txProducer // nil for a plain producer
 
+	first firstSends // of the plain producer
+
 	mu     sync.Mutex
 	plain  rocketmq.Producer // created on first use for a transaction producer; guarded by mu
 	closed bool              // guarded by mu
@@ -202,7 +204,11 @@ func (p *prod) Send(ctx context.Context, msg *client.Message, opts ...client.Sen
 	if err != nil {
 		return nil, err
 	}
-	res, err := pp.SendSync(ctx, pm)
+	var res *primitive.SendResult
+	err = p.first.do(ctx, msg.Topic, func(func()) (err error) {
+		res, err = pp.SendSync(ctx, pm)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("official: send to %s: %w", msg.Topic, err)
 	}
@@ -248,7 +254,11 @@ func (p *prod) SendBatch(ctx context.Context, msgs []*client.Message, opts ...cl
 	if err != nil {
 		return nil, err
 	}
-	res, err := pp.SendSync(ctx, pms...)
+	var res *primitive.SendResult
+	err = p.first.do(ctx, msgs[0].Topic, func(func()) (err error) {
+		res, err = pp.SendSync(ctx, pms...)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("official: send batch to %s: %w", msgs[0].Topic, err)
 	}
@@ -261,7 +271,9 @@ func (p *prod) SendBatch(ctx context.Context, msgs []*client.Message, opts ...cl
 }
 
 // SendAsync sends msg and calls done once with the outcome, on a goroutine
-// of its own. The official client does not retry async sends.
+// of its own. The official client does not retry async sends. A first
+// send to a topic may wait for its turn (firstSends); cancelling ctx
+// abandons that wait.
 func (p *prod) SendAsync(ctx context.Context, msg *client.Message, done func(*client.SendResult, error), opts ...client.SendOption) {
 	if err := p.enter(); err != nil {
 		go done(nil, err)
@@ -286,13 +298,15 @@ func (p *prod) SendAsync(ctx context.Context, msg *client.Message, done func(*cl
 		go finish(nil, err)
 		return
 	}
-	err = pp.SendAsync(ctx, func(_ context.Context, r *primitive.SendResult, err error) {
-		if err != nil {
-			finish(nil, fmt.Errorf("official: send to %s: %w", msg.Topic, err))
-			return
-		}
-		finish(p.b.sendResult(r))
-	}, pm)
+	err = p.first.do(ctx, msg.Topic, func(func()) error {
+		return pp.SendAsync(ctx, func(_ context.Context, r *primitive.SendResult, err error) {
+			if err != nil {
+				finish(nil, fmt.Errorf("official: send to %s: %w", msg.Topic, err))
+				return
+			}
+			finish(p.b.sendResult(r))
+		}, pm)
+	})
 	if err != nil {
 		go finish(nil, fmt.Errorf("official: send to %s: %w", msg.Topic, err))
 	}
@@ -313,7 +327,7 @@ func (p *prod) SendOneway(ctx context.Context, msg *client.Message, opts ...clie
 	if err != nil {
 		return err
 	}
-	if err := pp.SendOneWay(ctx, pm); err != nil {
+	if err := p.first.do(ctx, msg.Topic, func(func()) error { return pp.SendOneWay(ctx, pm) }); err != nil {
 		return fmt.Errorf("official: send to %s: %w", msg.Topic, err)
 	}
 	return nil

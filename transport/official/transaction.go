@@ -25,6 +25,7 @@ type txProducer struct {
 	tp      rocketmq.TransactionProducer
 
 	calls sync.Map // *primitive.Message -> *txCall, the SendInTransaction calls in flight
+	first firstSends
 
 	life      context.Context // checkers' ctx, cancelled by close
 	stopLife  context.CancelFunc
@@ -37,6 +38,7 @@ type txCall struct {
 	ctx     context.Context
 	execute func(ctx context.Context, res *client.SendResult) client.TransactionState
 	res     *primitive.SendResult // the half message's send result, caught by intercept
+	through func()                // tells firstSends the half message got through, called by intercept
 	state   client.TransactionState
 	err     error
 }
@@ -85,7 +87,12 @@ func (p *prod) SendInTransaction(ctx context.Context, msg *client.Message,
 	call := &txCall{ctx: ctx, execute: execute, state: client.RollbackTransaction}
 	p.tx.calls.Store(pm, call)
 	defer p.tx.calls.Delete(pm)
-	r, err := p.tx.tp.SendMessageInTransaction(ctx, pm)
+	var r *primitive.TransactionSendResult
+	err := p.tx.first.do(ctx, msg.Topic, func(through func()) (err error) {
+		call.through = through // before execute runs: it may send to the topic too
+		r, err = p.tx.tp.SendMessageInTransaction(ctx, pm)
+		return err
+	})
 	if err != nil {
 		return nil, client.UnknownTransaction, fmt.Errorf("official: send to %s: %w", msg.Topic, err)
 	}
@@ -101,13 +108,18 @@ func (p *prod) SendInTransaction(ctx context.Context, msg *client.Message,
 
 // intercept is the transactional producer's interceptor: it catches the
 // send result of a half message for ExecuteLocalTransaction, which the
-// official client gives only the message.
+// official client gives only the message, and lets the topic's other
+// first sends go once the half message got through.
 func (t *txProducer) intercept(ctx context.Context, req, reply any, next primitive.Invoker) error {
 	err := next(ctx, req, reply)
 	if pm, ok := req.(*primitive.Message); ok {
 		if v, ok := t.calls.Load(pm); ok {
+			call := v.(*txCall)
 			if r, ok := reply.(*primitive.SendResult); ok {
-				v.(*txCall).res = r
+				call.res = r
+			}
+			if err == nil && call.through != nil {
+				call.through()
 			}
 		}
 	}
