@@ -41,6 +41,12 @@
 // WithRoute puts a topic's key table in another database, WithChecker
 // answers a topic's check-backs with custom logic.
 //
+// A local transaction may also leave the outcome to the check-back on
+// purpose: a TxFunc returning ErrUnknown (or an error wrapping it) commits
+// but tells the broker Unknown, for flows decided later (WithChecker) and
+// for tests of check-backs — broker/brokertest.CheckBackNow makes a test
+// broker check back at once instead of after its check interval.
+//
 // # Sweeper
 //
 // A half message that no producer answered within the broker's check

@@ -20,6 +20,18 @@ var (
 	// transaction's commit failed without saying whether it happened; the
 	// broker's check-back will find out from the table.
 	ErrOutcomeUnknown = errors.New("txcheck: local transaction outcome unknown")
+	// ErrUnknown is returned by a TxFunc (possibly wrapped) whose local
+	// transaction is to commit while its message's outcome stays unknown:
+	// the producer commits the transaction (and the message's key), tells
+	// the broker Unknown, and the broker's check-back decides — from the
+	// key table (present: commit) or the route's Checker (WithChecker),
+	// which may know more by then. SendInTransaction returns no error and
+	// Result.State Unknown. Unlike ErrOutcomeUnknown, which
+	// SendInTransaction returns when a commit failed without saying
+	// whether it happened, ErrUnknown is the caller's choice: for flows
+	// whose outcome is decided later, and for tests of check-backs
+	// (broker/brokertest.CheckBackNow).
+	ErrUnknown = errors.New("txcheck: outcome left to the check-back")
 	// ErrUnsupportedServer is returned by Start (migrations) on servers
 	// older than MySQL 8.0.1 or MariaDB 10.6.
 	ErrUnsupportedServer = sqlkit.ErrUnsupportedServer

@@ -49,3 +49,22 @@ func ExampleConfig_Validate() {
 	fmt.Println(err)
 	// Output: txcheck: invalid config: sweeper.after 5m0s must exceed grace-period 10m0s
 }
+
+// A local transaction whose message's fate is decided later: returning
+// txcheck.ErrUnknown commits it but leaves the half message to the
+// broker's check-back, answered by the topic's Checker (WithChecker) or
+// the key table.
+func ExampleErrUnknown() {
+	var p *txcheck.Producer
+	if p == nil {
+		return // the example needs a started producer
+	}
+	res, err := p.SendInTransaction(context.Background(), "payments", map[string]string{"id": "p-7"},
+		func(ctx context.Context, tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO payments (id, state) VALUES (?, 'pending')", "p-7"); err != nil {
+				return err
+			}
+			return fmt.Errorf("awaiting the bank: %w", txcheck.ErrUnknown)
+		})
+	fmt.Println(res.State, err) // unknown <nil>
+}

@@ -21,7 +21,9 @@ import (
 const probeProperty = "ROCKETKIT_PROBE"
 
 // TxFunc is the local transaction's work. It must not commit or roll back
-// tx.
+// tx. Returning nil commits and delivers the message, an error rolls back
+// and drops it, and ErrUnknown (or an error wrapping it) commits but
+// leaves the message's outcome to the broker's check-back.
 type TxFunc func(ctx context.Context, tx *sql.Tx) error
 
 // Result is a transactional send's outcome.
@@ -206,7 +208,10 @@ func (p *Producer) SendInTransaction(ctx context.Context, dest string, payload a
 //     records the message's key (and the message) in the key table;
 //  3. commit → the broker is told to deliver; fn's error or panic →
 //     rollback, and the broker drops the half message. fn's error is
-//     returned; a panic is re-raised after the broker was told.
+//     returned; a panic is re-raised after the broker was told. fn
+//     returning ErrUnknown (or an error wrapping it) commits but tells
+//     the broker Unknown: the check-back decides, Result.State is
+//     Unknown and no error is returned.
 //
 // If the process dies between 2 and 3, or the outcome is lost on the way,
 // the broker checks back with a live producer of the group, which answers
@@ -288,7 +293,10 @@ func (p *Producer) runLocal(c *call) (st State) {
 		c.err = cause
 		return Rollback
 	}
-	if err := c.fn(c.ctx, tx); err != nil {
+	unknown := false
+	if err := c.fn(c.ctx, tx); errors.Is(err, ErrUnknown) {
+		unknown = true // commit, and leave the outcome to the check-back
+	} else if err != nil {
 		return rollback(err)
 	}
 	r := c.rec
@@ -308,6 +316,9 @@ func (p *Producer) runLocal(c *call) (st State) {
 			return Rollback
 		}
 		c.err = fmt.Errorf("%w: commit: %w", ErrOutcomeUnknown, err)
+		return Unknown
+	}
+	if unknown {
 		return Unknown
 	}
 	return Commit

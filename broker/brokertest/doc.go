@@ -12,4 +12,9 @@
 // Defaults are tuned for tests: pulls are held at most two seconds (so
 // clients shut down quickly), delay levels and transaction checks keep the
 // broker's defaults unless changed with WithConfig.
+//
+// CheckBackNow makes the broker check back pending half messages at once
+// (broker.Broker.CheckTransactionsNow): with a long TransactionTimeout, a
+// test of a transactional producer's check-back logic decides when the
+// check happens instead of waiting for the broker's interval.
 package brokertest
