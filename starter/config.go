@@ -13,6 +13,7 @@ import (
 	"github.com/rocketkit/rocketkit/listener"
 	"github.com/rocketkit/rocketkit/protocol/message"
 	"github.com/rocketkit/rocketkit/transport"
+	"github.com/rocketkit/rocketkit/txcheck"
 )
 
 // Embedded is the rocketmq.name-server value that runs the broker inside
@@ -83,6 +84,10 @@ type Config struct {
 	Producer ProducerConfig `koanf:"producer"`
 	Consumer ConsumerConfig `koanf:"consumer"`
 	Listener ListenerConfig `koanf:"listener"`
+	// TxCheck configures the transactional producer and sweeper of TxCheck
+	// (rocketmq.txcheck.*, the keys of txcheck.Config; zero values mean
+	// txcheck's defaults, the group "<service-name>-tx").
+	TxCheck txcheck.Config `koanf:"txcheck"`
 	// Embedded configures the in-process broker (rocketmq.embedded.*, the
 	// keys of broker.Config). Defaults differ from the broker's in two
 	// keys: listen is 127.0.0.1:0 (a free port) and data-dir is a
@@ -278,6 +283,7 @@ func (c *Config) Validate() error {
 			bad(kp[0]+"secret-key", "access-key and secret-key go together")
 		}
 	}
+	c.validateTxCheck(bad)
 	if c.IsEmbedded() {
 		emb := c.Embedded
 		if emb.DataDir == "" {

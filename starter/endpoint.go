@@ -78,6 +78,24 @@ func (e *Endpoint) Backend() (transport.Backend, error) {
 	return e.backend(cred)
 }
 
+// ProducerBackend returns the backend for the application's producers:
+// Backend's, with rocketmq.producer.access-key's credentials (the
+// Template, the outbox relay, txcheck and the watermill publisher send
+// through it). Call it after start; the module closes it on stop.
+func (e *Endpoint) ProducerBackend() (transport.Backend, error) { return e.producerBackend() }
+
+// ConsumerBackend returns the backend for the application's consumers:
+// Backend's, with rocketmq.consumer.access-key's credentials (listeners
+// and the watermill subscriber consume through it). Call it after start;
+// the module closes it on stop.
+func (e *Endpoint) ConsumerBackend() (transport.Backend, error) { return e.consumerBackend() }
+
+// OffsetDir returns where broadcasting consumers keep their offsets:
+// rocketmq.consumer.offset-dir, or with the embedded broker a directory
+// beside its data. It fails when neither is set, or before start with
+// the embedded broker.
+func (e *Endpoint) OffsetDir() (string, error) { return e.offsetDir() }
+
 // producerBackend and consumerBackend honour rocketmq.producer.* and
 // rocketmq.consumer.* credentials (each defaults to rocketmq.access-key).
 func (e *Endpoint) producerBackend() (transport.Backend, error) {

@@ -9,6 +9,11 @@ var (
 	// ErrSubscriberClosed is returned by Subscribe after Close was called.
 	ErrSubscriberClosed = errors.New("watermill: subscriber closed")
 
+	// ErrNotStarted is returned by the message.Publisher and
+	// message.Subscriber of ProvidePublisher and ProvideSubscriber before
+	// the fx app started.
+	ErrNotStarted = errors.New("watermill: app not started")
+
 	// ErrInvalidTopic is returned when a watermill topic does not map to a
 	// RocketMQ topic: the topic part is empty or has characters outside
 	// [%|a-zA-Z0-9_-], or the part after ':' is empty, or a publish tag
