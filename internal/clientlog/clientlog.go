@@ -51,8 +51,24 @@ func (a *adapter) Info(msg string, fields map[string]any) { a.log(slog.LevelInfo
 // Warning logs at slog.LevelWarn.
 func (a *adapter) Warning(msg string, fields map[string]any) { a.log(slog.LevelWarn, msg, fields) }
 
-// Error logs at slog.LevelError.
-func (a *adapter) Error(msg string, fields map[string]any) { a.log(slog.LevelError, msg, fields) }
+// Error logs at slog.LevelError, or lower for the records in demoted.
+func (a *adapter) Error(msg string, fields map[string]any) {
+	level := slog.LevelError
+	if l, ok := demoted[msg]; ok {
+		level = l
+	}
+	a.log(level, msg, fields)
+}
+
+// demoted are the client's Error records that report no error, with the
+// level they are logged at instead.
+var demoted = map[string]slog.Level{
+	// Logged by the transactional producer for every local transaction
+	// that does not answer commit: a rollback or unknown answer is an
+	// outcome the caller chose and reports itself (txcheck's probe rolls
+	// back on every start).
+	"executeLocalTransaction but state unexpected": slog.LevelDebug,
+}
 
 // Fatal logs at slog.LevelError with fatal=true; it does not exit.
 func (a *adapter) Fatal(msg string, fields map[string]any) {

@@ -10,5 +10,8 @@
 //
 // rlog's Debug, Info, Warning and Error map to the slog levels of the same
 // name; Fatal is logged at Error with fatal=true and does not exit the
-// process (the default logger calls os.Exit).
+// process (the default logger calls os.Exit). Error records that report
+// no error are logged at Debug: "executeLocalTransaction but state
+// unexpected", which the client logs for every local transaction that
+// rolls back or answers unknown.
 package clientlog
