@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -18,10 +19,51 @@ const DefaultDSN = "root@tcp(127.0.0.1:3306)/test"
 // DSNEnv names the environment variable holding the server's DSN.
 const DSNEnv = "MYSQL_DSN"
 
-// ServerDSN returns MYSQL_DSN or DefaultDSN.
+// ServerDSN returns MYSQL_DSN or DefaultDSN. It does not consult a
+// provider installed by SetServer: Server does.
 func ServerDSN() string {
 	if dsn := os.Getenv(DSNEnv); dsn != "" {
 		return dsn
+	}
+	return DefaultDSN
+}
+
+var (
+	providerMu sync.Mutex
+	provider   func(testing.TB) string
+)
+
+// SetServer makes f the server of the tests that have no MYSQL_DSN, in
+// place of DefaultDSN: f returns the DSN of a server (root or a user that
+// may create databases), starting one if need be, or fails tb saying why.
+// It is called once per test that opens a database, possibly from
+// parallel tests, and should start one server per process. A nil f goes
+// back to DefaultDSN.
+//
+// The mysqlcontainer module (github.com/rocketkit/rocketkit/outbox/
+// outboxtest/mysqlcontainer, a Go module of its own so that only its
+// importers get testcontainers-go) calls it from its init: a test that
+// blank-imports it runs on a MySQL container when MYSQL_DSN is not set.
+// SetServer is safe for concurrent use.
+func SetServer(f func(tb testing.TB) string) {
+	providerMu.Lock()
+	defer providerMu.Unlock()
+	provider = f
+}
+
+// Server returns the DSN of the server the tests use: MYSQL_DSN when set,
+// else the one the SetServer provider gives (it may start a container and
+// fails tb if it cannot), else DefaultDSN.
+func Server(tb testing.TB) string {
+	tb.Helper()
+	if dsn := os.Getenv(DSNEnv); dsn != "" {
+		return dsn
+	}
+	providerMu.Lock()
+	f := provider
+	providerMu.Unlock()
+	if f != nil {
+		return f(tb)
 	}
 	return DefaultDSN
 }
@@ -41,7 +83,7 @@ type DB struct {
 // to the DSN.
 func Open(tb testing.TB, params ...string) *DB {
 	tb.Helper()
-	server := ServerDSN()
+	server := Server(tb)
 	admin, err := sql.Open("mysql", server)
 	if err != nil {
 		tb.Fatalf("outboxtest: open %s: %v (is github.com/go-sql-driver/mysql imported?)", server, err)
@@ -52,7 +94,9 @@ func Open(tb testing.TB, params ...string) *DB {
 	if err := admin.PingContext(ctx); err != nil {
 		tb.Fatalf("outboxtest: no MySQL/MariaDB server reachable at %q: %v\n"+
 			"These tests need a real server (MySQL 8.0+ or MariaDB 10.6+): start one on 127.0.0.1:3306 "+
-			"(root, no password) or set %s. They never skip.", server, err, DSNEnv)
+			"(root, no password), set %s, or blank-import "+
+			"github.com/rocketkit/rocketkit/outbox/outboxtest/mysqlcontainer to run one in a container "+
+			"(Docker needed). They never skip.", server, err, DSNEnv)
 	}
 	name := databaseName(tb.Name())
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE `"+name+"`"); err != nil {
