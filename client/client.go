@@ -10,7 +10,6 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/rocketkit/rocketkit/client/internal/rpc"
 	"github.com/rocketkit/rocketkit/protocol/payload"
@@ -311,19 +310,4 @@ func localIPv4() netip.Addr {
 		}
 	}
 	return netip.MustParseAddr("127.0.0.1")
-}
-
-// sleep waits for d, the client closing or ctx ending; it reports whether
-// d passed.
-func (c *Client) sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-c.done:
-		return false
-	case <-ctx.Done():
-		return false
-	}
 }

@@ -43,14 +43,13 @@ type pullQueue struct {
 	space    chan struct{} // buffered 1: messages finished (flow control)
 	ready    chan struct{} // buffered 1: orderly: messages arrived or the lock was renewed
 
-	mu        sync.Mutex
-	track     offsetTracker // guarded by mu
-	written   int64         // the committed offset last written (or sent with a pull); guarded by mu
-	dropped   bool          // guarded by mu
-	lost      bool          // dropped because the broker refused to renew its lock; guarded by mu
-	lockedAt  time.Time     // orderly clustering: when the broker last granted the lock; guarded by mu
-	buf       []*MessageExt // orderly: pulled, not consumed yet, in offset order; guarded by mu
-	suspended bool          // orderly: holding up after a failure; guarded by mu
+	mu       sync.Mutex
+	track    offsetTracker // guarded by mu
+	written  int64         // the committed offset last written (or sent with a pull); guarded by mu
+	dropped  bool          // guarded by mu
+	lost     bool          // dropped because the broker refused to renew its lock; guarded by mu
+	lockedAt time.Time     // orderly clustering: when the broker last granted the lock; guarded by mu
+	buf      []*MessageExt // orderly: pulled, not consumed yet, in offset order; guarded by mu
 }
 
 func (c *Consumer) newPullQueue(mq MessageQueue, start int64, lockedAt time.Time) *pullQueue {

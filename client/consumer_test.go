@@ -236,9 +236,9 @@ func TestConsumerTagFilter(t *testing.T) {
 	in := newInbox()
 	con := startConsumer(t, c, ConsumerConfig{Group: "ab", ConsumeFrom: ConsumeFromFirstOffset,
 		Subscriptions: []Subscription{{Topic: "tagged", Expression: "a || b"}}}, in.handler(nil))
-	got := in.wait(t, 4)
+	in.wait(t, 4)
 	send(t, c, b, "tagged", testMsg{queue: 0, tag: "b", body: "last"})
-	got = in.wait(t, 5)
+	got := in.wait(t, 5)
 	bs := bodies(got)
 	slices.Sort(bs)
 	if !slices.Equal(bs, []string{"a", "a", "b", "b", "last"}) {

@@ -219,7 +219,8 @@ func (ix *index) ensureFile(x *indexFile) error {
 	if err != nil {
 		return fmt.Errorf("create index: %w", err)
 	}
-	if err := f.Truncate(x.entriesBase()); err == nil {
+	err = f.Truncate(x.entriesBase())
+	if err == nil {
 		_, err = f.WriteAt(x.header(false, 0), 0)
 	}
 	if err == nil {

@@ -50,16 +50,6 @@ func (h *latencyHist) record(d time.Duration) {
 	h.max = max(h.max, d)
 }
 
-// merge adds o's values to h.
-func (h *latencyHist) merge(o *latencyHist) {
-	for i, c := range o.counts {
-		h.counts[i] += c
-	}
-	h.n += o.n
-	h.sum += o.sum
-	h.max = max(h.max, o.max)
-}
-
 // quantile returns the q-quantile (0 < q <= 1), or 0 when empty.
 func (h *latencyHist) quantile(q float64) time.Duration {
 	if h.n == 0 {

@@ -6,9 +6,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -45,8 +43,12 @@ func TestValidateExample(t *testing.T) {
 
 	args := strings.Fields(v.ValidationCmd)
 	if args[0] == "go" {
-		// The go command that runs this test, whatever PATH says.
-		args[0] = filepath.Join(runtime.GOROOT(), "bin", "go")
+		// The go command that runs this test: go test puts its own
+		// GOROOT/bin first on the test's PATH.
+		args[0], err = exec.LookPath("go")
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), time.Duration(v.Timeout)*time.Second)
 	defer cancel()

@@ -207,7 +207,7 @@ func (c *Conn) CallAsync(req *remoting.Command, timeout time.Duration, done func
 		return
 	}
 	h := header(req, op, req.Flag&^(remoting.FlagResponse|remoting.FlagOneway))
-	if err := c.queue(nil, &h, req.Body, false, cl); err != nil {
+	if err := c.queue(context.Background(), &h, req.Body, false, cl); err != nil {
 		if c.forget(op, cl) {
 			go done(nil, &CallError{Addr: c.addr, Code: req.Code, Err: err})
 		}

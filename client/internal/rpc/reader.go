@@ -43,7 +43,7 @@ func (c *Conn) serve(req *remoting.Command) {
 		}
 		resp := &remoting.Command{Code: remoting.RequestCodeNotSupported,
 			Remark: "request code " + remoting.RequestName(req.Code) + " is not supported by this client"}
-		c.respond(nil, req, resp)
+		c.respond(context.Background(), false, req, resp)
 		return
 	}
 	c.handlers.Add(1)
@@ -61,7 +61,7 @@ func (c *Conn) runHandler(h Handler, req *remoting.Command) {
 		c.log.Debug("rpc: not answering a one-way server request", "code", remoting.RequestName(req.Code))
 		return
 	}
-	c.respond(c.hctx, req, resp)
+	c.respond(c.hctx, true, req, resp)
 }
 
 // callHandler calls h, turning a panic into a SYSTEM_ERROR response.
@@ -78,12 +78,12 @@ func (c *Conn) callHandler(h Handler, req *remoting.Command) (resp *remoting.Com
 }
 
 // respond queues resp as the answer to req: opaque echoed, response flag
-// set. With a nil ctx it does not wait for queue space (the reader's own
+// set. Without wait it does not wait for queue space (the reader's own
 // answers); a handler's answer waits, until ctx or the connection ends. The body
 // is queued by reference: the Conn owns resp from here on.
-func (c *Conn) respond(ctx context.Context, req, resp *remoting.Command) {
+func (c *Conn) respond(ctx context.Context, wait bool, req, resp *remoting.Command) {
 	h := header(resp, req.Opaque, (resp.Flag|remoting.FlagResponse)&^remoting.FlagOneway)
-	if err := c.queue(ctx, &h, resp.Body, ctx != nil, nil); err != nil {
+	if err := c.queue(ctx, &h, resp.Body, wait, nil); err != nil {
 		c.log.Debug("rpc: response to a server request not sent", "code", remoting.RequestName(req.Code), "err", err)
 	}
 }
