@@ -110,8 +110,8 @@ func TestTxCheckerAnswersCheckBacks(t *testing.T) {
 	in, seen := newInbox(), &checkSeen{}
 	app := startertest.New(t,
 		startertest.Config(map[string]any{
-			"rocketmq.txcheck.group":                      group,
-			"rocketmq.txcheck.probe-topic":                "txcheck-payments", // the broker knows the app's producer at once
+			"rocketmq.txcheck.group":                       group,
+			"rocketmq.txcheck.probe-topic":                 "txcheck-payments", // the broker knows the app's producer at once
 			"rocketmq.embedded.transaction-timeout":        "300ms",
 			"rocketmq.embedded.transaction-check-interval": "200ms",
 		}),
