@@ -97,6 +97,44 @@
 //	                     max-message-size, max-pull-hold,
 //	                     rebalance-lock-max-live-time, transaction-*, ...
 //
+// # Application configuration
+//
+// AppConfig binds the application's own keys below a prefix to a struct
+// it provides, read from the same sources as rocketmq.* (the defaults
+// passed to AppConfig, ConfigValues, the YAML file, the environment), as
+// @ConfigurationProperties does in Spring:
+//
+//	type BillingConfig struct {
+//		DBDSN   string        `koanf:"db-dsn"`
+//		Timeout time.Duration `koanf:"timeout"`
+//		Workers int           `koanf:"workers"`
+//	}
+//
+//	starter.AppConfig("billing", BillingConfig{Timeout: time.Second, Workers: 4}),
+//
+// Every exported field takes its key below the prefix from its koanf tag,
+// kebab-case like the rocketmq keys (billing.db-dsn); `koanf:"-"` leaves a
+// field out, an untagged embedded struct lends its fields to the parent,
+// and a nested struct is a level of keys (billing.retry.attempts). Fields
+// are strings, booleans, integers, floats, durations (as rocketmq's: "3s"
+// or whole milliseconds), []string (a YAML list, or comma-separated in
+// the environment) or any encoding.TextUnmarshaler (slog.Level,
+// netip.Addr). The environment variable of a key is named as for
+// rocketmq.* (EnvName): BILLING_DB_DSN overrides billing.db-dsn.
+//
+// Errors are those of rocketmq.* keys: an unknown key below the prefix
+// ("billing.db-dns: unknown key (did you mean billing.db-dsn?)"), a value
+// of the wrong type, e.g.
+//
+//	billing.timeout: "abc" is not a duration
+//
+// Then, if *T has a method Validate() error, it runs; a *ConfigError it
+// returns names its own key, any other error is reported under the
+// prefix. A struct AppConfig cannot bind (an untagged field, a field type
+// not listed above, the prefix rocketmq) fails start-up naming the field.
+// Like every start-up error, these come out of fx wrapped; Cause unwraps
+// them. LoadAppConfig reads the same keys without fx.
+//
 // # Lifecycle
 //
 // Module registers start and stop hooks in this order: the embedded broker

@@ -70,13 +70,19 @@ func Cause(err error) error {
 // the full key, e.g.
 //
 //	rocketmq.producer.send-message-timeout: "abc" is not a duration
+//
+// AppConfig reports the application's keys the same way; an error from
+// the bound type's Validate that is not a *ConfigError becomes one with
+// the AppConfig prefix as Key and the error as Err.
 type ConfigError struct {
 	Key string // full key, e.g. "rocketmq.producer.send-message-timeout"
 	Msg string
+	Err error // the underlying error, if any
 }
 
 func (e *ConfigError) Error() string        { return e.Key + ": " + e.Msg }
 func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
+func (e *ConfigError) Unwrap() error        { return e.Err }
 
 func configErr(key, format string, args ...any) error {
 	return &ConfigError{Key: key, Msg: fmt.Sprintf(format, args...)}

@@ -52,9 +52,10 @@ func ConfigValues(values map[string]any) fx.Option {
 // settings is the loaded configuration: the typed rocketmq.* part and the
 // whole tree, which listener placeholders read.
 type settings struct {
-	cfg   Config
-	k     *koanf.Koanf
-	files []string
+	cfg     Config
+	k       *koanf.Koanf
+	files   []string
+	environ func() []string // the environment the tree was read with
 }
 
 type settingsParams struct {
@@ -69,39 +70,10 @@ func newSettings(p settingsParams) (*settings, error) {
 // loadSettings merges, lowest first: the defaults, ConfigValues, the YAML
 // files, and ROCKETMQ_* environment variables.
 func loadSettings(sources []configSource, environ func() []string) (*settings, error) {
-	k := koanf.New(".")
-	sources = slices.Clone(sources)
-	slices.SortFunc(sources, func(a, b configSource) int { return cmp.Compare(a.seq, b.seq) })
-	var files []string
-	for _, s := range sources {
-		if s.values != nil {
-			if err := k.Load(confmap.Provider(s.values, "."), nil); err != nil {
-				return nil, fmt.Errorf("starter: load ConfigValues: %w", err)
-			}
-		}
-		if s.file != "" {
-			files = append(files, s.file)
-		}
-	}
-	if path := lookupEnv(environ, ConfigEnv); path != "" {
-		files = []string{path}
-	}
-	for _, f := range files {
-		if err := k.Load(file.Provider(f), yaml.Parser()); err != nil {
-			return nil, fmt.Errorf("starter: load config file %s: %w", f, err)
-		}
-	}
-	err := k.Load(env.Provider(".", env.Opt{
-		Prefix:      strings.ToUpper(Prefix) + "_",
-		EnvironFunc: environ,
-		TransformFunc: func(name, value string) (string, any) {
-			return envKeys[name], value // unknown variables ("" key) are skipped
-		},
-	}), nil)
+	k, files, err := loadTree(sources, environ)
 	if err != nil {
-		return nil, fmt.Errorf("starter: load environment: %w", err)
+		return nil, err
 	}
-
 	cfg := unsetConfig()
 	errs := decodeConfig(&cfg, k.Keys(), k.Get)
 	cfg.setDefaults()
@@ -113,7 +85,46 @@ func loadSettings(sources []configSource, environ func() []string) (*settings, e
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	return &settings{cfg: cfg, k: k, files: files}, nil
+	return &settings{cfg: cfg, k: k, files: files, environ: environ}, nil
+}
+
+// loadTree merges the sources, lowest first: ConfigValues, the YAML files
+// (or the one in ROCKETKIT_CONFIG), and the ROCKETMQ_* variables of known
+// keys. It returns the tree and the files read.
+func loadTree(sources []configSource, environ func() []string) (*koanf.Koanf, []string, error) {
+	k := koanf.New(".")
+	sources = slices.Clone(sources)
+	slices.SortFunc(sources, func(a, b configSource) int { return cmp.Compare(a.seq, b.seq) })
+	var files []string
+	for _, s := range sources {
+		if s.values != nil {
+			if err := k.Load(confmap.Provider(s.values, "."), nil); err != nil {
+				return nil, nil, fmt.Errorf("starter: load ConfigValues: %w", err)
+			}
+		}
+		if s.file != "" {
+			files = append(files, s.file)
+		}
+	}
+	if path := lookupEnv(environ, ConfigEnv); path != "" {
+		files = []string{path}
+	}
+	for _, f := range files {
+		if err := k.Load(file.Provider(f), yaml.Parser()); err != nil {
+			return nil, nil, fmt.Errorf("starter: load config file %s: %w", f, err)
+		}
+	}
+	err := k.Load(env.Provider(".", env.Opt{
+		Prefix:      strings.ToUpper(Prefix) + "_",
+		EnvironFunc: environ,
+		TransformFunc: func(name, value string) (string, any) {
+			return envKeys[name], value // unknown variables ("" key) are skipped
+		},
+	}), nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("starter: load environment: %w", err)
+	}
+	return k, files, nil
 }
 
 // lookup resolves a listener placeholder key: from the configuration

@@ -15,6 +15,7 @@ import (
 // producer, listeners; stop runs in reverse, draining the listeners first.
 var Module = fx.Module("rocketmq",
 	fx.Provide(fx.Private, newSettings),
+	fx.Provide(newAppTree), // for AppConfig, outside the module
 	fx.Provide(provideEndpoint, provideTemplate, newHealth),
 	fx.Invoke(runListeners),
 )
