@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
@@ -43,10 +44,12 @@ type Service struct {
 	// replace directive points at: for development builds of the CLI and
 	// for trying unreleased changes.
 	KitDir string
-	// Requires lists further requirements for go.mod, written as
-	// indirect: the versions RocketKit was built and tested with, so that
-	// the service starts from the same ones (`go mod tidy` drops those it
-	// does not need). Default with KitDir: the checkout's requirements.
+	// Requires lists further requirements for go.mod: the versions
+	// RocketKit was built and tested with, so that the service starts from
+	// the same ones. The modules the generated code imports itself (fx) are
+	// written as direct requirements, the rest as indirect; Tidy then drops
+	// those the service does not need. Default with KitDir: the checkout's
+	// requirements.
 	Requires []Module
 	// GoVersion is go.mod's go line. Default: the kit checkout's, or 1.26.
 	GoVersion string
@@ -57,6 +60,21 @@ type Service struct {
 // Module is a module requirement.
 type Module struct {
 	Path, Version string
+}
+
+// directModules are the modules besides RocketKit whose packages the
+// generated code imports: go.mod requires them directly.
+var directModules = []string{"go.uber.org/fx"}
+
+// templateFuncs split Service.Requires into direct and indirect
+// requirements.
+var templateFuncs = template.FuncMap{
+	"direct": func(reqs []Module) []Module {
+		return slices.DeleteFunc(slices.Clone(reqs), func(m Module) bool { return !slices.Contains(directModules, m.Path) })
+	},
+	"indirect": func(reqs []Module) []Module {
+		return slices.DeleteFunc(slices.Clone(reqs), func(m Module) bool { return slices.Contains(directModules, m.Path) })
+	},
 }
 
 var (
@@ -211,7 +229,7 @@ func render(s Service) (map[string][]byte, error) {
 		if err != nil {
 			return err
 		}
-		t, err := template.New(p).Option("missingkey=error").Parse(string(src))
+		t, err := template.New(p).Option("missingkey=error").Funcs(templateFuncs).Parse(string(src))
 		if err != nil {
 			return fmt.Errorf("template %s: %w", p, err)
 		}

@@ -92,14 +92,39 @@ func TestGenerateWritesRequestedVersion(t *testing.T) {
 	}
 }
 
-// The generated service builds, passes its own tests, and runs on the
-// embedded broker: it logs the greeting it sent itself, and stops cleanly
-// on SIGTERM. Generated against this checkout, it needs nothing beyond
-// the module cache the kit's own build filled (GOPROXY=off: no network).
+// The generated service, tidied, builds, passes its own tests, and runs on
+// the embedded broker: it logs the greeting it sent itself, and stops
+// cleanly on SIGTERM. Generated against this checkout, it needs nothing
+// beyond the module cache the kit's own build filled (GOPROXY=off: no
+// network). Generate already writes fx as the direct requirement tidy
+// makes it; Tidy leaves go.mod and go.sum as `go mod tidy` does (-diff
+// finds nothing more).
 func TestGeneratedServiceBuildsTestsAndRuns(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "billing")
 	if _, err := templates.Generate(dir, templates.Service{Module: "github.com/acme/billing", KitDir: kitDir(t)}); err != nil {
 		t.Fatal(err)
+	}
+	direct := func() string { // go.mod's first require block
+		t.Helper()
+		gomod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, block, _ := strings.Cut(string(gomod), "require (")
+		block, _, _ = strings.Cut(block, ")")
+		return block
+	}
+	generated := direct()
+	if !strings.Contains(generated, "go.uber.org/fx") || strings.Contains(generated, "indirect") {
+		t.Errorf("go.mod's first require block is not RocketKit and fx:%s", generated)
+	}
+	t.Setenv("GOPROXY", "off")
+	var tidyOut strings.Builder
+	if err := templates.Tidy(t.Context(), dir, &tidyOut); err != nil {
+		t.Fatalf("%v\n%s", err, tidyOut.String())
+	}
+	if tidied := direct(); tidied != generated {
+		t.Errorf("tidy changed the direct requirements from%s\nto%s", generated, tidied)
 	}
 	gocmd := func(args ...string) {
 		t.Helper()
@@ -113,6 +138,7 @@ func TestGeneratedServiceBuildsTestsAndRuns(t *testing.T) {
 	if out, err := exec.Command("gofmt", "-l", dir).CombinedOutput(); err != nil || len(out) > 0 {
 		t.Errorf("generated Go files need gofmt: %s %v", out, err)
 	}
+	gocmd("mod", "tidy", "-diff")
 	gocmd("vet", "./...")
 	gocmd("test", "-count=1", "./...")
 	gocmd("build", "-o", "billing", ".")

@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path"
 	"runtime/debug"
-	"slices"
 	"strings"
 
 	"github.com/rocketkit/rocketkit/templates"
@@ -24,7 +22,7 @@ func runNew(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	name := fs.String("name", "", "service name, used in rocketmq.service-name and derived group names (default: from the module path)")
 	kitDir := fs.String("kit-dir", "", "a local RocketKit checkout to build against (go.mod gets a replace directive); default for development builds of rocketkit: the checkout around the current directory")
 	kitVersion := fs.String("kit-version", "", "the RocketKit version to require (default: this rocketkit's own version)")
-	tidy := fs.Bool("tidy", true, "run `go mod tidy` in the new service when it needs go.sum filled in (a published -kit-version)")
+	tidy := fs.Bool("tidy", true, "run `go mod tidy` in the new service, so go.mod and go.sum hold only what it needs (offline with -kit-dir; a published -kit-version is downloaded)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: rocketkit new [flags] <module path>\n\n"+
 			"Writes a RocketKit service (an fx app with a listener and the producer template) that\n"+
@@ -67,12 +65,10 @@ func runNew(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, f := range files {
 		fmt.Fprintf(stdout, "\t%s\n", f)
 	}
-	if *tidy && !slices.Contains(files, "go.sum") {
+	if *tidy {
 		fmt.Fprintln(stdout, "running go mod tidy")
-		cmd := exec.CommandContext(ctx, "go", "mod", "tidy")
-		cmd.Dir, cmd.Stdout, cmd.Stderr = dir, stderr, stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintf(stderr, "rocketkit new: go mod tidy in %s: %v (the files are written; run it again there)\n", dir, err)
+		if err := templates.Tidy(ctx, dir, stderr); err != nil {
+			fmt.Fprintf(stderr, "rocketkit new: %v (the files are written; run it again there)\n", err)
 			return exitFailure
 		}
 	}

@@ -4,15 +4,28 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/rocketkit/rocketkit/internal/clienttest"
 )
 
 // `rocketkit new` writes the service against this checkout (found from
-// the working directory, as for any development build of the CLI); the
-// templates package's tests build, test and run what it writes.
+// the working directory, as for any development build of the CLI), offline
+// (GOPROXY=off), with go.mod and go.sum as `go mod tidy` leaves them: tidy
+// -diff finds nothing to change and the service builds. The templates
+// package's tests also test and run what Generate writes.
 func TestNewWritesService(t *testing.T) {
+	for _, kv := range clienttest.GoEnv() { // the real HOME, for the go command's caches
+		if home, ok := strings.CutPrefix(kv, "HOME="); ok {
+			t.Setenv("HOME", home)
+		}
+	}
+	t.Setenv("GOPROXY", "off")
+	t.Setenv("GOWORK", "off")
 	dir := filepath.Join(t.TempDir(), "billing")
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), []string{"new", "-o", dir, "github.com/acme/billing"}, &stdout, &stderr)
@@ -32,8 +45,18 @@ func TestNewWritesService(t *testing.T) {
 			t.Errorf("%s not written: %v", f, err)
 		}
 	}
-	if !strings.Contains(stdout.String(), "go run .") || strings.Contains(stdout.String(), "go mod tidy") {
-		t.Errorf("stdout (want next steps, no tidy with a checkout's go.sum):\n%s", stdout.String())
+	if !strings.Contains(stdout.String(), "go run .") || !strings.Contains(stdout.String(), "running go mod tidy") {
+		t.Errorf("stdout (want the tidy step and the next steps):\n%s", stdout.String())
+	}
+	if !regexp.MustCompile(`(?m)^\tgo\.uber\.org/fx v\S+$`).Match(gomod) {
+		t.Errorf("go.mod does not require fx directly:\n%s", gomod)
+	}
+	for _, args := range [][]string{{"mod", "tidy", "-diff"}, {"build", "./..."}} {
+		cmd := exec.CommandContext(t.Context(), "go", args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("go %s in the new service: %v\n%s", strings.Join(args, " "), err, out)
+		}
 	}
 }
 

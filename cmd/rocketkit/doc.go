@@ -181,13 +181,16 @@
 //	                    element); it must not exist or be empty.
 //	-name name          the service name (default: from the module path).
 //	-kit-version v      the RocketKit version to require (default: this
-//	                    binary's own); `go mod tidy` then fills in go.sum
-//	                    (-tidy=false skips that).
+//	                    binary's own); `go mod tidy` downloads it and
+//	                    fills in go.sum.
 //	-kit-dir directory  build against a local RocketKit checkout instead
-//	                    (a replace directive, and the checkout's go.sum,
-//	                    so nothing is downloaded). A development build of
-//	                    rocketkit uses the checkout around the current
-//	                    directory.
+//	                    (a replace directive, and the checkout's
+//	                    requirements and go.sum, so nothing is
+//	                    downloaded). A development build of rocketkit uses
+//	                    the checkout around the current directory.
+//	-tidy=false         skip `go mod tidy`, which otherwise runs last:
+//	                    go.mod and go.sum then hold exactly what the
+//	                    service needs, as `go mod tidy` leaves them.
 //
 // # Exit status
 //
