@@ -25,13 +25,12 @@ mirror() {
 
 if ! docker image inspect "$BASE" >/dev/null 2>&1; then
 	root=$(mktemp -d /var/tmp/rocketkit-mariadb-rootfs.XXXXXX)
-	trap 'rm -rf "$root"' EXIT
+	trap 'rm -rf "$root" "$root.log"' EXIT
 	m=$(mirror)
 	echo "build-mariadb-image: debootstrap $SUITE with mariadb-server from $m (once; docker keeps $BASE)"
 	start=$(date +%s)
 	debootstrap --variant=minbase --include=mariadb-server,mariadb-client "$SUITE" "$root" "$m" >"$root.log" 2>&1 ||
 		{ tail -n 30 "$root.log"; exit 1; }
-	rm -f "$root.log"
 	# The package's postinst made a datadir; the entrypoint makes its own
 	# on first start, with the passwords the container is given.
 	rm -rf "$root"/var/lib/mysql/* "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* \
@@ -39,7 +38,7 @@ if ! docker image inspect "$BASE" >/dev/null 2>&1; then
 	tar -C "$root" --numeric-owner -c . |
 		docker import --change 'CMD ["/bin/bash"]' - "$BASE" >/dev/null
 	echo "build-mariadb-image: $BASE built in $(($(date +%s) - start))s"
-	rm -rf "$root"
+	rm -rf "$root" "$root.log"
 	trap - EXIT
 fi
 

@@ -65,6 +65,7 @@ if [ -n "$stale" ]; then
 fi
 
 # 4. The tests.
+bridges_before=$(docker network ls -q --filter driver=bridge | sort)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$mod"
@@ -79,4 +80,10 @@ if [ -n "$left" ]; then
 	say "containers left behind: $left"
 	exit 1
 fi
-say "passed"
+# testcontainers makes a bridge network of its own ("reaper_default") on a
+# daemon without one unless told not to (mysqlcontainer.runOnHostNetwork).
+if [ "$(docker network ls -q --filter driver=bridge | sort)" != "$bridges_before" ]; then
+	say "a bridge network was created: $(docker network ls --filter driver=bridge --format '{{.Name}}')"
+	exit 1
+fi
+say "passed: no container left, no network created"

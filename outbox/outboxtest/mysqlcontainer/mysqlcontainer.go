@@ -101,8 +101,8 @@ func Start(ctx context.Context, cfg Config) (*Container, error) {
 		// On the host's network there is no port mapping: the server
 		// listens on the host itself, so it gets a port that is free now
 		// (--port, which the official image and ours pass to the server)
-		// and listens on loopback only. The module's exposed ports are
-		// dropped (Docker would discard them anyway). The mysqlx port of
+		// and listens on loopback only. Nothing is published (the
+		// module's exposed ports are dropped). The mysqlx port of
 		// MySQL 8 is switched off so two containers cannot collide on it;
 		// "loose-" makes MariaDB, which has no such option, ignore it.
 		free, err := freePort()
@@ -130,7 +130,16 @@ func Start(ctx context.Context, cfg Config) (*Container, error) {
 		}).WithStartupTimeout(cfg.StartupTimeout).WithPollInterval(500*time.Millisecond),
 	))
 
-	ctr, err := mysql.Run(ctx, cfg.Image, opts...)
+	var ctr testcontainers.Container
+	if cfg.HostNetwork {
+		ctr, err = runOnHostNetwork(ctx, cfg.Image, opts...)
+	} else {
+		var mc *mysql.MySQLContainer
+		mc, err = mysql.Run(ctx, cfg.Image, opts...)
+		if mc != nil {
+			ctr = mc
+		}
+	}
 	if err != nil {
 		if ctr != nil {
 			_ = ctr.Terminate(context.WithoutCancel(ctx))
@@ -161,6 +170,48 @@ func Start(ctx context.Context, cfg Config) (*Container, error) {
 	host, p, _ := net.SplitHostPort(c.Addr)
 	c.DSN = dsn(password, host, p)
 	return c, nil
+}
+
+// runOnHostNetwork is mysql.Run for a container on the host's network.
+// mysql.Run goes through testcontainers.GenericContainer, whose Docker
+// provider attaches every container to a default network as well: "bridge",
+// or, on a daemon without one (dockerd --bridge=none), a bridge network
+// "reaper_default" that it creates - a private subnet on the host, which
+// also breaks the start ("conflicts with existing route"). A provider
+// whose default network is "host" does neither; the request is built as
+// mysql.Run builds it (its environment, then opts, then its credential
+// rule), and created and started as GenericContainer does.
+func runOnHostNetwork(ctx context.Context, img string, opts ...testcontainers.ContainerCustomizer) (testcontainers.Container, error) {
+	req := testcontainers.GenericContainerRequest{
+		ContainerRequest: testcontainers.ContainerRequest{Image: img},
+		Started:          true,
+	}
+	all := []testcontainers.ContainerCustomizer{
+		testcontainers.WithEnv(map[string]string{"MYSQL_DATABASE": Database}),
+	}
+	all = append(all, opts...)
+	all = append(all, mysql.WithDefaultCredentials())
+	for _, o := range all {
+		if err := o.Customize(&req); err != nil {
+			return nil, fmt.Errorf("customize: %w", err)
+		}
+	}
+	p, err := testcontainers.NewDockerProvider(
+		testcontainers.DefaultNetwork("host"),
+		testcontainers.WithDefaultBridgeNetwork("host"),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("docker provider: %w", err)
+	}
+	defer p.Close()
+	ctr, err := p.CreateContainer(ctx, req.ContainerRequest)
+	if err != nil {
+		return ctr, fmt.Errorf("create container: %w", err)
+	}
+	if err := ctr.Start(ctx); err != nil {
+		return ctr, fmt.Errorf("start container: %w", err)
+	}
+	return ctr, nil
 }
 
 // hostFor is where the tests reach the server: loopback on the host's
