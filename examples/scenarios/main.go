@@ -1,5 +1,5 @@
-// Command scenarios replays the RocketMQ study the kit answers
-// (../../../shared/seed/SCENARIOS.md, S1..S19) on an embedded broker:
+// Command scenarios replays the RocketMQ study the kit answers (its
+// experiments S1..S19, listed in README.md here) on an embedded broker:
 // each scenario runs for real, through the kit's own client (package
 // client) or the kit's starter, and prints what happened. Where the study's
 // pitfall belonged to the official Go client rather than to RocketMQ, the
