@@ -196,10 +196,9 @@ func runOnHostNetwork(ctx context.Context, img string, opts ...testcontainers.Co
 			return nil, fmt.Errorf("customize: %w", err)
 		}
 	}
-	p, err := testcontainers.NewDockerProvider(
-		testcontainers.DefaultNetwork("host"),
-		testcontainers.WithDefaultBridgeNetwork("host"),
-	)
+	// "host" as the default bridge network makes it the provider's default
+	// network as well (the deprecated DefaultNetwork option is not needed).
+	p, err := testcontainers.NewDockerProvider(testcontainers.WithDefaultBridgeNetwork("host"))
 	if err != nil {
 		return nil, fmt.Errorf("docker provider: %w", err)
 	}
