@@ -88,6 +88,16 @@
 //
 //	rocketmq.listener.subscription-check  fail (or warn, off): see Groups
 //
+//	rocketmq.txcheck.*  TxCheck's producer and sweeper, with the keys of
+//	                    txcheck.Config: group (<service-name>-tx), table
+//	                    (rocketkit_txcheck), schema-table, grace-period
+//	                    (1m), send-timeout, check-timeout,
+//	                    max-payload-size, probe-topic, skip-migrations,
+//	                    sweeper.after (15m; must exceed grace-period and
+//	                    the broker's check window), sweeper.interval,
+//	                    sweeper.batch-size, sweeper.lookup-concurrency,
+//	                    sweeper.retention. Unused without TxCheck.
+//
 //	rocketmq.embedded.*  the embedded broker, with the keys of
 //	                     broker.Config: listen (127.0.0.1:0, a free port),
 //	                     data-dir (a temporary directory removed on stop),
@@ -139,6 +149,9 @@
 //
 // Module registers start and stop hooks in this order: the embedded broker
 // (or the name-server check), the Template's producer, the listeners.
+// Components that depend on the Endpoint (Outbox, TxCheck, the watermill
+// publisher and subscriber) register theirs later, so they start after
+// the broker and stop before the endpoint closes its connections.
 // Before starting the listeners it checks their groups (see Groups). Stop
 // runs in reverse: the listeners stop pulling, running handlers get
 // rocketmq.shutdown-timeout to finish, then their contexts are cancelled;
@@ -166,10 +179,20 @@
 // (listener.JSON unless one is provided through fx). Every producer and
 // consumer the module creates gets its own client instance name (S10).
 //
-// Other components that send or consume (txcheck, the outbox relay, the
-// watermill adapter) take the *Endpoint the module provides and use its
-// Backend, so they share the application's connections, credentials and
-// namespace, and Template.BuildMessage to encode messages the same way.
+// Other components that send or consume take the *Endpoint the module
+// provides and use its backends (ProducerBackend, ConsumerBackend), so
+// they share the application's connections, client, credentials,
+// namespace and TLS; each has an fx option that runs it in the app's
+// lifecycle:
+//
+//	starter.Outbox(outbox.Config{})  // the transactional outbox and its relay
+//	starter.TxCheck()                // a *txcheck.Producer (rocketmq.txcheck.*) and its sweeper
+//	starter.TxChecker("payments", NewPaymentChecker) // a topic's check-backs, with fx dependencies
+//	rmqwatermill.ProvidePublisher(rmqwatermill.PublisherConfig{})   // a watermill message.Publisher
+//	rmqwatermill.ProvideSubscriber(rmqwatermill.SubscriberConfig{ConsumerGroup: "billing-{topic}"})
+//
+// Outbox and TxCheck need the app's *sql.DB. The watermill options live
+// in package starter/watermill (imported as rmqwatermill).
 //
 // # Logging and metrics
 //

@@ -23,6 +23,27 @@
 // instead (transport.Native, transport.NativeOn, official.New); it is then
 // the caller's to close, after them.
 //
+// # In an fx app
+//
+// With starter.Module, ProvidePublisher and ProvideSubscriber provide a
+// message.Publisher and a message.Subscriber on the app's endpoint: the
+// rocketmq.* keys (name-server or the embedded broker, client,
+// credentials, namespace, tls) replace the configs' Client, which must be
+// left empty. They are made when the app starts, after the endpoint, and
+// closed when it stops, before the endpoint closes its connections; a
+// Broadcasting subscriber keeps its offsets where broadcasting listeners
+// do (rocketmq.consumer.offset-dir).
+//
+//	fx.New(
+//		starter.Module,
+//		rmqwatermill.ProvidePublisher(rmqwatermill.PublisherConfig{}),
+//		rmqwatermill.ProvideSubscriber(rmqwatermill.SubscriberConfig{ConsumerGroup: "billing-{topic}"}),
+//		fx.Invoke(func(pub message.Publisher, sub message.Subscriber) { ... }),
+//	)
+//
+// The publisher's ProducerGroup must differ from rocketmq.producer.group,
+// the Template's, which shares its client.
+//
 // The package passes Watermill's universal Pub/Sub test suite
 // (pubsub/tests.TestPubSub) against the embedded broker on both backends;
 // see pubsub_test.go and pubsub_official_test.go for the features declared
