@@ -23,6 +23,12 @@
 // outbox.Message for keys, sharding key and properties (transactional
 // messages cannot be delayed).
 //
+// In an fx app with the starter (package starter), starter.TxCheck
+// provides the Producer, configured by the rocketmq.txcheck.* keys and
+// sending through the app's endpoint, and runs it and a Sweeper from the
+// app's start to its stop; starter.TxChecker registers a topic's Checker
+// with fx dependencies.
+//
 // # Check-backs
 //
 // When the outcome does not reach the broker (the process died after its
