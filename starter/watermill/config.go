@@ -57,6 +57,8 @@ type PublisherConfig struct {
 	// (name servers, namespace, credentials, TLS). NewPublisher uses it
 	// only when it is given no transport.Backend: it then starts the
 	// kit's own client (transport.Native) on it, which Close closes.
+	// Leave it empty with ProvidePublisher: the app's rocketmq.* keys
+	// replace it.
 	Client client.Config `koanf:"client"`
 	// ProducerGroup is the RocketMQ producer group. Default
 	// "rocketkit-watermill". Publishers sharing one Backend need
@@ -91,7 +93,8 @@ type PublisherConfig struct {
 // applies the defaults and calls Validate.
 type SubscriberConfig struct {
 	// Client says where the cluster is, as in [PublisherConfig]; used only
-	// when NewSubscriber is given no transport.Backend.
+	// when NewSubscriber is given no transport.Backend. Leave it empty
+	// with ProvideSubscriber: the app's rocketmq.* keys replace it.
 	Client client.Config `koanf:"client"`
 	// ConsumerGroup is the RocketMQ consumer group of every subscription.
 	// Required. The placeholder "{topic}" is replaced by the RocketMQ topic
@@ -147,7 +150,8 @@ type SubscriberConfig struct {
 	PullThresholdPerQueue int `koanf:"pull-threshold-per-queue"`
 	// OffsetDir is where a Broadcasting subscription keeps its offsets, in
 	// <OffsetDir>/<group>/offsets.json; required for Broadcasting on the
-	// kit's own client, which never defaults it to a home directory. The
+	// kit's own client, which never defaults it to a home directory
+	// (ProvideSubscriber defaults it to the app's offset directory). The
 	// official client's backend ignores it (it keeps its own file).
 	OffsetDir string `koanf:"offset-dir"`
 }
