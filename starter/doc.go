@@ -183,16 +183,12 @@
 // provides and use its backends (ProducerBackend, ConsumerBackend), so
 // they share the application's connections, client, credentials,
 // namespace and TLS; each has an fx option that runs it in the app's
-// lifecycle:
-//
-//	starter.Outbox(outbox.Config{})  // the transactional outbox and its relay
-//	starter.TxCheck()                // a *txcheck.Producer (rocketmq.txcheck.*) and its sweeper
-//	starter.TxChecker("payments", NewPaymentChecker) // a topic's check-backs, with fx dependencies
-//	rmqwatermill.ProvidePublisher(rmqwatermill.PublisherConfig{})   // a watermill message.Publisher
-//	rmqwatermill.ProvideSubscriber(rmqwatermill.SubscriberConfig{ConsumerGroup: "billing-{topic}"})
-//
-// Outbox and TxCheck need the app's *sql.DB. The watermill options live
-// in package starter/watermill (imported as rmqwatermill).
+// lifecycle: Outbox (the transactional outbox and its relay), TxCheck (a
+// *txcheck.Producer configured by rocketmq.txcheck.*, and its sweeper),
+// TxChecker (a topic's check-backs, answered by a checker with fx
+// dependencies), and in package starter/watermill ProvidePublisher and
+// ProvideSubscriber (a watermill message.Publisher and
+// message.Subscriber). Outbox and TxCheck need the app's *sql.DB.
 //
 // # Logging and metrics
 //

@@ -29,7 +29,13 @@ const txCheckerGroup = "rocketmq.txcheck.checkers"
 // start (unless rocketmq.txcheck.skip-migrations). The app must provide
 // its *sql.DB; opts add routes, checkers, a codec.
 //
-//	fx.New(starter.Module, starter.TxCheck(), fx.Provide(openDB), ...)
+//	app := fx.New(
+//		starter.Module,
+//		starter.ConfigValues(map[string]any{"rocketmq.txcheck.group": "shop-tx"}),
+//		starter.TxCheck(),
+//		fx.Supply(db),
+//		...
+//	)
 //
 // Start order: the endpoint, then the producer (which answers check-backs
 // from then on), then the sweeper; stop runs in reverse, before the
@@ -49,7 +55,12 @@ func TxCheck(opts ...txcheck.Option) fx.Option {
 // parameters, returning a value that implements txcheck.Checker and
 // optionally an error. Checkers of the same topic fail start-up.
 //
-//	fx.New(starter.Module, starter.TxCheck(), starter.TxChecker("payments", NewPaymentChecker), ...)
+//	app := fx.New(
+//		starter.Module,
+//		starter.TxCheck(),
+//		starter.TxChecker("payments", NewPaymentChecker),
+//		...
+//	)
 func TxChecker(topic string, constructor any) fx.Option {
 	fn := reflect.ValueOf(constructor)
 	t := fn.Type()

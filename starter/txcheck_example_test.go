@@ -91,3 +91,40 @@ func openExampleDB() (*sql.DB, func()) {
 		_ = server.Close()
 	}
 }
+
+// PaymentChecker answers the check-backs of the payments topic from the
+// payment provider's records.
+type PaymentChecker struct{ payments map[string]bool }
+
+// NewPaymentChecker is a checker's constructor; fx passes its
+// dependencies.
+func NewPaymentChecker(payments map[string]bool) *PaymentChecker {
+	return &PaymentChecker{payments: payments}
+}
+
+// Check commits the message of a known payment, and leaves the others to
+// a later check-back.
+func (c *PaymentChecker) Check(_ context.Context, p txcheck.CheckParams) (txcheck.State, error) {
+	if c.payments[p.Key] {
+		return txcheck.Commit, nil
+	}
+	return txcheck.Unknown, nil
+}
+
+// TxChecker answers a topic's check-backs with a checker made by fx, in
+// place of the key table.
+func ExampleTxChecker() {
+	var db *sql.DB
+	if db == nil {
+		return // the example needs a database
+	}
+	app := fx.New(
+		starter.Module,
+		starter.TxCheck(),
+		starter.TxChecker("payments", NewPaymentChecker),
+		fx.Supply(db, map[string]bool{}),
+	)
+	if err := app.Err(); err != nil {
+		log.Fatal(err)
+	}
+}

@@ -34,11 +34,16 @@
 // Broadcasting subscriber keeps its offsets where broadcasting listeners
 // do (rocketmq.consumer.offset-dir).
 //
-//	fx.New(
+//	var (
+//		pub message.Publisher
+//		sub message.Subscriber
+//	)
+//	app := fx.New(
+//		...
 //		starter.Module,
 //		rmqwatermill.ProvidePublisher(rmqwatermill.PublisherConfig{}),
-//		rmqwatermill.ProvideSubscriber(rmqwatermill.SubscriberConfig{ConsumerGroup: "billing-{topic}"}),
-//		fx.Invoke(func(pub message.Publisher, sub message.Subscriber) { ... }),
+//		rmqwatermill.ProvideSubscriber(rmqwatermill.SubscriberConfig{ConsumerGroup: "example-{topic}"}),
+//		fx.Populate(&pub, &sub),
 //	)
 //
 // The publisher's ProducerGroup must differ from rocketmq.producer.group,

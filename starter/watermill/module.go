@@ -41,8 +41,7 @@ func (p moduleParams) logger() wmlog.LoggerAdapter {
 // rocketmq.tls. cfg.Client must be left empty: those keys replace it.
 // cfg.ProducerGroup (default "rocketkit-watermill") must differ from the
 // app's other producer groups, rocketmq.producer.group's among them.
-//
-//	fx.New(starter.Module, rmqwatermill.ProvidePublisher(rmqwatermill.PublisherConfig{}), ...)
+// The package documentation shows an app with both.
 //
 // The Publisher is made on start, after the endpoint's, and closed on
 // stop (waiting for publishes in flight) before the endpoint closes its
@@ -84,8 +83,6 @@ func ProvidePublisher(cfg PublisherConfig, opts ...PublisherOption) fx.Option {
 // keeps its offsets where broadcasting listeners do
 // (rocketmq.consumer.offset-dir; with the embedded broker, beside its
 // data).
-//
-//	fx.New(starter.Module, rmqwatermill.ProvideSubscriber(rmqwatermill.SubscriberConfig{ConsumerGroup: "billing-{topic}"}), ...)
 //
 // The Subscriber is made on start, after the endpoint's, and closed on
 // stop before the endpoint closes its connections: subscriptions end, what
