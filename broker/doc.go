@@ -8,9 +8,12 @@
 // Start returns a running broker; Close stops it cleanly (flush,
 // checkpoint). Give clients Addr as their name server:
 //
-//	b, err := broker.Start(ctx, broker.Config{DataDir: dir})
+//	b, err := broker.Start(ctx, broker.Config{Listen: "127.0.0.1:0", DataDir: dir})
 //	...
-//	p, _ := rocketmq.NewProducer(producer.WithNameServer(primitive.NamesrvAddr{b.Addr()}))
+//	p, err := producer.NewDefaultProducer(
+//		producer.WithNameServer(primitive.NamesrvAddr{b.Addr()}), // an IP literal, as the client requires
+//		...
+//	)
 //
 // Tests use package brokertest, which picks a free port and a temporary
 // directory. The rocketkit CLI runs the same broker (rocketkit broker) and

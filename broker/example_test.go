@@ -19,7 +19,8 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	b, err := broker.Start(context.Background(), broker.Config{Listen: "127.0.0.1:0", DataDir: dir})
+	ctx := context.Background()
+	b, err := broker.Start(ctx, broker.Config{Listen: "127.0.0.1:0", DataDir: dir})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -37,7 +38,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer p.Shutdown()
-	res, err := p.SendSync(context.Background(), primitive.NewMessage("orders", []byte(`{"id":1}`)).WithTag("created"))
+	res, err := p.SendSync(ctx, primitive.NewMessage("orders", []byte(`{"id":1}`)).WithTag("created"))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -8,10 +8,10 @@
 //
 //	type BillOrders struct {
 //		listener.Orderly `topic:"orders" group:"billing-orders" tags:"created || paid"`
-//		Bills *billing.Service
+//		Bills            *Billing // the application's service
 //	}
 //
-//	func NewBillOrders(bills *billing.Service) *BillOrders { return &BillOrders{Bills: bills} }
+//	func NewBillOrders(bills *Billing) *BillOrders { return &BillOrders{Bills: bills} }
 //
 //	func (l *BillOrders) Handle(ctx context.Context, m *listener.Message) error {
 //		var o Order
@@ -25,7 +25,7 @@
 // push consumer for it from the application's start to its stop, and
 // passes its dependencies in through fx:
 //
-//	fx.New(starter.Module, starter.Listener(NewBillOrders))
+//	fx.New(starter.Module, fx.Provide(NewBilling), starter.Listener(NewBillOrders), ...)
 //
 // # Markers
 //
@@ -93,7 +93,7 @@
 // ${billing.consumers} also reads BILLING_CONSUMERS. A placeholder may be
 // part of a value:
 //
-//	type BillOrders struct {
+//	type ConfiguredOrders struct {
 //		listener.Orderly `topic:"${billing.topic:orders}" group:"${billing.group}-orders" consumers:"${billing.consumers:4}"`
 //	}
 //

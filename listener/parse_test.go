@@ -10,11 +10,11 @@ import (
 	"github.com/rocketkit/rocketkit/listener"
 )
 
-type BillOrders struct {
+type ShipmentOrders struct {
 	listener.Orderly `topic:"orders" group:"billing-orders" tags:"paid || created"`
 }
 
-func (*BillOrders) Handle(context.Context, *listener.Message) error { return nil }
+func (*ShipmentOrders) Handle(context.Context, *listener.Message) error { return nil }
 
 type Placeholders struct {
 	listener.Concurrent `topic:"${t}" group:"${g:fallback-group}" consumers:"${billing.consumers}" maxReconsume:"${missing:3}" timeout:"${to}" tags:"a-${suffix}"`
@@ -64,11 +64,11 @@ func lookupMap(m map[string]string) listener.Lookup {
 }
 
 func TestParse(t *testing.T) {
-	s, err := listener.Parse(&BillOrders{}, nil)
+	s, err := listener.Parse(&ShipmentOrders{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Listener != "BillOrders" || s.Field != "Orderly" || s.Kind != listener.KindOrderly ||
+	if s.Listener != "ShipmentOrders" || s.Field != "Orderly" || s.Kind != listener.KindOrderly ||
 		s.Topic != "orders" || s.Group != "billing-orders" || s.Tags != "created || paid" ||
 		s.Model != listener.Clustering || s.MaxReconsume != -1 || s.Suspend != -1 {
 		t.Errorf("spec = %+v", s)
@@ -76,7 +76,7 @@ func TestParse(t *testing.T) {
 	if got := s.ReconsumeLimit(); got != listener.OrderlyUnlimited {
 		t.Errorf("orderly reconsume limit %d", got)
 	}
-	if got, want := s.String(), "BillOrders (orderly, topic orders, tags created || paid, group billing-orders)"; got != want {
+	if got, want := s.String(), "ShipmentOrders (orderly, topic orders, tags created || paid, group billing-orders)"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 }

@@ -104,7 +104,10 @@ func runListeners(p listenerParams) error {
 // dependencies as parameters) returning a listener struct pointer, and
 // optionally an error. The module parses its tags and runs it.
 //
-//	fx.New(starter.Module, starter.Listener(NewBillOrders))
+//	fx.New(
+//		starter.Module,
+//		starter.Listener(NewBillOrders),
+//	)
 func Listener(constructor any) fx.Option {
 	return fx.Provide(fx.Annotate(constructor, fx.As(new(any)), fx.ResultTags(`group:"`+ListenerGroup+`"`)))
 }

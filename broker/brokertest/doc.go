@@ -5,7 +5,7 @@
 //
 //	func TestOrders(t *testing.T) {
 //		b := brokertest.Start(t)
-//		p, _ := rocketmq.NewProducer(producer.WithNameServer(primitive.NamesrvAddr{b.Addr()}))
+//		p, err := producer.NewDefaultProducer(producer.WithNameServer(primitive.NamesrvAddr{b.Addr()}))
 //		...
 //	}
 //

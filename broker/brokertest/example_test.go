@@ -6,7 +6,6 @@ import (
 
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/apache/rocketmq-client-go/v2/producer"
-	"github.com/rocketkit/rocketkit/broker"
 	"github.com/rocketkit/rocketkit/broker/brokertest"
 )
 
@@ -14,9 +13,7 @@ import (
 // the broker is closed and its data removed when the test ends.
 func ExampleStart() {
 	_ = func(t *testing.T) {
-		b := brokertest.Start(t, brokertest.WithConfig(func(c *broker.Config) {
-			c.FlushDiskType = broker.SyncFlush
-		}))
+		b := brokertest.Start(t)
 		p, err := producer.NewDefaultProducer(producer.WithNameServer(primitive.NamesrvAddr{b.Addr()}))
 		if err != nil {
 			t.Fatal(err)

@@ -3,7 +3,9 @@
 // in-process broker and stops it when the test ends.
 //
 //	app := startertest.New(t, startertest.Listener(NewBillOrders))
-//	app.Template.Send(t.Context(), "orders:created", order)
+//	if _, err := app.Template.Send(t.Context(), "orders:created", order); err != nil {
+//		t.Fatal(err)
+//	}
 //
 // Unless the test configures rocketmq.name-server, the app runs the
 // embedded broker with test-friendly settings: delay levels of tens of

@@ -85,8 +85,8 @@ var subtests = []subtest{
 // levels of 100ms to 1s and transaction check-backs after 200ms).
 //
 //	func TestContract(t *testing.T) {
-//		transporttest.Run(t, func(t *testing.T, ns string) transport.Backend {
-//			b, err := transport.Native(client.Config{NameServers: []string{ns}})
+//		transporttest.Run(t, func(t *testing.T, nameServer string) transport.Backend {
+//			b, err := transport.Native(client.Config{NameServers: []string{nameServer}})
 //			if err != nil {
 //				t.Fatal(err)
 //			}
