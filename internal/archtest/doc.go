@@ -12,4 +12,12 @@
 //   - The broker's delay, timer and transaction components hold no
 //     *Broker: they get narrow dependencies (the store, a putter, a
 //     producer finder).
+//   - Every Go code block of a package's documentation (the package
+//     comment and the doc comments of exported names) is a copy of
+//     compiled code: its lines appear, in order, in one of the package's
+//     test files, best an Example (TestDocCodeIsInExamples; "..." stands
+//     for anything, blank and comment lines and trailing comments are
+//     ignored, `func TestX(t *testing.T)` matches an Example's
+//     `_ = func(t *testing.T)`). Listings, shell commands, YAML and SQL
+//     are not Go (goLooking).
 package archtest
