@@ -133,8 +133,9 @@
 // rocketmq.* (EnvName): BILLING_DB_DSN overrides billing.db-dsn.
 //
 // Errors are those of rocketmq.* keys: an unknown key below the prefix
-// ("billing.db-dns: unknown key (did you mean billing.db-dsn?)"), a value
-// of the wrong type, e.g.
+// ("billing.db-dns: unknown key (did you mean billing.db-dsn?)"; so a key
+// below it that only a listener placeholder reads needs a field too), a
+// value of the wrong type, e.g.
 //
 //	billing.timeout: "abc" is not a duration
 //
