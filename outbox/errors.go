@@ -20,9 +20,11 @@ var (
 	// ErrInvalidConfig is returned by NewPublisher and NewRelay when the
 	// configuration does not validate.
 	ErrInvalidConfig = errors.New("outbox: invalid config")
-	// ErrDBClosed is returned when the *sql.DB was closed: Publish,
-	// WithTx and a running relay report it instead of retrying.
-	ErrDBClosed = errors.New("outbox: database is closed")
+	// ErrDBClosed matches (errors.Is) the error returned when the *sql.DB
+	// was closed: Publish, WithTx and a running relay report it instead of
+	// retrying. It is sqlkit.ErrDBClosed, as are inbox.ErrDBClosed and
+	// txcheck.ErrDBClosed.
+	ErrDBClosed = sqlkit.ErrDBClosed
 	// ErrRelayStarted is returned by Relay.Start and Relay.Run when the
 	// relay is already running.
 	ErrRelayStarted = errors.New("outbox: relay already running")
@@ -40,11 +42,6 @@ var (
 	ErrPrivileges = sqlkit.ErrPrivileges
 )
 
-// dbErr maps database/sql's closed-database error to ErrDBClosed, keeping
-// the original in the chain.
-func dbErr(err error) error {
-	if err != nil && sqlkit.IsClosed(err) && !errors.Is(err, ErrDBClosed) {
-		return errors.Join(ErrDBClosed, err)
-	}
-	return err
-}
+// dbErr makes database/sql's closed-database error match ErrDBClosed,
+// keeping its text and chain.
+func dbErr(err error) error { return sqlkit.MarkClosed(err) }

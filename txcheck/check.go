@@ -9,6 +9,7 @@ import (
 
 	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/outbox"
+	"github.com/rocketkit/rocketkit/outbox/sqlkit"
 )
 
 // State is a transactional message's outcome.
@@ -101,6 +102,6 @@ func (c *tableChecker) Check(ctx context.Context, p CheckParams) (State, error) 
 		}
 		return Unknown, nil
 	default:
-		return Unknown, fmt.Errorf("txcheck: look up key %s: %w", p.Key, err)
+		return Unknown, fmt.Errorf("txcheck: look up key %s: %w", p.Key, sqlkit.MarkClosed(err))
 	}
 }

@@ -32,6 +32,11 @@ var (
 	// whose outcome is decided later, and for tests of check-backs
 	// (broker/brokertest.CheckBackNow).
 	ErrUnknown = errors.New("txcheck: outcome left to the check-back")
+	// ErrDBClosed matches (errors.Is) the errors returned when a *sql.DB
+	// was closed (SendInTransaction, Migrate, the Sweeper; a check-back
+	// answers unknown). It is sqlkit.ErrDBClosed, as are
+	// outbox.ErrDBClosed and inbox.ErrDBClosed.
+	ErrDBClosed = sqlkit.ErrDBClosed
 	// ErrUnsupportedServer is returned by Start (migrations) on servers
 	// older than MySQL 8.0.1 or MariaDB 10.6.
 	ErrUnsupportedServer = sqlkit.ErrUnsupportedServer

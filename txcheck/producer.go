@@ -230,10 +230,10 @@ func (p *Producer) SendMessageInTransaction(ctx context.Context, m outbox.Messag
 	}
 	rec, err := outbox.NewRecord(p.codec, m, p.cfg.MaxPayloadSize)
 	if err != nil {
-		return Result{}, fmt.Errorf("txcheck: %w", err)
+		return Result{}, err // outbox's error, with its one prefix
 	}
 	if rec.DelayLevel != 0 {
-		return Result{}, fmt.Errorf("txcheck: %w: a transactional message cannot be delayed (%s)", outbox.ErrInvalidMessage, m.Destination)
+		return Result{}, fmt.Errorf("%w: a transactional message cannot be delayed (%s)", outbox.ErrInvalidMessage, m.Destination)
 	}
 	c := &call{ctx: ctx, fn: fn, rec: rec, db: p.dbFor(rec.Topic)}
 	res, st, err := tp.SendInTransaction(ctx, rec.Message(), func(context.Context, *client.SendResult) client.TransactionState {
@@ -271,7 +271,7 @@ func (p *Producer) runLocal(c *call) (st State) {
 	c.ran = true
 	tx, err := c.db.BeginTx(c.ctx, nil)
 	if err != nil {
-		c.err = fmt.Errorf("txcheck: begin local transaction: %w", err)
+		c.err = fmt.Errorf("txcheck: begin local transaction: %w", sqlkit.MarkClosed(err))
 		return Rollback
 	}
 	done := false
@@ -288,7 +288,7 @@ func (p *Producer) runLocal(c *call) (st State) {
 	rollback := func(cause error) State {
 		done = true
 		if err := tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
-			cause = errors.Join(cause, fmt.Errorf("txcheck: roll back: %w", err))
+			cause = errors.Join(cause, fmt.Errorf("txcheck: roll back: %w", sqlkit.MarkClosed(err)))
 		}
 		c.err = cause
 		return Rollback
@@ -307,15 +307,15 @@ func (p *Producer) runLocal(c *call) (st State) {
 	}
 	if _, err := tx.ExecContext(c.ctx, p.insert, r.Key, r.Topic, r.Tag, strings.Join(r.Keys, " "), r.ShardingKey,
 		props, r.DelayLevel, r.Body); err != nil {
-		return rollback(fmt.Errorf("txcheck: record key %s: %w", r.Key, err))
+		return rollback(fmt.Errorf("txcheck: record key %s: %w", r.Key, sqlkit.MarkClosed(err)))
 	}
 	done = true
 	if err := tx.Commit(); err != nil {
 		if c.ctx.Err() != nil || errors.Is(err, sql.ErrTxDone) {
-			c.err = fmt.Errorf("txcheck: commit: %w", err) // rolled back by database/sql
+			c.err = fmt.Errorf("txcheck: commit: %w", sqlkit.MarkClosed(err)) // rolled back by database/sql
 			return Rollback
 		}
-		c.err = fmt.Errorf("%w: commit: %w", ErrOutcomeUnknown, err)
+		c.err = fmt.Errorf("%w: commit: %w", ErrOutcomeUnknown, sqlkit.MarkClosed(err))
 		return Unknown
 	}
 	if unknown {

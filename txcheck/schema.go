@@ -31,7 +31,7 @@ func Migrate(ctx context.Context, db sqlkit.Conner, cfg Config) error {
 		SchemaTable: cfg.SchemaTable,
 	})
 	if err != nil {
-		return fmt.Errorf("txcheck: migrate %s: %w", cfg.Table, err)
+		return fmt.Errorf("txcheck: migrate %s: %w", cfg.Table, sqlkit.MarkClosed(err))
 	}
 	return nil
 }

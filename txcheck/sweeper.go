@@ -132,7 +132,7 @@ func (s *Sweeper) Sweep(ctx context.Context) (SweepStats, error) {
 			if sqlkit.IsRetryable(err) {
 				break
 			}
-			return s.since(before), fmt.Errorf("txcheck: prune %s: %w", s.cfg.Table, err)
+			return s.since(before), fmt.Errorf("txcheck: prune %s: %w", s.cfg.Table, sqlkit.MarkClosed(err))
 		}
 		s.pruned.Add(n)
 		if n < pruneBatch {
@@ -185,7 +185,7 @@ func (s *Sweeper) sweepBatch(ctx context.Context) (int, error) {
 		return nil
 	})
 	if err != nil {
-		return n, fmt.Errorf("txcheck: sweep %s: %w", s.cfg.Table, err)
+		return n, fmt.Errorf("txcheck: sweep %s: %w", s.cfg.Table, sqlkit.MarkClosed(err))
 	}
 	return n, nil
 }

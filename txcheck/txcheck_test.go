@@ -149,6 +149,7 @@ func testSendInTransactionClosedDB(t *testing.T, kind backendKind) {
 	if err == nil || !strings.Contains(err.Error(), "database is closed") || res.State != txcheck.Rollback {
 		t.Fatalf("send with a closed database: %+v, %v", res, err)
 	}
+	checkClosed(t, "SendInTransaction", err)
 	if keyRecorded(t, db.DB, res.Key) {
 		t.Errorf("key recorded")
 	}

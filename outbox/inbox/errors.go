@@ -14,6 +14,10 @@ var (
 	// ErrInvalidConfig is returned by New when the configuration does not
 	// validate.
 	ErrInvalidConfig = errors.New("inbox: invalid config")
+	// ErrDBClosed matches (errors.Is) the error Handle, Prune and Migrate
+	// return when the *sql.DB was closed. It is sqlkit.ErrDBClosed, as are
+	// outbox.ErrDBClosed and txcheck.ErrDBClosed.
+	ErrDBClosed = sqlkit.ErrDBClosed
 	// ErrUnsupportedServer is returned by Migrate on servers older than
 	// MySQL 8.0.1 or MariaDB 10.6.
 	ErrUnsupportedServer = sqlkit.ErrUnsupportedServer

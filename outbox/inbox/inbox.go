@@ -153,7 +153,7 @@ func Migrate(ctx context.Context, db sqlkit.Conner, cfg Config) error {
 		SchemaTable: cfg.SchemaTable,
 	})
 	if err != nil {
-		return fmt.Errorf("inbox: migrate %s: %w", cfg.Table, err)
+		return fmt.Errorf("inbox: migrate %s: %w", cfg.Table, sqlkit.MarkClosed(err))
 	}
 	return nil
 }
@@ -172,19 +172,21 @@ func (in *Inbox) Handle(ctx context.Context, key string, fn TxFunc) (bool, error
 		return false, fmt.Errorf("%w: %d bytes, at most %d", ErrKeyTooLong, len(key), maxKeyLen)
 	}
 	handled := false
+	var fnErr error // fn's own error, returned as it is
 	err := sqlkit.Retry(ctx, in.cfg.MaxRetries+1, func() error {
-		handled = false
+		handled, fnErr = false, nil
 		return sqlkit.WithTx(ctx, in.db, nil, func(ctx context.Context, tx *sql.Tx) error {
 			res, err := tx.ExecContext(ctx, in.insert, in.cfg.Consumer, key)
 			if err != nil {
-				return fmt.Errorf("inbox: record key %s: %w", key, err)
+				return fmt.Errorf("record key: %w", err)
 			}
 			if n, err := res.RowsAffected(); err != nil {
-				return fmt.Errorf("inbox: record key %s: %w", key, err)
+				return fmt.Errorf("record key: %w", err)
 			} else if n == 0 {
 				return errDuplicate
 			}
 			if err := fn(ctx, tx); err != nil {
+				fnErr = err
 				return err
 			}
 			handled = true
@@ -196,10 +198,10 @@ func (in *Inbox) Handle(ctx context.Context, key string, fn TxFunc) (bool, error
 		in.log.Debug("inbox: duplicate skipped", "consumer", in.cfg.Consumer, "key", key)
 		return false, nil
 	case err != nil:
-		if sqlkit.IsClosed(err) {
-			return false, fmt.Errorf("inbox: handle %s: %w", key, err)
+		if fnErr != nil && err == fnErr { //nolint:errorlint // identity: fn's own error
+			return false, err
 		}
-		return false, err
+		return false, fmt.Errorf("inbox: handle %s: %w", key, sqlkit.MarkClosed(err))
 	}
 	return handled, nil
 }
@@ -214,7 +216,7 @@ func (in *Inbox) Prune(ctx context.Context) (int64, error) {
 			if sqlkit.IsRetryable(err) {
 				continue
 			}
-			return total, fmt.Errorf("inbox: prune %s: %w", in.cfg.Table, err)
+			return total, fmt.Errorf("inbox: prune %s: %w", in.cfg.Table, sqlkit.MarkClosed(err))
 		}
 		n, _ := res.RowsAffected()
 		total += n

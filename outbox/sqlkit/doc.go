@@ -41,5 +41,8 @@
 // driver: it recognises go-sql-driver/mysql's *MySQLError by its Number
 // field and otherwise the "Error 1213" text every MySQL driver prints.
 // IsRetryable reports deadlocks and lock wait timeouts, which the kit
-// retries instead of surfacing.
+// retries instead of surfacing. IsClosed reports a closed *sql.DB, and
+// MarkClosed makes such an error match ErrDBClosed, the sentinel outbox,
+// outbox/inbox and txcheck share. The package's errors carry no prefix:
+// the calling component adds its own, once.
 package sqlkit
