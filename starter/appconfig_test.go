@@ -62,7 +62,7 @@ rocketmq:
   service-name: ignored-here
 `)
 	defaults := billingConfig{DBDSN: "default", Timeout: 5 * time.Second, Workers: 2, MaxBytes: 1024,
-		Brokers: []string{"default"}, Retry: retryConfig{Attempts: 3, Backoff: time.Second}, Skipped: "kept"}
+		Brokers: []string{"default"}, Retry: retryConfig{Attempts: 3, Backoff: time.Second}, Skipped: "kept", internal: 9}
 	sources := []configSource{
 		{seq: 1, values: map[string]any{"billing.db-dsn": "from-code", "billing.workers": 4, "billing.verbose": true}},
 		{seq: 2, file: path},
@@ -87,6 +87,7 @@ rocketmq:
 		Level:    slog.LevelDebug,
 		Retry:    retryConfig{Attempts: 7, Backoff: 250 * time.Millisecond},
 		Skipped:  "kept",
+		internal: 9, // unexported: not a key
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
