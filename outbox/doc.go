@@ -116,7 +116,17 @@
 // lookups (at-least-once; de-duplicate with outbox/inbox).
 //
 // Deadlocks (1213) and lock wait timeouts (1205) are retried, never
-// surfaced. A closed *sql.DB stops the relay with ErrDBClosed.
+// surfaced. A closed *sql.DB stops the relay with ErrDBClosed (which is
+// sqlkit.ErrDBClosed, shared with outbox/inbox and txcheck).
+//
+// # Observing a relay
+//
+// Relay.Stats counts rows claimed, sent, failed, retried (sent again after
+// an unknown outcome), found on the broker by key, compensated (retried or
+// found), released and pruned; Relay.Backlog counts the rows not sent
+// yet, from the table. WithMetrics reports each batch's counts to a
+// Metrics as they happen, for a metrics library (the starter passes its
+// own Metrics on when it implements starter.OutboxMetrics).
 //
 // # Schema
 //

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log"
+	"sync/atomic"
 	"time"
 
 	"github.com/rocketkit/rocketkit/admin"
@@ -132,4 +133,41 @@ func ExampleConfig_WithDefaults() {
 	c := outbox.Config{}.WithDefaults()
 	fmt.Println(c.Table, c.Relay.BatchSize, c.Relay.Lease, c.Relay.Retention, c.Validate())
 	// Output: rocketkit_outbox 1000 30s 24h0m0s <nil>
+}
+
+// relayCounts is a Metrics; a Prometheus or OpenTelemetry adapter would
+// add the counts to its counters instead.
+type relayCounts struct{ sent, retried, compensated atomic.Int64 }
+
+var _ outbox.Metrics = (*relayCounts)(nil)
+
+func (c *relayCounts) Relayed(d outbox.RelayStats) {
+	c.sent.Add(d.Sent)
+	c.retried.Add(d.Retried)
+	c.compensated.Add(d.Compensated)
+}
+
+// A relay reports each batch's counts to a Metrics; Stats holds the totals
+// and Backlog the rows still to send.
+func ExampleWithMetrics() {
+	var (
+		db     *sql.DB
+		sender outbox.Sender
+		lookup outbox.KeyLookup
+	)
+	if db == nil {
+		return // the example needs a database and a broker
+	}
+	counts := &relayCounts{}
+	r, err := outbox.NewRelay(outbox.Config{}, db, sender, lookup, outbox.WithMetrics(counts))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := r.Start(context.Background()); err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+	backlog, err := r.Backlog(context.Background())
+	s := r.Stats()
+	fmt.Println(backlog, err, s.Sent, s.Retried, s.Compensated)
 }

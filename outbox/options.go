@@ -7,8 +7,9 @@ import "log/slog"
 type Option interface{ apply(*settings) }
 
 type settings struct {
-	logger *slog.Logger
-	codec  Codec
+	logger  *slog.Logger
+	codec   Codec
+	metrics Metrics
 }
 
 func newSettings(opts []Option) settings {
@@ -40,4 +41,10 @@ func WithCodec(c Codec) Option {
 			s.codec = c
 		}
 	})
+}
+
+// WithMetrics makes a Relay report what it does to m (nil reports
+// nothing); other components ignore it.
+func WithMetrics(m Metrics) Option {
+	return optionFunc(func(s *settings) { s.metrics = m })
 }

@@ -29,6 +29,7 @@ type Relay struct {
 	sendOpt client.SendOption // client.WithSelector(sel)
 	lister  queueLister       // nil unless the sender can list a topic's queues
 	log     *slog.Logger
+	metrics Metrics // nil: none
 	q       queries
 	hooks   hooks // tests only
 	loop    relayLoop
@@ -73,19 +74,42 @@ type hooks struct {
 	afterMarked func(rows int)
 }
 
-// RelayStats counts what a relay did since it was created.
+// RelayStats counts what a relay did since it was created (Relay.Stats),
+// or what one batch added to the counts (Metrics). The rows not sent yet
+// are Relay.Backlog, read from the table.
 type RelayStats struct {
-	Claimed  int64 // rows claimed
-	Sent     int64 // rows sent and marked sent
-	Found    int64 // rows with an unknown outcome found on the broker and marked sent
-	Failed   int64 // rows whose send failed (looked up, then retried)
-	Released int64 // claimed rows released unsent (held back by a failure)
-	Pruned   int64 // sent rows deleted
-	Batches  int64 // sends (one message or one batch) that succeeded
+	Claimed int64 // rows claimed
+	Sent    int64 // rows sent and marked sent, Retried included
+	Found   int64 // rows with an unknown outcome found on the broker and marked sent
+	// Retried counts rows sent again after an attempt whose outcome was
+	// unknown (a failed send, or a relay that died after its claim) and
+	// that the key lookup did not find on the broker; they count in Sent
+	// too.
+	Retried int64
+	// Compensated counts rows whose outcome was unknown that key-based
+	// compensation settled without a duplicate: found on the broker and
+	// marked sent (Found), or not found and sent again (Retried).
+	Compensated int64
+	Failed      int64 // rows whose send failed (looked up, then retried)
+	Released    int64 // claimed rows released unsent (held back by a failure)
+	Pruned      int64 // sent rows deleted
+	Batches     int64 // sends (one message or one batch) that succeeded
+}
+
+// Metrics receives what a relay does (WithMetrics), for a metrics library
+// to count: a Prometheus or OpenTelemetry adapter implements it; the
+// package depends on none. Relayed is called from the relay's workers,
+// concurrently: it must be safe for concurrent use and must not block.
+type Metrics interface {
+	// Relayed is called with what a batch added to the relay's Stats once
+	// its outcome is committed (Claimed, Sent, Found, Retried,
+	// Compensated, Failed, Released; Batches is left zero), and with
+	// Pruned after each Prune that deleted rows.
+	Relayed(RelayStats)
 }
 
 type relayCounters struct {
-	claimed, sent, found, failed, released, pruned, batches atomic.Int64
+	claimed, sent, found, retried, failed, released, pruned, batches atomic.Int64
 }
 
 // NewRelay returns a relay for the table in cfg. sender sends (a *Producer
@@ -105,7 +129,7 @@ func NewRelay(cfg Config, db Beginner, sender Sender, lookup KeyLookup, opts ...
 	r := &Relay{
 		cfg: cfg, db: db, sender: sender, lookup: lookup,
 		sel: sel, sendOpt: client.WithSelector(sel), lister: listerOf(sender),
-		log: s.logger.With("table", cfg.Table), q: newQueries(cfg.Table),
+		log: s.logger.With("table", cfg.Table), metrics: s.metrics, q: newQueries(cfg.Table),
 	}
 	r.loop = r
 	return r, nil
@@ -168,9 +192,10 @@ func (r *Relay) Close() error {
 // Stats returns the relay's counters.
 func (r *Relay) Stats() RelayStats {
 	c := &r.stats
+	found, retried := c.found.Load(), c.retried.Load()
 	return RelayStats{
-		Claimed: c.claimed.Load(), Sent: c.sent.Load(), Found: c.found.Load(), Failed: c.failed.Load(),
-		Released: c.released.Load(), Pruned: c.pruned.Load(), Batches: c.batches.Load(),
+		Claimed: c.claimed.Load(), Sent: c.sent.Load(), Found: found, Retried: retried, Compensated: found + retried,
+		Failed: c.failed.Load(), Released: c.released.Load(), Pruned: c.pruned.Load(), Batches: c.batches.Load(),
 	}
 }
 
@@ -387,6 +412,9 @@ func (r *Relay) Prune(ctx context.Context) (int64, error) {
 		}
 		total += n
 		r.stats.pruned.Add(n)
+		if r.metrics != nil && n > 0 {
+			r.metrics.Relayed(RelayStats{Pruned: n})
+		}
 		if n < int64(rc.PruneBatch) {
 			break
 		}

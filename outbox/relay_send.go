@@ -312,13 +312,16 @@ func (r *Relay) mark(ctx context.Context, b *batch, outcomes []outcome, sendErr 
 	var sent []int64
 	var failed []any
 	var unknown []int64
-	var nSent, nFound, nReleased int64
+	var nSent, nFound, nRetried, nReleased int64
 	maxFailures := 0
 	for i, rw := range b.rows {
 		switch outcomes[i] {
 		case sentNow:
 			sent = append(sent, rw.id)
 			nSent++
+			if rw.unknown {
+				nRetried++
+			}
 		case foundOnBroker:
 			sent = append(sent, rw.id)
 			nFound++
@@ -384,8 +387,13 @@ func (r *Relay) mark(ctx context.Context, b *batch, outcomes []outcome, sendErr 
 	}
 	r.stats.sent.Add(nSent)
 	r.stats.found.Add(nFound)
+	r.stats.retried.Add(nRetried)
 	r.stats.failed.Add(int64(len(failed)))
 	r.stats.released.Add(nReleased)
+	if r.metrics != nil {
+		r.metrics.Relayed(RelayStats{Claimed: int64(len(b.rows)), Sent: nSent, Found: nFound, Retried: nRetried,
+			Compensated: nFound + nRetried, Failed: int64(len(failed)), Released: nReleased})
+	}
 	if h := r.hooks.afterMarked; h != nil {
 		h(len(b.rows))
 	}
