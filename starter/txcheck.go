@@ -87,7 +87,7 @@ func TxChecker(topic string, constructor any) fx.Option {
 				return []reflect.Value{reflect.Zero(outType), res[1]}
 			}
 			c, _ := res[0].Interface().(txcheck.Checker)
-			if c == nil {
+			if k := res[0].Kind(); c == nil || (k == reflect.Pointer || k == reflect.Interface) && res[0].IsNil() {
 				errOut = reflect.ValueOf(fmt.Errorf("starter: TxChecker(%q): the constructor returned nil", topic))
 			}
 			return []reflect.Value{reflect.ValueOf(txCheckerOut{Route: txCheckRoute{topic: topic, checker: c}}), errOut}

@@ -169,6 +169,8 @@ func TestTxCheckConstructionErrors(t *testing.T) {
 			[]string{"rocketmq.txcheck:", "sweeper.after 5m0s must exceed grace-period 10m0s"}},
 		{"not a constructor", nil, []fx.Option{starter.TxChecker("t", "checker")},
 			[]string{`TxChecker("t"): string is not a constructor returning a txcheck.Checker`}},
+		{"nil checker", nil, []fx.Option{starter.TxChecker("t", func() (*paymentsChecker, error) { return nil, nil })},
+			[]string{`TxChecker("t"): the constructor returned nil`}},
 		{"two checkers of a topic", nil, []fx.Option{starter.TxChecker("t", newChecker), starter.TxChecker("t", newChecker)},
 			[]string{`two TxCheckers for topic "t"`}},
 	} {
