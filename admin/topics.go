@@ -34,8 +34,9 @@ type TopicStats struct {
 	Queues []QueueStatus `json:"queues"`
 	// PendingTransactions is the number of the topic's half messages
 	// awaiting commit or rollback: produced but not visible yet, so not
-	// consumer lag (the study's S12 confusion). -1 when no broker reports
-	// it (Apache RocketMQ's do not; this kit's does).
+	// consumer lag (the study's S12 confusion; examples/scenarios lists the
+	// study's experiments). -1 when no broker reports it (Apache RocketMQ's
+	// do not; this kit's does).
 	PendingTransactions int `json:"pendingTransactions"`
 }
 

@@ -36,7 +36,7 @@ type member struct {
 
 // consumerGroup is a group's live members. Like RocketMQ, the group's
 // effective subscription per topic is the one from the latest heartbeat
-// (the S6 pitfall), kept in subs; each member's own is kept too so
+// (the study's S6 pitfall, see examples/scenarios), kept in subs; each member's own is kept too so
 // conflicting members can be reported.
 type consumerGroup struct {
 	name    string

@@ -5,8 +5,8 @@ package broker
 // Behavior: the group's live members in Java's ConsumerConnection shape
 // (connectionSet, subscriptionTable, consumeType, messageModel,
 // consumeFromWhere), plus "members": every member with its own
-// subscriptions, so a conflicting subscription in the group (the S6
-// pitfall) can be seen. A group without live members gets
+// subscriptions, so a conflicting subscription in the group (the study's
+// S6 pitfall, see examples/scenarios) can be seen. A group without live members gets
 // CONSUMER_NOT_ONLINE (206).
 //
 // Deviations: language and version are the Go client's for every member.

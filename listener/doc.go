@@ -27,6 +27,9 @@
 //
 //	fx.New(starter.Module, fx.Provide(NewBilling), starter.Listener(NewBillOrders), ...)
 //
+// Numbers such as S4 and S6 below name experiments of the RocketMQ study
+// the kit answers; examples/scenarios/README.md lists them.
+//
 // # Markers
 //
 // Orderly: messages of one queue are handled one delivery at a time, in

@@ -10,6 +10,10 @@
 //		fx.Invoke(func(t *starter.Template) { ... }),
 //	).Run()
 //
+// Numbers such as S6 and S15 in these docs name experiments of the RocketMQ
+// study the kit answers; examples/scenarios/README.md lists them, and
+// examples/scenarios replays them.
+//
 // # Configuration
 //
 // Sources, lowest precedence first: the defaults; ConfigValues given in

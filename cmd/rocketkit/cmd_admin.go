@@ -344,7 +344,7 @@ func formatMillis(ms int64) string {
 
 // pendingLine explains the topic's half messages, when the broker reports
 // them: produced but invisible until committed, which consumer lag does
-// not count (the study's S12 confusion).
+// not count (the study's S12 confusion, see examples/scenarios).
 func pendingLine(w io.Writer, topic string, pending int) {
 	if pending >= 0 {
 		fmt.Fprintf(w, "Transactional messages of %s awaiting commit or rollback: %d (not visible yet, so not lag)\n", topic, pending)

@@ -109,7 +109,8 @@
 // the topic on its first route lookup. consumerConnection warns on stderr
 // when members of one group subscribe to a topic with different
 // expressions (the study's S6 pitfall: the group has one subscription, so
-// members miss messages).
+// members miss messages; examples/scenarios/README.md lists the study's
+// experiments).
 //
 // An unknown command, a missing required flag or a bad flag prints what is
 // wrong and exits 2; a name server that cannot be reached, an unknown
