@@ -201,7 +201,10 @@
 // client's own records at or above rocketmq.client-log-level;
 // without one, nothing is logged, and the client prints nothing. Provide a
 // Metrics implementation to count sends and handler outcomes and measure
-// latencies; the module itself depends on no metrics library.
+// latencies; the module itself depends on no metrics library. With Outbox,
+// a Metrics that also implements OutboxMetrics counts the relay's rows
+// (sent, retried, compensated, failed), and *OutboxRelay gives its totals
+// and backlog (rows not sent yet) to read on scrape.
 //
 // # Health
 //

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/rocketkit/rocketkit/listener"
+	"github.com/rocketkit/rocketkit/outbox"
 )
 
 // Metrics receives what the module measures. Provide an implementation
@@ -23,6 +24,18 @@ type Metrics interface {
 	// (OutcomeRetry, OutcomePanic), dead-lettered (OutcomeDiscard)
 	// messages by Outcome; Latency is the handler latency.
 	Handled(listener.Result)
+}
+
+// OutboxMetrics is implemented by a Metrics that also measures the
+// outbox relay Outbox runs; Metrics implementations without it are not
+// asked. OutboxRelayed is called from the relay's workers, concurrently,
+// after each batch's outcome is committed, with what the batch added to
+// the relay's counts (rows sent, retried, compensated, failed, released;
+// and after each prune, rows pruned): add them to counters. The backlog
+// (rows not sent yet) is a gauge read from the table: call
+// OutboxRelay.Backlog from the metrics library's collector.
+type OutboxMetrics interface {
+	OutboxRelayed(outbox.RelayStats)
 }
 
 // SendMode is how a message was sent.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/rocketkit/rocketkit/outbox"
 	"go.uber.org/fx"
@@ -21,6 +22,9 @@ type OutboxParams struct {
 	DB       *sql.DB
 	Endpoint *Endpoint
 	Logger   *slog.Logger `optional:"true"`
+	// Metrics, when it implements OutboxMetrics, receives the relay's
+	// counts as they happen.
+	Metrics Metrics `optional:"true"`
 }
 
 // Outbox adds the transactional outbox to an app that uses Module: it
@@ -29,18 +33,72 @@ type OutboxParams struct {
 // name servers and looking keys up there for crash compensation. The
 // schema is migrated on start. The app must provide its *sql.DB.
 //
+// It also provides an *OutboxRelay to observe the relay (its counts and
+// backlog), and reports each batch to the app's Metrics when that
+// implements OutboxMetrics.
+//
 //	fx.New(starter.Module, starter.Outbox(outbox.Config{}), fx.Provide(openDB), ...)
 func Outbox(cfg outbox.Config, opts ...outbox.Option) fx.Option {
 	return fx.Options(
 		fx.Provide(func() (*outbox.Publisher, error) { return outbox.NewPublisher(cfg, opts...) }),
-		fx.Invoke(func(p OutboxParams) { runOutboxRelay(p, cfg, opts) }),
+		fx.Provide(func() *OutboxRelay { return &OutboxRelay{} }),
+		fx.Invoke(func(p OutboxParams, o *OutboxRelay) { runOutboxRelay(p, o, cfg, opts) }),
 	)
+}
+
+// errOutboxNotStarted is returned by OutboxRelay.Backlog before the app
+// started.
+var errOutboxNotStarted = errors.New("starter: outbox relay not started")
+
+// OutboxRelay observes the outbox relay that Outbox runs: take it from the
+// application graph (a constructor parameter, or fx.Populate). Its methods
+// are safe for concurrent use, and for use before the app starts (zero
+// counts) and after it stopped (the final ones).
+type OutboxRelay struct {
+	mu    sync.Mutex
+	relay *outbox.Relay // nil until the app started; guarded by mu
+}
+
+// Stats returns the relay's counts since the app started: rows sent,
+// retried (sent again after an unknown outcome), compensated (retried or
+// found on the broker by key), failed, and so on; zero before the start.
+func (o *OutboxRelay) Stats() outbox.RelayStats {
+	if r := o.get(); r != nil {
+		return r.Stats()
+	}
+	return outbox.RelayStats{}
+}
+
+// Backlog counts the outbox rows not sent yet, with one query on the
+// app's database (a gauge to read on scrape, not on a hot path); ctx
+// bounds it. Before the app started it returns an error.
+func (o *OutboxRelay) Backlog(ctx context.Context) (int64, error) {
+	r := o.get()
+	if r == nil {
+		return 0, errOutboxNotStarted
+	}
+	return r.Backlog(ctx)
+}
+
+// Relay returns the running relay (nil before the app started).
+func (o *OutboxRelay) Relay() *outbox.Relay { return o.get() }
+
+func (o *OutboxRelay) get() *outbox.Relay {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.relay
+}
+
+func (o *OutboxRelay) set(r *outbox.Relay) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.relay = r
 }
 
 // runOutboxRelay registers the relay's start and stop. The producer and
 // admin client are built on start, once the endpoint (and the embedded
 // broker) is up.
-func runOutboxRelay(p OutboxParams, cfg outbox.Config, opts []outbox.Option) {
+func runOutboxRelay(p OutboxParams, o *OutboxRelay, cfg outbox.Config, opts []outbox.Option) {
 	var (
 		prod  *outbox.Producer
 		relay *outbox.Relay
@@ -48,6 +106,10 @@ func runOutboxRelay(p OutboxParams, cfg outbox.Config, opts []outbox.Option) {
 	log := p.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	opts = append(opts[:len(opts):len(opts)], outbox.WithLogger(log))
+	if m, ok := p.Metrics.(OutboxMetrics); ok {
+		opts = append(opts, outbox.WithMetrics(outboxMetrics{m}))
 	}
 	p.Lifecycle.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error {
@@ -66,11 +128,15 @@ func runOutboxRelay(p OutboxParams, cfg outbox.Config, opts []outbox.Option) {
 			if err != nil {
 				return fmt.Errorf("starter: outbox producer: %w", err)
 			}
-			relay, err = outbox.NewRelay(cfg, p.DB, prod, outbox.AdminLookup(adm), append(opts, outbox.WithLogger(log))...)
+			relay, err = outbox.NewRelay(cfg, p.DB, prod, outbox.AdminLookup(adm), opts...)
 			if err != nil {
 				return errors.Join(fmt.Errorf("starter: outbox relay: %w", err), prod.Close())
 			}
-			return relay.Start(ctx)
+			if err := relay.Start(ctx); err != nil {
+				return err
+			}
+			o.set(relay)
+			return nil
 		},
 		OnStop: func(context.Context) error {
 			var errs []error
@@ -84,3 +150,10 @@ func runOutboxRelay(p OutboxParams, cfg outbox.Config, opts []outbox.Option) {
 		},
 	})
 }
+
+// outboxMetrics passes a relay's counts on to an OutboxMetrics.
+type outboxMetrics struct{ m OutboxMetrics }
+
+var _ outbox.Metrics = outboxMetrics{}
+
+func (a outboxMetrics) Relayed(s outbox.RelayStats) { a.m.OutboxRelayed(s) }

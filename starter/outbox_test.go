@@ -3,6 +3,7 @@ package starter_test
 import (
 	"context"
 	"database/sql"
+	"sync"
 	"testing"
 	"time"
 
@@ -73,5 +74,80 @@ func TestOutboxInApp(t *testing.T) {
 	case got := <-seen.ch:
 		t.Errorf("unexpected second delivery %q", got)
 	case <-time.After(500 * time.Millisecond):
+	}
+}
+
+// outboxCounts is a Metrics that also measures the outbox relay.
+type outboxCounts struct {
+	mu  sync.Mutex
+	sum outbox.RelayStats
+}
+
+var (
+	_ starter.Metrics       = (*outboxCounts)(nil)
+	_ starter.OutboxMetrics = (*outboxCounts)(nil)
+)
+
+func (*outboxCounts) Sent(starter.SendEvent)  {}
+func (*outboxCounts) Handled(listener.Result) {}
+
+func (c *outboxCounts) OutboxRelayed(d outbox.RelayStats) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sum.Sent += d.Sent
+	c.sum.Retried += d.Retried
+	c.sum.Compensated += d.Compensated
+	c.sum.Failed += d.Failed
+}
+
+func (c *outboxCounts) sent() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sum.Sent
+}
+
+// The relay starter.Outbox runs is observable from the app: after N
+// publishes, *starter.OutboxRelay shows sent N and a backlog of 0, and the
+// app's Metrics, an OutboxMetrics, was told of the N rows sent.
+func TestOutboxRelayObservable(t *testing.T) {
+	db := outboxtest.Open(t)
+	counts := &outboxCounts{}
+	var (
+		pub *outbox.Publisher
+		obs *starter.OutboxRelay
+	)
+	startertest.New(t,
+		startertest.Fx(
+			starter.Outbox(outbox.Config{Table: "outbox_observed"}),
+			fx.Supply(db.DB),
+			fx.Provide(func() starter.Metrics { return counts }),
+			fx.Populate(&pub, &obs),
+		),
+	)
+	ctx := t.Context()
+	const n = 12
+	for i := range n {
+		err := outbox.WithTx(ctx, db.DB, func(ctx context.Context, tx *sql.Tx) error {
+			return pub.Publish(ctx, tx, outbox.Message{Destination: "outbox-observed", Payload: []byte{byte(i)}})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for obs.Stats().Sent < n || counts.sent() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("stats %+v, metrics saw %d sent; want %d", obs.Stats(), counts.sent(), n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if backlog, err := obs.Backlog(ctx); err != nil || backlog != 0 {
+		t.Errorf("backlog %d, %v; want 0", backlog, err)
+	}
+	if s := obs.Stats(); s.Sent != n || s.Retried != 0 || s.Compensated != 0 {
+		t.Errorf("stats %+v: want %d sent, nothing retried or compensated", s, n)
+	}
+	if obs.Relay() == nil {
+		t.Errorf("no relay while the app runs")
 	}
 }
