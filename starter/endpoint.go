@@ -188,7 +188,7 @@ func (e *Endpoint) start(ctx context.Context) error {
 func (e *Endpoint) checkNameServers(ctx context.Context) error {
 	addrs, _ := ParseNameServers(e.cfg.NameServer) // validated
 	if len(addrs) == 1 {
-		e.log.Warn("rocketmq.name-server lists a single name server: if it is down, producers fail and consumers silently consume nothing; list every name server, separated by ';'",
+		e.log.Warn("rocketmq.name-server lists a single name server: if it is down, producers fail and consumers silently consume nothing (S15); list every name server, separated by ';'",
 			"name_server", addrs[0])
 	}
 	var dead []string

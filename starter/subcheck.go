@@ -38,7 +38,7 @@ func checkLocalGroups(specs []*listener.Spec) error {
 		if !listener.SameSubscription(s, other) {
 			what = "different subscriptions"
 		}
-		errs = append(errs, fmt.Errorf("%w: listeners %s and %s share group %s with %s; a group belongs to exactly one listener: give one of them its own group tag",
+		errs = append(errs, fmt.Errorf("%w: listeners %s and %s share group %s with %s; a group belongs to exactly one listener (S6): give one of them its own group tag",
 			ErrSubscriptionConflict, other, s, s.Group, what))
 	}
 	return errors.Join(errs...)
@@ -74,7 +74,7 @@ func checkLiveMembers(ctx context.Context, mode, namespace string, adm *admin.Cl
 		want := listener.NormalizeExpression(s.Expression())
 		for _, m := range members {
 			if diff := subscriptionDiff(m.Subscriptions, topic, want); diff != "" {
-				report(s, fmt.Errorf("%w: listener %s: live member %s (%s) of group %s %s; this listener subscribes %s=%q. One group must have one subscription: give this listener its own group, or stop that member (rocketmq.listener.subscription-check: warn starts anyway)",
+				report(s, fmt.Errorf("%w: listener %s: live member %s (%s) of group %s %s; this listener subscribes %s=%q. One group must have one subscription (S6): give this listener its own group, or stop that member (rocketmq.listener.subscription-check: warn starts anyway)",
 					ErrSubscriptionConflict, s, m.ClientID, m.Addr, s.Group, diff, s.Topic, want))
 				break
 			}
