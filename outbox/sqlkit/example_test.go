@@ -1,8 +1,10 @@
 package sqlkit_test
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
+	"log"
 
 	"github.com/rocketkit/rocketkit/outbox/sqlkit"
 )
@@ -26,4 +28,21 @@ func ExampleIsRetryable() {
 	n, _ := sqlkit.ErrorNumber(err)
 	fmt.Println(n, sqlkit.IsRetryable(err))
 	// Output: 1213 true
+}
+
+// A closed *sql.DB's error, marked: one sentinel for outbox, outbox/inbox
+// and txcheck, and the text the caller prefixes once.
+func ExampleMarkClosed() {
+	db, err := sql.Open("mysql", "app@tcp(db:3306)/shop")
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = db.Close()
+	_, err = db.Exec("SELECT 1")
+	err = fmt.Errorf("outbox: publish: %w", sqlkit.MarkClosed(err))
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, sqlkit.ErrDBClosed))
+	// Output:
+	// outbox: publish: sql: database is closed
+	// true
 }
