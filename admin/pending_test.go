@@ -27,7 +27,8 @@ func (undecided) CheckLocalTransaction(*primitive.MessageExt) primitive.LocalTra
 }
 
 // Half messages awaiting their outcome are reported apart from the
-// queues' offsets: produced, not visible, not lag (S12).
+// queues' offsets: produced, not visible, not lag (the study's S12; see
+// examples/scenarios).
 func TestTopicStatsPendingTransactions(t *testing.T) {
 	b := brokertest.Start(t, brokertest.WithConfig(func(c *broker.Config) { c.TransactionTimeout = time.Hour }))
 	ctx := context.Background()

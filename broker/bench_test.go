@@ -257,9 +257,10 @@ func benchSend(b *testing.B, p producerAPI, msg ...*primitive.Message) *primitiv
 	return res
 }
 
-// BenchmarkBrokerOrderedSend10k is scenario S3: 10,000 ordered messages
-// sent synchronously by one sender, queues chosen by the hash queue
-// selector on the sharding key (100 keys); an op is all 10,000 (s/10k).
+// BenchmarkBrokerOrderedSend10k is the study's S3 (examples/scenarios):
+// 10,000 ordered messages sent synchronously by one sender, queues chosen
+// by the hash queue selector on the sharding key (100 keys); an op is all
+// 10,000 (s/10k).
 func BenchmarkBrokerOrderedSend10k(b *testing.B) {
 	const msgs, keyCount = 10_000, 100
 	bp := startBenchBroker(b, b.TempDir(), "")

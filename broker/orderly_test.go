@@ -68,8 +68,9 @@ func startOrderly(t *testing.T, b *broker.Broker, group, topic string, log *orde
 	return c
 }
 
-// S4, S7: two orderly members of one group share the queues; 20 keys x 10
-// steps, sharded by key, all arrive and each member sees each key's steps in
+// S4, S7 (the study's experiments, listed in examples/scenarios): two
+// orderly members of one group share the queues; 20 keys x 10 steps,
+// sharded by key, all arrive and each member sees each key's steps in
 // order, also after one member leaves and the other takes its queues over.
 func TestOfficialOrderlyConsumptionPerKey(t *testing.T) {
 	b := brokertest.Start(t, brokertest.WithConfig(func(c *broker.Config) {

@@ -18,7 +18,8 @@ import (
 	"github.com/rocketkit/rocketkit/broker/brokertest"
 )
 
-// S1: sends to chosen queues with a manual selector all land where asked.
+// S1 (the study's experiments, listed in examples/scenarios): sends to
+// chosen queues with a manual selector all land where asked.
 func TestSendToChosenQueues(t *testing.T) {
 	b := brokertest.Start(t)
 	p := startProducer(t, b, producer.WithQueueSelector(producer.NewManualQueueSelector()))

@@ -80,9 +80,10 @@ func startTxProducer(t testing.TB, b *broker.Broker, group string, l *txListener
 	return p
 }
 
-// S12: nine transactional sends. TagA rolls back and is never delivered,
-// TagB commits and is delivered at once, TagC stays unknown until a
-// check-back answers commit.
+// S12 (the study's experiments, listed in examples/scenarios): nine
+// transactional sends. TagA rolls back and is never delivered, TagB
+// commits and is delivered at once, TagC stays unknown until a check-back
+// answers commit.
 func TestTransactionOutcomes(t *testing.T) {
 	b := brokertest.Start(t, fastChecks(15))
 	topic, group := uniqueName("t_tx"), uniqueName("pg_tx")
