@@ -3,34 +3,22 @@ package starter
 import (
 	"context"
 	"log/slog"
-	"sync"
-	"sync/atomic"
 
 	"github.com/rocketkit/rocketkit/internal/clientlog"
 )
 
-// The official client logs through one process-global logger that it
-// reads without synchronisation, so it is replaced exactly once, by a
-// logger whose handler can be switched atomically. Each app start points
-// it at that app's logger; with several apps in one process the last one
-// started wins.
-var (
-	clientLogOnce   sync.Once
-	clientLogTarget atomic.Pointer[levelHandler]
-)
-
-// routeClientLog sends the client's records at level and above to l (nil
-// or level "off": discarded). The returned function undoes it unless
-// another app routed the records since; apps call it on stop, so that
-// lingering client goroutines do not log into a finished test's logger.
+// routeClientLog sends the official client's records at level and above
+// to l (nil or level "off": discarded). The client logs through one
+// process-global logger, which package clientlog switches atomically; with
+// several apps in one process the last one started wins. The returned
+// function undoes it unless another app routed the records since; apps
+// call it on stop, so that lingering client goroutines do not log into a
+// finished test's logger.
 func routeClientLog(l *slog.Logger, level string) (unroute func()) {
-	clientLogOnce.Do(func() { clientlog.Route(slog.New(switchHandler{})) })
-	h := &levelHandler{min: parseLevel(level)}
-	if l != nil && level != "off" {
-		h.next = l.Handler()
+	if l == nil || level == "off" {
+		return clientlog.Route(nil)
 	}
-	clientLogTarget.Store(h)
-	return func() { clientLogTarget.CompareAndSwap(h, nil) }
+	return clientlog.Route(slog.New(minLevel{min: parseLevel(level), next: l.Handler()}))
 }
 
 func parseLevel(s string) slog.Level {
@@ -39,61 +27,6 @@ func parseLevel(s string) slog.Level {
 		return slog.LevelWarn
 	}
 	return l
-}
-
-// levelHandler forwards records at min and above to next (nil: none).
-type levelHandler struct {
-	min  slog.Level
-	next slog.Handler
-}
-
-// switchHandler forwards to the current clientLogTarget.
-type switchHandler struct {
-	attrs []slog.Attr
-	group string
-}
-
-var _ slog.Handler = switchHandler{}
-
-func (s switchHandler) target() (slog.Handler, slog.Level) {
-	t := clientLogTarget.Load()
-	if t == nil || t.next == nil { // nil: no app running
-		return nil, 0
-	}
-	h := t.next
-	if s.group != "" {
-		h = h.WithGroup(s.group)
-	}
-	if len(s.attrs) > 0 {
-		h = h.WithAttrs(s.attrs)
-	}
-	return h, t.min
-}
-
-func (s switchHandler) Enabled(ctx context.Context, l slog.Level) bool {
-	h, min := s.target()
-	return h != nil && l >= min && h.Enabled(ctx, l)
-}
-
-func (s switchHandler) Handle(ctx context.Context, r slog.Record) error {
-	h, min := s.target()
-	if h == nil || r.Level < min {
-		return nil
-	}
-	return h.Handle(ctx, r)
-}
-
-func (s switchHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	s.attrs = append(append([]slog.Attr(nil), s.attrs...), attrs...)
-	return s
-}
-
-func (s switchHandler) WithGroup(name string) slog.Handler {
-	if s.group != "" {
-		name = s.group + "." + name
-	}
-	s.group = name
-	return s
 }
 
 // minLevel is a handler that drops records below min: the kit's own

@@ -11,9 +11,9 @@ import (
 var clientLogs sync.Once
 
 // routeClientLogs sends the official client's logs to l (nil discards
-// them). Only the first call in a process has an effect: the client reads
-// its logger without synchronisation, so it must not change once a client
-// has run, and a process (or a test binary) may run several commands.
+// them). Only the first call in a process has an effect: a process (a
+// test binary) may run several commands, and the test binary's TestMain
+// routes the records to the test's logger first.
 func routeClientLogs(l *slog.Logger) {
 	clientLogs.Do(func() { clientlog.Route(l) })
 }

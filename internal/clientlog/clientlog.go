@@ -3,34 +3,37 @@ package clientlog
 import (
 	"context"
 	"log/slog"
-	"sync"
+	"sync/atomic"
 
 	"github.com/apache/rocketmq-client-go/v2/rlog"
 )
 
-var routeOnce sync.Mutex
+// target is where the client's records go; nil discards them.
+var target atomic.Pointer[slog.Logger]
 
-// Route sends the client's log records to l from now on (nil discards
-// them). The client reads its logger without synchronisation, so call Route
-// before creating producers or consumers; later calls replace the target
-// safely only while no client is running.
-func Route(l *slog.Logger) {
-	if l == nil {
-		l = slog.New(slog.DiscardHandler)
-	}
-	routeOnce.Lock()
-	defer routeOnce.Unlock()
-	rlog.SetLogger(&adapter{l: l})
+// The client reads its process-global logger without synchronisation, so
+// it is set exactly once, here, before any goroutine can log: to an
+// adapter that reads target on every record, which Route may switch at any
+// time.
+func init() { rlog.SetLogger(&adapter{}) }
+
+// Route sends the client's records to l from now on (nil discards them),
+// also while clients run. The returned function undoes it: it discards
+// the records again unless another Route replaced l since.
+func Route(l *slog.Logger) (undo func()) {
+	target.Store(l)
+	return func() { target.CompareAndSwap(l, nil) }
 }
 
-// adapter implements rlog.Logger over slog.
-type adapter struct{ l *slog.Logger }
+// adapter implements rlog.Logger over the slog logger in target.
+type adapter struct{}
 
 var _ rlog.Logger = (*adapter)(nil)
 
 func (a *adapter) log(level slog.Level, msg string, fields map[string]any, extra ...slog.Attr) {
+	l := target.Load()
 	ctx := context.Background()
-	if !a.l.Enabled(ctx, level) {
+	if l == nil || !l.Enabled(ctx, level) {
 		return
 	}
 	attrs := make([]slog.Attr, 0, len(fields)+len(extra)+1)
@@ -39,7 +42,7 @@ func (a *adapter) log(level slog.Level, msg string, fields map[string]any, extra
 		attrs = append(attrs, slog.Any(k, v))
 	}
 	attrs = append(attrs, extra...)
-	a.l.LogAttrs(ctx, level, msg, attrs...)
+	l.LogAttrs(ctx, level, msg, attrs...)
 }
 
 // Debug logs at slog.LevelDebug.

@@ -2,6 +2,7 @@ package clientlog
 
 import (
 	"bytes"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -26,5 +27,40 @@ func TestRouteSendsClientRecordsToSlog(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// Route may switch the target while clients log: under -race, a Route that
+// set the client's global logger again would be reported here.
+func TestRouteWhileClientsLog(t *testing.T) {
+	t.Cleanup(func() { Route(nil) })
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				rlog.Warning("pulling", nil)
+			}
+		}
+	}()
+	var last bytes.Buffer
+	for i := range 100 {
+		buf := &bytes.Buffer{}
+		if i == 99 {
+			buf = &last
+		}
+		undo := Route(slog.New(slog.NewTextHandler(io.Discard, nil)))
+		undo()
+		Route(slog.New(slog.NewTextHandler(buf, nil)))
+	}
+	close(stop)
+	<-done
+	rlog.Warning("after the switches", nil)
+	if !strings.Contains(last.String(), "after the switches") {
+		t.Errorf("the last Route's logger did not get the record: %q", last.String())
 	}
 }

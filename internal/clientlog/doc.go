@@ -3,8 +3,11 @@
 //
 // The client logs through a process-global logger that defaults to logrus at
 // Info level on stderr and is chatty (offset commits every five seconds per
-// queue, every rebalance). Route replaces it once per process with an
-// adapter over a *slog.Logger, whose handler decides what is kept.
+// queue, every rebalance), and it reads that logger without
+// synchronisation. This package replaces it once, when the program
+// starts (init), with an adapter that forwards to the *slog.Logger last
+// given to Route, whose handler decides what is kept; until then records
+// are discarded. Route can be called at any time, also while clients run.
 //
 // # Levels
 //
