@@ -16,16 +16,17 @@
 // transaction that commits when its function returns nil and rolls back
 // on an error or a panic:
 //
-//	pub, _ := outbox.NewPublisher(outbox.Config{})
-//	err := outbox.WithTx(ctx, db, func(ctx context.Context, tx *sql.Tx) error {
-//		if _, err := tx.ExecContext(ctx, "UPDATE orders SET state = 'paid' WHERE id = ?", id); err != nil {
-//			return err
+//	pub, err := outbox.NewPublisher(outbox.Config{})
+//	...
+//	err = outbox.WithTx(ctx, db, func(ctx context.Context, tx *sql.Tx) error {
+//		if _, err := tx.ExecContext(ctx, "UPDATE orders SET state = 'paid' WHERE id = ?", "o-42"); err != nil {
+//			return err // rolls back: no message
 //		}
 //		return pub.Publish(ctx, tx, outbox.Message{
-//			Destination: "orders:paid",  // topic:tag
-//			Payload:     OrderPaid{ID: id}, // JSON by default (WithCodec)
-//			ShardingKey: id,             // per-key order
-//			Keys:        []string{id},   // business keys, for lookups
+//			Destination: "orders:paid",                       // topic:tag
+//			Payload:     OrderPaid{ID: "o-42", Amount: 1999}, // JSON by default (WithCodec)
+//			ShardingKey: "o-42",                              // per-key order
+//			Keys:        []string{"o-42"},                    // business keys, for lookups
 //		})
 //	})
 //
@@ -46,10 +47,17 @@
 // transport.Native, or the official one, transport/official), best made
 // with NewProducer, which turns client-side retries off:
 //
-//	b, _ := transport.Native(client.Config{NameServers: []string{"127.0.0.1:9876"}})
-//	p, _ := outbox.NewProducer(b, outbox.ProducerConfig{})
-//	r, _ := outbox.NewRelay(outbox.Config{}, db, p, outbox.AdminLookup(adminClient))
-//	err := r.Run(ctx)
+//	b, err := transport.Native(client.Config{NameServers: nameServers})
+//	...
+//	p, err := outbox.NewProducer(b, outbox.ProducerConfig{})
+//	...
+//	ac, err := admin.New(admin.Config{NameServers: nameServers})
+//	...
+//	r, err := outbox.NewRelay(outbox.Config{...}, db, p, outbox.AdminLookup(ac))
+//	...
+//	if err := r.Run(ctx); err != nil {
+//		log.Fatal(err)
+//	}
 //
 // Every send carries the relay's queue selector (client.WithSelector): a
 // row's sharding key picks its queue with FNV-1a as client.HashKey does,

@@ -5,12 +5,15 @@
 //
 // # Sending
 //
-//	b, _ := transport.Native(client.Config{NameServers: ns})
-//	p, _ := txcheck.New(b, db, txcheck.Config{Group: "billing-tx"})
-//	_ = p.Start(ctx)
-//	res, err := p.SendInTransaction(ctx, "orders:paid", OrderPaid{ID: id},
+//	b, err := transport.Native(client.Config{NameServers: []string{"127.0.0.1:9876"}})
+//	...
+//	p, err := txcheck.New(b, db, txcheck.Config{Group: "billing-tx", ProbeTopic: "orders"})
+//	...
+//	if err := p.Start(ctx); err != nil {
+//	...
+//	res, err := p.SendInTransaction(ctx, "orders:paid", map[string]string{"id": "o-42"},
 //		func(ctx context.Context, tx *sql.Tx) error {
-//			_, err := tx.ExecContext(ctx, "UPDATE orders SET state = 'paid' WHERE id = ?", id)
+//			_, err := tx.ExecContext(ctx, "UPDATE orders SET state = 'paid' WHERE id = ?", "o-42")
 //			return err
 //		})
 //

@@ -8,13 +8,14 @@
 // A handler runs its work through Handle with the message's key (see
 // ExampleInbox_Handle for the whole consumer):
 //
-//	in, _ := inbox.New(inbox.Config{Consumer: "billing"}, db)
-//	_ = in.Migrate(ctx)
-//
-//	func(ctx context.Context, msgs []*client.MessageExt) client.ConsumeResult {
+//	in, err := inbox.New(inbox.Config{Consumer: "billing"}, db)
+//	...
+//	if err := in.Migrate(ctx); err != nil {
+//	...
+//	handle := func(ctx context.Context, msgs []*client.MessageExt) client.ConsumeResult {
 //		for _, m := range msgs {
 //			_, err := in.Handle(ctx, inbox.KeyOf(m), func(ctx context.Context, tx *sql.Tx) error {
-//				_, err := tx.ExecContext(ctx, "INSERT INTO bills …")
+//				_, err := tx.ExecContext(ctx, "INSERT INTO bills ...", ...)
 //				return err
 //			})
 //			if err != nil {
