@@ -33,7 +33,8 @@ import (
 //     (giveUp): the backend then cancels the calls' context and ignores
 //     their results, so their messages stay unconsumed and uncommitted,
 //     and the group gets them again. Close commits what was consumed;
-//  3. when no call is busy (idle), out is closed.
+//  3. when no call is busy (idle), the Subscriber forgets the
+//     subscription (onClosed), freeing its group, and out is closed.
 type subscription struct {
 	topic    string // as given to Subscribe
 	group    string
@@ -229,9 +230,9 @@ func (s *subscription) close() error {
 			s.closeErr = fmt.Errorf("close consumer of %s: %w", s.topic, err)
 		}
 		<-s.idle
+		s.onClosed() // before out closes: a reader seeing it closed may reuse the group
 		close(s.out)
 		s.giveUp(errClosing)
-		s.onClosed()
 		s.logger.Debug("subscription closed", wmlog.LogFields{"abandoned_deliveries": gaveUp})
 	})
 	return s.closeErr

@@ -150,8 +150,11 @@ func (c *cons) options(gate *pullGate) []consumer.Option {
 		opts = append(opts, consumer.WithTls(true))
 	}
 	if gate != nil {
+		// The gate is the flow control (PullThresholdPerQueue, maxSpan).
 		opts = append(opts, consumer.WithFilterMessageHook([]hooks.FilterMessageHook{gate.filter}),
-			consumer.WithStrategy(gate.allocate(consumer.AllocateByAveragely)))
+			consumer.WithStrategy(gate.allocate(consumer.AllocateByAveragely)),
+			consumer.WithPullThresholdForQueue(clientFlowControlOff),
+			consumer.WithConsumeConcurrentlyMaxSpan(clientFlowControlOff))
 	}
 	return opts
 }
@@ -177,9 +180,10 @@ func (c *cons) Start(ctx context.Context) error {
 	var gate *pullGate
 	consume := c.d.consume
 	if !c.cfg.Orderly {
-		gate = newPullGate()
+		gate = newPullGate(c.cfg.PullThresholdPerQueue)
 		consume = func(ctx context.Context, exts ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
 			gate.received(exts)
+			defer gate.done(exts)
 			return c.d.consume(ctx, exts...)
 		}
 	}

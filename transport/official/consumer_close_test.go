@@ -8,14 +8,41 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rocketkit/rocketkit/broker"
 	"github.com/rocketkit/rocketkit/broker/brokertest"
 	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/internal/clienttest"
+	"github.com/rocketkit/rocketkit/transport"
 )
 
-// stallWait bounds the waits of TestCloseAStalledConsumer: generous, as it
-// asserts what happens, never how fast.
+// stallWait bounds the waits of the tests on a broker: generous, as they
+// assert what happens, never how fast.
 const stallWait = 30 * time.Second
+
+// brokerBackend starts a broker and returns the backend on it, closed at
+// test end.
+func brokerBackend(t *testing.T) (transport.Backend, *broker.Broker) {
+	t.Helper()
+	br := brokertest.Start(t)
+	be, err := New(client.Config{NameServers: []string{br.Addr()}}, WithQuietWait(br.WaitQuiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = be.Close() })
+	return be, br
+}
+
+// waitUntil waits until cond holds, failing the test after stallWait.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(stallWait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not so after %v: %s", stallWait, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
 
 // Close of a consumer whose handler is stuck, with every queue's channel
 // full and its pull goroutine held by the gate (one-message batches, one
@@ -23,12 +50,7 @@ const stallWait = 30 * time.Second
 // sending when Shutdown closes the channel) and loses nothing: the next
 // member of the group gets every message.
 func TestCloseAStalledConsumer(t *testing.T) {
-	br := brokertest.Start(t)
-	be, err := New(client.Config{NameServers: []string{br.Addr()}}, WithQuietWait(br.WaitQuiet))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = be.Close() })
+	be, _ := brokerBackend(t)
 	topic, group := clienttest.UniqueName("stall"), clienttest.UniqueName("stall")
 	p, err := be.NewProducer(client.ProducerConfig{Group: clienttest.UniqueName("stall")})
 	if err != nil {
@@ -54,18 +76,13 @@ func TestCloseAStalledConsumer(t *testing.T) {
 	if err := stuck.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
+	giveUp, cancel := context.WithCancel(t.Context())
+	cancel()                                   // Close gives up on the stuck handler at once
+	defer func() { _ = stuck.Close(giveUp) }() // when the test fails early
 	g := stuck.(*cons).gate
-	queues := 4 // the broker's default for a new topic
-	deadline := time.Now().Add(stallWait)
-	for g.waiting() < queues {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d pull goroutines held by the gate after %v", g.waiting(), queues, stallWait)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel() // give up on the stuck handler at once
-	if err := stuck.Close(ctx); !errors.Is(err, context.Canceled) {
+	const queues = 4 // the broker's default for a new topic
+	waitUntil(t, "every queue's pull goroutine is held", func() bool { return g.waiting() == queues })
+	if err := stuck.Close(giveUp); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Close: %v, want the handler given up on", err)
 	}
 

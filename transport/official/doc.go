@@ -25,9 +25,12 @@
 //   - Subscriptions: one Subscribe each, with a TAG or SQL92 selector;
 //   - Broadcasting, Orderly, ConsumeFrom and ConsumeTimestamp (passed in
 //     UTC, as the client reads it), MaxReconsumeTimes (negative: 0),
-//     PullBatchSize, ConsumeBatchSize, Concurrency, PullThresholdPerQueue,
-//     SuspendInterval and LockRenewInterval: the client's options of the
-//     same meaning;
+//     PullBatchSize, ConsumeBatchSize, Concurrency, SuspendInterval and
+//     LockRenewInterval: the client's options of the same meaning;
+//   - PullThresholdPerQueue: for a concurrent consumer the backend's own
+//     flow control, which also bounds a queue's unconsumed messages to
+//     2000 offsets as package client does (the client's flow control
+//     races; see pullGate), for an orderly one the client's option;
 //   - RetryDelayLevel: the delay level of every send-back
 //     (DelayLevelWhenNextConsume);
 //   - RebalanceInterval (20s), OffsetCommitInterval (5s) and PullHold (20s)
@@ -93,9 +96,11 @@
 //   - A client object's first sends to a topic take turns until one got
 //     through: concurrent ones would fail with "route info not found"
 //     while the client looks the topic's route up (see firstSends).
-//   - A concurrent consumer's queue has at most 32 fetched batches waiting
-//     for a handler slot; its pull goroutine waits for room (the client's
-//     own flow control counts messages: PullThresholdPerQueue).
+//   - A concurrent consumer's flow control (PullThresholdPerQueue) lets
+//     a queue whose messages have not been consumed for a minute fetch
+//     one batch more each minute (the client reads a queue again when its
+//     pull goroutine waited two minutes); a queue also has at most 32
+//     fetched batches waiting for a handler slot.
 //   - A transaction producer sends its plain messages with a second,
 //     plain producer of group <group>-plain, made on first use: brokers
 //     send check-backs to the group's newest producer, which must be the

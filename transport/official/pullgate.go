@@ -2,6 +2,7 @@ package official
 
 import (
 	"sync"
+	"time"
 
 	"github.com/apache/rocketmq-client-go/v2/consumer"
 	"github.com/apache/rocketmq-client-go/v2/hooks"
@@ -12,6 +13,23 @@ import (
 // channel from a queue's pull goroutine to its consume goroutine holds
 // (processQueue.msgCh).
 const queueChannelCap = 32
+
+// maxSpan bounds the offsets between a queue's first message handed over
+// and not yet consumed and its last one handed over, as package client's
+// (and Java's consumeConcurrentlyMaxSpan) does.
+const maxSpan = 2000
+
+// clientFlowControlOff is the official client's largest flow-control
+// threshold (messages per queue, offset span), which the gate's own flow
+// control keeps it from reaching.
+const clientFlowControlOff = 65535
+
+// flowHoldMax bounds how long the gate's flow control holds a pull
+// goroutine, well below the two minutes after which the client drops a
+// process queue that made no pull (and reads its queue again, delivering
+// what it held a second time). A queue stuck longer gets one batch more
+// per flowHoldMax.
+const flowHoldMax = time.Minute
 
 // reqsPerQueue is how many pull requests of one queue the gate keeps
 // track of: the newest, and the one it replaced, whose pull goroutine may
@@ -42,7 +60,18 @@ const reqsPerQueue = 2
 //     batch reached the consume callback (received); else the gate holds
 //     the pull goroutine until they do. A blocked send would still be
 //     blocked when Shutdown closes the channel (consume goroutines wait
-//     for a handler slot, and Close parks deliveries in the slots);
+//     for a handler slot, and Close parks deliveries in the slots). The
+//     gate is the queue's flow control as well, as package client's:
+//     while PullThresholdPerQueue messages handed over have not come back
+//     from the callback (done), or a batch would end more than maxSpan
+//     offsets after the first of them, it holds the pull goroutine too,
+//     for up to flowHoldMax.
+//     The client's own flow control, whose counters every pull goroutine
+//     writes without synchronisation (a data race when two queues meet
+//     it), is set to clientFlowControlOff and never engages: a queue's
+//     process queue holds at most the messages outstanding here, one
+//     batch, and those in the topic's Concurrency handler slots after
+//     their callback returned;
 //   - sync orders the sends before Shutdown: a batch that reached the
 //     callback was received from the channel after it was sent; for the
 //     others, putMessage reads a property of the batch's last message
@@ -67,7 +96,8 @@ const reqsPerQueue = 2
 // The orderly consumer's process queues never send on their channel, so
 // it has no gate.
 type pullGate struct {
-	released chan struct{} // closed by release
+	threshold int           // PullThresholdPerQueue
+	released  chan struct{} // closed by release
 
 	mu      sync.Mutex
 	holding bool                                                 // Close started; mu should be held.
@@ -79,20 +109,22 @@ type pullGate struct {
 
 // gateReq is the gate's view of one pull request.
 type gateReq struct {
-	unreceived []offsets             // batches handed over, not known to be received, oldest first
-	last       *primitive.MessageExt // the last message of the newest of them; nil when there are none
+	unreceived  []offsets             // batches handed over, not known to be received, oldest first
+	last        *primitive.MessageExt // the last message of the newest of them; nil when there are none
+	outstanding map[int64]struct{}    // offsets handed over (or called again) whose callback did not return
 }
 
 // offsets spans a batch's queue offsets; a request's batches come in
 // offset order and do not overlap.
 type offsets struct{ first, last int64 }
 
-func newPullGate() *pullGate {
+func newPullGate(threshold int) *pullGate {
 	return &pullGate{
-		released: make(chan struct{}),
-		wake:     make(chan struct{}),
-		reqs:     make(map[*primitive.MessageQueue]*gateReq),
-		byQueue:  make(map[primitive.MessageQueue][]*primitive.MessageQueue),
+		threshold: threshold,
+		released:  make(chan struct{}),
+		wake:      make(chan struct{}),
+		reqs:      make(map[*primitive.MessageQueue]*gateReq),
+		byQueue:   make(map[primitive.MessageQueue][]*primitive.MessageQueue),
 	}
 }
 
@@ -104,10 +136,31 @@ func (g *pullGate) filter(fc *hooks.FilterMessageContext) ([]*primitive.MessageE
 	}
 	g.mu.Lock()
 	r := g.requestLocked(fc.MQ)
+	last := msgs[len(msgs)-1].QueueOffset
 	// Wait for room while the request is live: forgotten (allocate) or
 	// replaced by a newer one, it was dropped.
-	for !g.holding && len(r.unreceived) >= queueChannelCap && g.reqs[fc.MQ] == r && g.newestLocked(fc.MQ) {
-		g.waitLocked()
+	var (
+		timer   *time.Timer // flowHoldMax, from when the flow control alone holds the batch
+		expired bool        // the flow control gives way
+	)
+	for !g.holding && g.reqs[fc.MQ] == r && g.newestLocked(fc.MQ) {
+		channelFull, flowFull := g.fullLocked(r, last)
+		if !channelFull && (!flowFull || expired) {
+			break
+		}
+		var timeout <-chan time.Time
+		if !channelFull && !expired {
+			if timer == nil {
+				timer = time.NewTimer(flowHoldMax)
+			}
+			timeout = timer.C
+		}
+		if !g.waitLocked(timeout) {
+			expired = true
+		}
+	}
+	if timer != nil {
+		timer.Stop()
 	}
 	if g.holding {
 		g.mu.Unlock()
@@ -115,11 +168,34 @@ func (g *pullGate) filter(fc *hooks.FilterMessageContext) ([]*primitive.MessageE
 		return nil, nil
 	}
 	if g.reqs[fc.MQ] == r {
-		r.unreceived = append(r.unreceived, offsets{msgs[0].QueueOffset, msgs[len(msgs)-1].QueueOffset})
+		r.unreceived = append(r.unreceived, offsets{msgs[0].QueueOffset, last})
 		r.last = msgs[len(msgs)-1]
+		for _, m := range msgs {
+			r.outstanding[m.QueueOffset] = struct{}{}
+		}
 	}
 	g.mu.Unlock()
 	return msgs, nil
+}
+
+// fullLocked reports whether r has no room for a batch ending at offset
+// last: whether its channel may be full, and whether the flow control
+// holds it (PullThresholdPerQueue messages outstanding, or the batch would
+// end more than maxSpan offsets after the first outstanding one). mu
+// should be held.
+func (g *pullGate) fullLocked(r *gateReq, last int64) (channel, flow bool) {
+	channel = len(r.unreceived) >= queueChannelCap
+	switch {
+	case len(r.outstanding) == 0:
+		return channel, false
+	case len(r.outstanding) >= g.threshold || len(r.outstanding) > maxSpan: // distinct offsets: they span more
+		return channel, true
+	}
+	first := last
+	for off := range r.outstanding {
+		first = min(first, off)
+	}
+	return channel, last-first > maxSpan
 }
 
 // requestLocked returns the state of the pull request mq, making it its
@@ -134,7 +210,7 @@ func (g *pullGate) requestLocked(mq *primitive.MessageQueue) *gateReq {
 	}
 	r := g.reqs[mq]
 	if r == nil {
-		r = &gateReq{}
+		r = &gateReq{outstanding: make(map[int64]struct{})}
 		g.reqs[mq] = r
 	}
 	others := make([]*primitive.MessageQueue, 0, reqsPerQueue)
@@ -161,15 +237,21 @@ func (g *pullGate) newestLocked(mq *primitive.MessageQueue) bool {
 	return len(known) > 0 && known[len(known)-1] == mq
 }
 
-// waitLocked waits until wakeLocked is called, releasing mu meanwhile. mu
-// should be held.
-func (g *pullGate) waitLocked() {
+// waitLocked waits until wakeLocked is called (true) or timeout fires
+// (false; nil never does), releasing mu meanwhile. mu should be held.
+func (g *pullGate) waitLocked(timeout <-chan time.Time) bool {
 	g.waiters++
 	wake := g.wake
 	g.mu.Unlock()
-	<-wake
+	woken := true
+	select {
+	case <-wake:
+	case <-timeout:
+		woken = false
+	}
 	g.mu.Lock()
 	g.waiters--
+	return woken
 }
 
 // wakeLocked wakes the pull goroutines waiting in filter. mu should be
@@ -183,7 +265,8 @@ func (g *pullGate) wakeLocked() {
 
 // received records that the consume callback got msgs (one batch's, or
 // part of it): their batch and the request's earlier ones left the
-// channel.
+// channel, and msgs are outstanding until done (again, when the client
+// calls the callback again after a failed send-back).
 func (g *pullGate) received(msgs []*primitive.MessageExt) {
 	if len(msgs) == 0 || msgs[0].Queue == nil {
 		return
@@ -195,6 +278,9 @@ func (g *pullGate) received(msgs []*primitive.MessageExt) {
 	if r == nil {
 		return
 	}
+	for _, m := range msgs {
+		r.outstanding[m.QueueOffset] = struct{}{}
+	}
 	for i, b := range r.unreceived {
 		if b.first <= m.QueueOffset && m.QueueOffset <= b.last {
 			r.unreceived = r.unreceived[i+1:]
@@ -205,6 +291,24 @@ func (g *pullGate) received(msgs []*primitive.MessageExt) {
 			return
 		}
 	}
+}
+
+// done records that the consume callback returned for msgs, given to
+// received.
+func (g *pullGate) done(msgs []*primitive.MessageExt) {
+	if len(msgs) == 0 || msgs[0].Queue == nil {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	r := g.reqs[msgs[0].Queue]
+	if r == nil {
+		return
+	}
+	for _, m := range msgs {
+		delete(r.outstanding, m.QueueOffset)
+	}
+	g.wakeLocked()
 }
 
 // allocate wraps the consumer's allocation strategy (clustering): the

@@ -3,6 +3,7 @@ package official
 import (
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/apache/rocketmq-client-go/v2/consumer"
 	"github.com/apache/rocketmq-client-go/v2/hooks"
@@ -66,7 +67,7 @@ func fill(t *testing.T, g *pullGate, mq *primitive.MessageQueue) [][]*primitive.
 
 func TestPullGateKeepsSendsFromBlocking(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		g := newPullGate()
+		g := newPullGate(1024)
 		mq := &primitive.MessageQueue{Topic: "t", BrokerName: "b", QueueId: 0}
 		other := &primitive.MessageQueue{Topic: "t", BrokerName: "b", QueueId: 1}
 		batches := fill(t, g, mq)
@@ -99,7 +100,7 @@ func TestPullGateKeepsSendsFromBlocking(t *testing.T) {
 
 func TestPullGateHoldsBatchesFromCloseToShutdownAndDropsThem(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		g := newPullGate()
+		g := newPullGate(1024)
 		mq := &primitive.MessageQueue{Topic: "t", BrokerName: "b", QueueId: 0}
 		other := &primitive.MessageQueue{Topic: "t", BrokerName: "b", QueueId: 1}
 		fill(t, g, mq)
@@ -128,7 +129,7 @@ func TestPullGateHoldsBatchesFromCloseToShutdownAndDropsThem(t *testing.T) {
 // queue gets a new pull request.
 func TestPullGateLetsDroppedRequestsGo(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		g := newPullGate()
+		g := newPullGate(1024)
 		q0 := &primitive.MessageQueue{Topic: "t", BrokerName: "b", QueueId: 0}
 		q1 := &primitive.MessageQueue{Topic: "t", BrokerName: "b", QueueId: 1}
 		fill(t, g, q0)
@@ -165,7 +166,7 @@ func TestPullGateLetsDroppedRequestsGo(t *testing.T) {
 // The gate remembers at most reqsPerQueue pull requests of a queue.
 func TestPullGateForgetsOldRequests(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		g := newPullGate()
+		g := newPullGate(1024)
 		for range 5 {
 			mq := &primitive.MessageQueue{Topic: "t", BrokerName: "b", QueueId: 0}
 			if _, ok := passed(pass(g, mq, batch(mq, 0, 0))); !ok {
@@ -180,5 +181,98 @@ func TestPullGateForgetsOldRequests(t *testing.T) {
 		if n := len(g.reqs); n != 0 {
 			t.Errorf("%d pull requests remembered after the queue went to another member", n)
 		}
+	})
+}
+
+// The gate is the queue's flow control: it holds a pull goroutine while
+// PullThresholdPerQueue messages handed over have not come back from the
+// callback, or its batch would end more than maxSpan offsets after the
+// first of them.
+func TestPullGateBoundsOutstandingMessages(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := newPullGate(10)
+		mq := &primitive.MessageQueue{Topic: "t", BrokerName: "b", QueueId: 0}
+		first := batch(mq, 0, 9)
+		if _, ok := passed(pass(g, mq, first)); !ok {
+			t.Fatal("the first batch was held")
+		}
+		next := pass(g, mq, batch(mq, 10, 19))
+		if _, ok := passed(next); ok {
+			t.Fatal("a batch went through with PullThresholdPerQueue messages outstanding")
+		}
+		g.received(first)
+		if _, ok := passed(next); ok {
+			t.Fatal("a batch went through when the callback got the messages, before it returned")
+		}
+		g.done(first[:1])
+		if _, ok := passed(next); !ok {
+			t.Fatal("a batch was held with fewer than PullThresholdPerQueue messages outstanding")
+		}
+		g.hold()
+		g.release()
+	})
+	synctest.Test(t, func(t *testing.T) {
+		g := newPullGate(1024)
+		mq := &primitive.MessageQueue{Topic: "t", BrokerName: "b", QueueId: 0}
+		stuck := batch(mq, 0, 0)
+		if _, ok := passed(pass(g, mq, stuck)); !ok {
+			t.Fatal("the first batch was held")
+		}
+		if _, ok := passed(pass(g, mq, batch(mq, 1000, maxSpan))); !ok {
+			t.Fatal("a batch within maxSpan was held")
+		}
+		far := pass(g, mq, batch(mq, maxSpan+1, maxSpan+1))
+		if _, ok := passed(far); ok {
+			t.Fatal("a batch beyond maxSpan went through")
+		}
+		g.received(stuck)
+		g.done(stuck)
+		if _, ok := passed(far); !ok {
+			t.Fatal("a batch within maxSpan of the first outstanding message was held")
+		}
+		// A message the client calls the callback for again (its send-back
+		// failed) is outstanding again.
+		g.received(stuck)
+		if _, ok := passed(pass(g, mq, batch(mq, maxSpan+2, maxSpan+2))); ok {
+			t.Fatal("a batch beyond maxSpan of a message called again went through")
+		}
+		g.hold()
+		g.release()
+	})
+}
+
+// The flow control holds a pull goroutine for flowHoldMax at most (the
+// client drops a process queue whose pull goroutine made no pull for two
+// minutes); a full channel holds it as long as it takes.
+func TestPullGateFlowControlGivesWayAfterFlowHoldMax(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := newPullGate(1)
+		mq := &primitive.MessageQueue{Topic: "t", BrokerName: "b", QueueId: 0}
+		if _, ok := passed(pass(g, mq, batch(mq, 0, 0))); !ok {
+			t.Fatal("the first batch was held")
+		}
+		next := pass(g, mq, batch(mq, 1, 1))
+		time.Sleep(flowHoldMax - time.Nanosecond)
+		if _, ok := passed(next); ok {
+			t.Fatal("the flow control gave way before flowHoldMax")
+		}
+		time.Sleep(time.Nanosecond)
+		if _, ok := passed(next); !ok {
+			t.Fatal("the flow control still holds the batch after flowHoldMax")
+		}
+		g.hold()
+		g.release()
+	})
+	synctest.Test(t, func(t *testing.T) {
+		g := newPullGate(1 << 16)
+		mq := &primitive.MessageQueue{Topic: "t", BrokerName: "b", QueueId: 0}
+		fill(t, g, mq)
+		next := pass(g, mq, batch(mq, 32, 32))
+		time.Sleep(10 * flowHoldMax)
+		if _, ok := passed(next); ok {
+			t.Fatal("a batch went through with the channel full")
+		}
+		g.hold()
+		g.release()
 	})
 }
