@@ -72,10 +72,10 @@ func testCommitDeliveredRollbackNever(t *testing.T, kind backendKind) {
 	rec := newRecorder()
 	startConsumer(t, b, topic, rec, nil)
 	r := startRelay(t, db.DB, cfg, newProducer(t, kind.open(t, b)), outboxtest.KeyLookup(t, b.Addr()))
-	msgs := rec.waitDistinct(t, 1, 20*time.Second)
+	rec.waitDistinct(t, 1, 20*time.Second)
 	waitBacklog(t, r, 10*time.Second)
 	time.Sleep(300 * time.Millisecond)
-	msgs = rec.snapshot()
+	msgs := rec.snapshot()
 	if len(msgs) != 1 {
 		t.Fatalf("delivered %d messages, want 1: %+v", len(msgs), msgs)
 	}

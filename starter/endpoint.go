@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"time"
 
 	"github.com/rocketkit/rocketkit/admin"
 	"github.com/rocketkit/rocketkit/broker"
@@ -41,17 +40,6 @@ func newEndpoint(cfg Config, log, clientLog *slog.Logger) *Endpoint {
 
 // Embedded reports whether the application runs its own broker.
 func (e *Endpoint) Embedded() bool { return e.cfg.IsEmbedded() }
-
-// waitQuiet waits until the embedded broker, if any, has received no
-// request for quiet, or ctx ends.
-func (e *Endpoint) waitQuiet(ctx context.Context, quiet time.Duration) {
-	e.mu.Lock()
-	b := e.broker
-	e.mu.Unlock()
-	if b != nil {
-		_ = b.WaitQuiet(ctx, quiet)
-	}
-}
 
 // NameServers returns the name server addresses (ip:port or host:port);
 // nil before start.

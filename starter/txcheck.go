@@ -17,9 +17,6 @@ import (
 	"go.uber.org/fx"
 )
 
-// txCheckerGroup is the fx value group TxChecker feeds.
-const txCheckerGroup = "rocketmq.txcheck.checkers"
-
 // TxCheck adds RocketMQ transactional messages (package txcheck) to an app
 // that uses Module: it provides a *txcheck.Producer configured by the
 // rocketmq.txcheck.* keys (the group defaults to "<service-name>-tx"),
@@ -101,6 +98,8 @@ type txCheckRoute struct {
 	checker txcheck.Checker
 }
 
+// txCheckerOut feeds the fx value group rocketmq.txcheck.checkers, which
+// txCheckParams.Checkers collects.
 type txCheckerOut struct {
 	fx.Out
 

@@ -179,9 +179,9 @@ func testCheckBackAfterProducerKilled(t *testing.T, kind backendKind) {
 	cfg.ProbeTopic = topic // reachable for check-backs at once
 	startProducer(t, kind.open(t, b), cfg, db)
 	waitUntil(t, 20*time.Second, "half messages resolved", func() bool { return b.Stats().PendingTransactions[topic] == 0 })
-	got := rec.waitFor(t, 1, 10*time.Second)
+	rec.waitFor(t, 1, 10*time.Second)
 	time.Sleep(500 * time.Millisecond)
-	if got = rec.snapshot(); !slices.Equal(got, []string{keys[dieAfterCommit]}) {
+	if got := rec.snapshot(); !slices.Equal(got, []string{keys[dieAfterCommit]}) {
 		t.Errorf("delivered %v, want only the committed %s", got, keys[dieAfterCommit])
 	}
 	t.Logf("check-backs sent: %d; committed delivered once, rolled back and unfinished never", b.Stats().TransactionChecks)

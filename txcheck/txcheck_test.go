@@ -112,9 +112,9 @@ func testSendInTransactionOutcomes(t *testing.T, kind backendKind) {
 		t.Errorf("delayed transactional message: %v (local transaction called: %v)", err, called)
 	}
 
-	keys := rec.waitFor(t, 1, 10*time.Second)
+	rec.waitFor(t, 1, 10*time.Second)
 	time.Sleep(time.Second)
-	if keys = rec.snapshot(); !slices.Equal(keys, []string{res.Key}) {
+	if keys := rec.snapshot(); !slices.Equal(keys, []string{res.Key}) {
 		t.Errorf("delivered %v, want only %s", keys, res.Key)
 	}
 	if n := b.Stats().PendingTransactions[topic]; n != 0 {
