@@ -179,7 +179,8 @@ func parseGoMod(data []byte) (goVersion string, reqs []Module) {
 // Generate writes the files of the service s into dir, which must not
 // exist or be empty, and returns their paths relative to dir, sorted. It
 // refuses bad input (module path, name, version, kit directory) before
-// writing anything.
+// writing anything. go.mod and go.sum start from the kit's requirements
+// and checksums; Tidy then trims them to what the service needs.
 func Generate(dir string, s Service) ([]string, error) {
 	s, err := s.normalize()
 	if err != nil {
