@@ -114,7 +114,7 @@ func runOutboxRelay(p OutboxParams, o *OutboxRelay, cfg outbox.Config, opts []ou
 	p.Lifecycle.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error {
 			if err := outbox.Migrate(ctx, p.DB, cfg); err != nil {
-				return fmt.Errorf("starter: outbox: %w", err)
+				return fmt.Errorf("starter: %w", err) // outbox's error says "outbox:"
 			}
 			adm, err := p.Endpoint.Admin()
 			if err != nil {
@@ -126,14 +126,14 @@ func runOutboxRelay(p OutboxParams, o *OutboxRelay, cfg outbox.Config, opts []ou
 			}
 			prod, err = outbox.NewProducer(backend, outbox.ProducerConfig{Group: outbox.DefaultProducerGroup})
 			if err != nil {
-				return fmt.Errorf("starter: outbox producer: %w", err)
+				return fmt.Errorf("starter: %w", err)
 			}
 			relay, err = outbox.NewRelay(cfg, p.DB, prod, outbox.AdminLookup(adm), opts...)
 			if err != nil {
-				return errors.Join(fmt.Errorf("starter: outbox relay: %w", err), prod.Close())
+				return errors.Join(fmt.Errorf("starter: %w", err), prod.Close())
 			}
 			if err := relay.Start(ctx); err != nil {
-				return err
+				return fmt.Errorf("starter: %w", err)
 			}
 			o.set(relay)
 			return nil

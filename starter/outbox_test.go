@@ -3,6 +3,7 @@ package starter_test
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -149,5 +150,23 @@ func TestOutboxRelayObservable(t *testing.T) {
 	}
 	if obs.Relay() == nil {
 		t.Errorf("no relay while the app runs")
+	}
+}
+
+// An outbox that cannot start says so with one "outbox:" prefix.
+func TestOutboxStartErrorOnePrefix(t *testing.T) {
+	db := outboxtest.Open(t)
+	_, err := startertest.Start(t,
+		startertest.Fx(
+			starter.Outbox(outbox.Config{Table: "outbox_bad", SchemaTable: "nosuchdb.rocketkit_schema"}),
+			fx.Supply(db.DB),
+		),
+	)
+	if err == nil {
+		t.Fatal("the app started with a bad outbox table")
+	}
+	text := starter.Cause(err).Error()
+	if !strings.Contains(text, "outbox:") || strings.Count(text, "outbox:") != 1 {
+		t.Errorf("start error %q: want one outbox: prefix", text)
 	}
 }
