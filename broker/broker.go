@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rocketkit/rocketkit/broker/acl"
 	"github.com/rocketkit/rocketkit/broker/store"
 )
 
@@ -34,6 +36,7 @@ type Broker struct {
 	delays    *delayLevels   // DELAY=level
 	timer     *deliveryTimer // TIMER_DELIVER_MS
 	tx        *transactions
+	acl       *acl.Watcher // nil when ACL is off (Config.ACLEnable)
 
 	requests requestCounters
 
@@ -74,11 +77,14 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 		conns:     make(map[*conn]struct{}),
 		done:      make(chan struct{}),
 	}
+	var err error
+	if b.acl, err = b.loadACL(); err != nil {
+		return nil, err
+	}
 	b.locks = newLockTable(cfg.RebalanceLockMaxLiveTime)
 	b.lockWaits = newLockWaits()
 	b.clients = newClientTable(b)
 
-	var err error
 	b.topics, err = loadTopicTable(cfg)
 	if err != nil {
 		return nil, err
@@ -124,6 +130,10 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 	b.delays.start(b.done, &b.wg)
 	b.timer.start(b.done, &b.wg)
 	b.tx.start(b.done, &b.wg)
+	if b.acl != nil {
+		poll := cmp.Or(o.aclPoll, defaultACLPoll)
+		b.wg.Go(func() { b.acl.Run(b.done, poll) })
+	}
 	b.log.Info("broker started", "addr", b.addr, "data", cfg.DataDir, "flush", cfg.FlushDiskType,
 		"took", time.Since(b.startedAt))
 	return b, nil

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -78,7 +79,16 @@ func LoadBrokerConf(path string, base Config) (Config, ConfReport, error) {
 		return base, ConfReport{}, fmt.Errorf("broker: load broker.conf: %w", err)
 	}
 	defer f.Close()
-	return parseBrokerConf(path, f, base)
+	cfg, report, err := parseBrokerConf(path, f, base)
+	if err == nil && cfg.ACLEnable && cfg.ACLFile == "" {
+		// The Java broker reads $ROCKETMQ_HOME/conf/plain_acl.yml, usually
+		// the broker.conf's own directory.
+		next := filepath.Join(filepath.Dir(path), "plain_acl.yml")
+		if _, serr := os.Stat(next); serr == nil {
+			cfg.ACLFile = next
+		}
+	}
+	return cfg, report, err
 }
 
 // ParseBrokerConf reads RocketMQ's own broker configuration file (the file
@@ -128,6 +138,10 @@ func LoadBrokerConf(path string, base Config) (Config, ConfReport, error) {
 //	                          rocketmq.broker.rebalance.lockMaxLiveTime,
 //	                          which is accepted here too
 //	channelExpiredTimeout     ChannelExpiredTimeout, milliseconds
+//	aclEnable                 true or false: ACLEnable; LoadBrokerConf sets
+//	                          ACLFile to the plain_acl.yml next to the
+//	                          broker.conf when there is one and ACLFile is
+//	                          empty
 //
 // Ranges that depend on other fields (the segment size minimum, the queue
 // count maximum, and so on) are left to [Config.Validate].

@@ -11,7 +11,7 @@ const (
 	confWhyRetention   = "file retention and disk clean-up are not configurable here"
 	confWhyThreads     = "requests run on goroutines: there are no thread pools or request queues to size"
 	confWhySockets     = "socket tuning is left to the operating system's defaults"
-	confWhyACL         = "ACL is not supported: every client is accepted"
+	confWhyACL         = "RocketMQ 5's ACL 2.0 is not supported; aclEnable=true turns on ACL 1.0 (plain_acl.yml)"
 	confWhyStats       = "statistics and metrics go through hooks, not broker settings"
 	confWhyInstall     = "there is no installation directory to point at"
 )
@@ -177,7 +177,6 @@ var ignoredConfKeys = map[string]string{
 	"writeBufferLowWaterMark":         confWhySockets,
 
 	// Security.
-	"aclEnable":              confWhyACL,
 	"enableAcl":              confWhyACL,
 	"authenticationEnabled":  confWhyACL,
 	"authorizationEnabled":   confWhyACL,

@@ -67,6 +67,9 @@ var confKeys = map[string]confKey{
 	}},
 	"mappedFileSizeCommitLog": {"segment-size", confSetSegmentSize},
 	"mapedFileSizeCommitLog":  {"segment-size", confSetSegmentSize},
+	"aclEnable": {"acl-enable", func(p *confParser, e *ConfEntry) error {
+		return confSetBool(&p.cfg.ACLEnable, e.Value)
+	}},
 	"autoCreateTopicEnable": {"disable-auto-create-topic", func(p *confParser, e *ConfEntry) error {
 		switch {
 		case strings.EqualFold(e.Value, "true"):
@@ -166,4 +169,18 @@ func confParsePositive(v string, bits int, what string) (int64, error) {
 		return 0, fmt.Errorf("%q is not positive (a zero field would mean the default)", v)
 	}
 	return n, nil
+}
+
+// confSetBool sets *dst from "true" or "false" (any case, as Java's
+// Boolean.parseBoolean reads them; anything else is an error here).
+func confSetBool(dst *bool, v string) error {
+	switch {
+	case strings.EqualFold(v, "true"):
+		*dst = true
+	case strings.EqualFold(v, "false"):
+		*dst = false
+	default:
+		return fmt.Errorf("%q is neither true nor false", v)
+	}
+	return nil
 }

@@ -92,6 +92,15 @@ type Config struct {
 	// Default: 40% of physical memory (Java's
 	// accessMessageInMemoryMaxRatio); negative: no queue is young.
 	InMemoryWindow int64 `koanf:"in-memory-window"`
+
+	// ACLEnable checks every request against the plain_acl.yml at ACLFile
+	// (aclEnable): RocketMQ 4.x's ACL 1.0, package broker/acl. Refused
+	// requests get NO_PERMISSION. Default off: every client is accepted.
+	ACLEnable bool `koanf:"acl-enable"`
+	// ACLFile is the plain_acl.yml ACLEnable reads; it is reloaded when it
+	// changes. Default $ROCKETMQ_HOME/conf/plain_acl.yml, as the Java
+	// broker looks (LoadBrokerConf prefers one next to the broker.conf).
+	ACLFile string `koanf:"acl-file"`
 }
 
 // Defaults applied by setDefaults.
@@ -236,6 +245,9 @@ func (c *Config) Validate() error {
 	if c.TransactionCheckMax < 1 {
 		bad("transaction-check-max", "%d must be at least 1", c.TransactionCheckMax)
 	}
+	if c.ACLFile != "" && !c.ACLEnable {
+		bad("acl-file", "%q is set but acl-enable is false: set acl-enable (aclEnable=true) to check requests", c.ACLFile)
+	}
 	if c.MaxPullHold > 25*time.Second {
 		bad("max-pull-hold", "%v exceeds 25s; the client's pull RPC times out at 30s", c.MaxPullHold)
 	}
@@ -280,8 +292,9 @@ func ParseDelayLevels(s string) ([]time.Duration, error) {
 type Option interface{ apply(*options) }
 
 type options struct {
-	logger *slog.Logger
-	listen func(network, addr string) (net.Listener, error)
+	logger  *slog.Logger
+	listen  func(network, addr string) (net.Listener, error)
+	aclPoll time.Duration
 }
 
 type optionFunc func(*options)

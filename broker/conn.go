@@ -90,6 +90,9 @@ func (c *conn) serve() {
 func (c *conn) dispatch(cmd *remoting.Command) {
 	c.b.requests.inc(cmd.Code)
 	defer c.recoverHandler(cmd)
+	if !c.admit(cmd) {
+		return
+	}
 	h := handlers[cmd.Code]
 	if h == nil {
 		c.reply(remoting.NewResponse(cmd, remoting.RequestCodeNotSupported,

@@ -15,6 +15,7 @@ type Option interface{ apply(*settings) }
 type settings struct {
 	cfg    broker.Config
 	logger *slog.Logger
+	opts   []broker.Option
 }
 
 type optionFunc func(*settings)
@@ -33,6 +34,18 @@ func WithLogger(l *slog.Logger) Option {
 	return optionFunc(func(s *settings) { s.logger = l })
 }
 
+// WithACL turns on ACL with the plain_acl.yml at path (Config.ACLEnable,
+// Config.ACLFile), read again for changes every 20ms so that a test that
+// rewrites the file sees the change promptly (wait for it: the broker
+// applies it on its next read, not at once).
+func WithACL(path string) Option {
+	return optionFunc(func(s *settings) {
+		s.cfg.ACLEnable = true
+		s.cfg.ACLFile = path
+		s.opts = append(s.opts, broker.WithACLPollInterval(20*time.Millisecond))
+	})
+}
+
 // Start starts a broker for tb and registers its Close as a cleanup. It
 // fails the test if the broker does not start.
 func Start(tb testing.TB, opts ...Option) *broker.Broker {
@@ -45,7 +58,7 @@ func Start(tb testing.TB, opts ...Option) *broker.Broker {
 	for _, o := range opts {
 		o.apply(&s)
 	}
-	var bopts []broker.Option
+	bopts := s.opts
 	if s.logger != nil {
 		bopts = append(bopts, broker.WithLogger(s.logger))
 	}
