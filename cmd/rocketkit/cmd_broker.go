@@ -20,6 +20,7 @@ type brokerFlags struct {
 	listen   string
 	data     string
 	conf     string
+	acl      string
 	flush    flushFlag
 	logLevel levelFlag
 	// set holds the names of the flags given on the command line; only
@@ -48,6 +49,8 @@ func newBrokerFlagSet(f *brokerFlags) *flag.FlagSet {
 		"store root `directory` (storePathRootDir), created if missing")
 	fs.StringVar(&f.conf, "c", "",
 		"RocketMQ broker.conf `file` to read first; flags given explicitly override it")
+	fs.StringVar(&f.acl, "acl", "",
+		"RocketMQ 4.x plain_acl.yml `file`: check every request against it (as aclEnable=true), reloading it when it changes")
 	fs.Var(&f.flush, "flush",
 		"flush disk `type`: ASYNC_FLUSH (default) or SYNC_FLUSH")
 	f.logLevel = levelFlag(slog.LevelInfo)
@@ -62,6 +65,13 @@ func brokerUsage(w io.Writer, fs *flag.FlagSet) {
 Runs a RocketMQ-compatible name server and broker on one TCP listener. Point
 the official clients' name server address at it. A RocketMQ broker.conf can
 be reused with -c; keys that have no effect here are logged.
+
+ACL: --acl FILE (or aclEnable=true in the -c file, with a plain_acl.yml next
+to it or at $ROCKETMQ_HOME/conf/plain_acl.yml) checks every request as
+RocketMQ 4.x's plain ACL does: the client's signature (AccessKey, SecretKey),
+white-listed addresses, and each account's PUB/SUB permissions on topics and
+groups; refused requests get NO_PERMISSION with the reason. A change to the
+file applies within seconds; a broken file keeps the last good one.
 
 Flags:
 
@@ -142,6 +152,10 @@ func (f *brokerFlags) config(log *slog.Logger) (cfg broker.Config, origin map[st
 		cfg.FlushDiskType = string(f.flush)
 		origin["flush-disk-type"] = "--flush"
 	}
+	if f.set["acl"] {
+		cfg.ACLEnable, cfg.ACLFile = true, f.acl
+		origin["acl-enable"], origin["acl-file"] = "--acl", "--acl"
+	}
 	return cfg, origin, nil
 }
 
@@ -213,6 +227,11 @@ func runBroker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	if abs, err := filepath.Abs(cfg.DataDir); err == nil {
 		cfg.DataDir = abs
+	}
+	if cfg.ACLFile != "" {
+		if abs, err := filepath.Abs(cfg.ACLFile); err == nil {
+			cfg.ACLFile = abs
+		}
 	}
 
 	b, err := broker.Start(ctx, cfg, broker.WithLogger(log))
