@@ -64,6 +64,24 @@
 // Tests of time-driven behaviour run in a testing/synctest bubble over
 // internal/memnet (virtualtime_test.go).
 //
+// # ACL
+//
+// With Config.ACLEnable (aclEnable=true in a broker.conf; `rocketkit
+// broker --acl FILE`), every request is checked against a RocketMQ 4.x
+// plain_acl.yml (Config.ACLFile, else the one next to the broker.conf,
+// else $ROCKETMQ_HOME/conf/plain_acl.yml) before its handler runs:
+// conn.go calls admit (acl.go), which asks package broker/acl. A request
+// passes from a white-listed address, or signed by a known account
+// (ACL 1.0, as the clients' Credentials sign) that holds the permission
+// its code needs on its topic and group; admin-only codes need an admin
+// account; name-server requests are not checked, as RocketMQ 4.x's name
+// server has none. Any other request is answered NO_PERMISSION with a
+// remark saying what was missing ("No permission: account ak1 has no PUB
+// on topic T"); the connection stays open. The file is read again every
+// two seconds; a change applies from the next request, and a file that
+// no longer parses keeps the last good ACL and is logged. Without
+// ACLEnable nothing is checked.
+//
 // # Bad input
 //
 // Malformed or oversized frames close that connection only; illegal topic
