@@ -139,6 +139,11 @@ func TestAddrPatterns(t *testing.T) {
 			}
 		}
 	}
+	every, _ := acl.ParseAddrPattern("*.*.*.*")
+	one, _ := acl.ParseAddrPattern("127.0.0.1")
+	if !every.Match(netip.Addr{}) || one.Match(netip.Addr{}) {
+		t.Error("an unknown remote address: * must match it, nothing else")
+	}
 	for _, bad := range []string{"1.2.3.4.5", "1.2.3", "1.2.3.x", "1.2.3.20-1", "1.2.3.256", "1.2.{3}.4", "fe80::zz"} {
 		if _, err := acl.ParseAddrPattern(bad); err == nil {
 			t.Errorf("%q accepted", bad)
