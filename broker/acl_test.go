@@ -21,6 +21,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/producer"
 	ouradmin "github.com/rocketkit/rocketkit/admin"
 	"github.com/rocketkit/rocketkit/broker"
+	"github.com/rocketkit/rocketkit/broker/acl"
 	"github.com/rocketkit/rocketkit/broker/brokertest"
 	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/internal/clienttest"
@@ -327,5 +328,31 @@ func TestACLOurClient(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("the account's consumer received nothing")
+	}
+}
+
+// A refused request is answered NO_PERMISSION on a connection that stays
+// open: the next (signed) request on it is served. A refused one-way
+// request gets no answer.
+func TestACLRefusalKeepsConnection(t *testing.T) {
+	b, _ := startACLBroker(t, aclYAML(nil, aclAccount{ak: akPubSub, sk: skPubSub, topicDefault: "PUB|SUB"}))
+	rc := dialRaw(t, b.Addr())
+	topic := uniqueName("t_raw")
+	resp := rc.mustCall(t, remoting.SendMessage, remoting.Fields{{Key: "topic", Value: topic}}, []byte("x"))
+	if resp.Code != remoting.NoPermission || !strings.Contains(resp.Remark, "SEND_MESSAGE is not signed") {
+		t.Fatalf("unsigned send: %d %q, want NO_PERMISSION", resp.Code, resp.Remark)
+	}
+
+	oneway := &remoting.Command{Code: remoting.SendMessage, Language: "GO", Version: remoting.Version, Opaque: 999,
+		Flag: remoting.FlagOneway, ExtFields: remoting.Fields{{Key: "topic", Value: topic}}}
+	if err := rc.write(remoting.AppendFrame(nil, oneway)); err != nil {
+		t.Fatal(err)
+	}
+	signed := remoting.Fields{{Key: "topic", Value: topic}, {Key: "queueId", Value: "0"}, {Key: acl.FieldAccessKey, Value: akPubSub}}
+	signed.Set(acl.FieldSignature, acl.Sign(signed, nil, skPubSub))
+	// call fails on an answer with another opaque, such as one to the
+	// one-way request.
+	if resp := rc.mustCall(t, remoting.GetMaxOffset, signed, nil); resp.Code == remoting.NoPermission {
+		t.Fatalf("signed request refused: %q", resp.Remark)
 	}
 }
