@@ -13,6 +13,10 @@
 // clients shut down quickly), delay levels and transaction checks keep the
 // broker's defaults unless changed with WithConfig.
 //
+// WithACL starts the broker with ACL on (RocketMQ 4.x plain_acl.yml,
+// package broker/acl), reading the file again every 20ms, so a test can
+// rewrite it and wait for the change to apply.
+//
 // CheckBackNow makes the broker check back pending half messages at once
 // (broker.Broker.CheckTransactionsNow): with a long TransactionTimeout, a
 // test of a transactional producer's check-back logic decides when the
