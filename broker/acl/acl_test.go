@@ -40,6 +40,10 @@ accounts:
     secretKey: "87654321"
     whiteRemoteAddress: 192.168.1.*
     admin: true
+
+dataVersion:
+  - counter: 3
+    timestamp: 1700000000000
 `
 
 func mustParse(t *testing.T, yml string) *acl.ACL {

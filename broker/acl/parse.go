@@ -47,6 +47,9 @@ const maxFileSize = 4 << 20
 type file struct {
 	GlobalWhiteRemoteAddresses []string      `yaml:"globalWhiteRemoteAddresses"`
 	Accounts                   []fileAccount `yaml:"accounts"`
+	// DataVersion is written by a Java broker that changed the file
+	// through its ACL admin requests; it means nothing here.
+	DataVersion yaml.Node `yaml:"dataVersion"`
 }
 
 type fileAccount struct {
@@ -78,7 +81,9 @@ type fileAccount struct {
 //	      - groupA=SUB
 //
 // Addresses are parsed by [ParseAddrPattern], permissions by [ParsePerm].
-// Keys it does not know are errors (a typo would otherwise drop a rule),
+// dataVersion, which a Java broker adds when its ACL admin requests change
+// the file, is skipped. Other keys it does not know are errors (a typo
+// would otherwise drop a rule),
 // as are an access or secret key shorter than 7 characters (Java's rule),
 // a repeated access key, and a resource listed twice in one account.
 // Errors name the account by its position and access key, never the
