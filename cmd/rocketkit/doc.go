@@ -32,6 +32,8 @@
 //	                   ./rocketkit-data when there is no home directory).
 //	-c file            a RocketMQ broker.conf to read first.
 //	--flush type       ASYNC_FLUSH (default) or SYNC_FLUSH.
+//	--acl file         a RocketMQ 4.x plain_acl.yml: check every request
+//	                   against it (as aclEnable=true); reloaded on change.
 //	--log-level level  debug, info (default), warn or error.
 //
 // The configuration is built in three layers: the flag defaults, then the
