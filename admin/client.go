@@ -3,6 +3,7 @@ package admin
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rocketkit/rocketkit/protocol/aclsign"
 	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
@@ -20,7 +22,30 @@ type Config struct {
 	NameServers []string `koanf:"name-servers"`
 	// Timeout bounds each request (dial, write, answer). Default 5s.
 	Timeout time.Duration `koanf:"timeout"`
+	// Credentials sign every request (ACL 1.0) when AccessKey is set, as
+	// client.Config.Credentials does (the same type). A cluster with ACL
+	// refuses unsigned requests other than route and cluster queries.
+	Credentials Credentials `koanf:"credentials"`
+	// TLS dials name servers and brokers over TLS. WithTLSConfig sets the
+	// tls.Config; the default verifies against the system roots.
+	TLS bool `koanf:"tls"`
 }
+
+// Credentials are an ACL access key pair; client.Credentials is the same
+// type.
+type Credentials = aclsign.Credentials
+
+// An Option injects what only code can provide.
+type Option interface{ apply(*Client) }
+
+type optionFunc func(*Client)
+
+func (f optionFunc) apply(c *Client) { f(c) }
+
+// WithTLSConfig sets the TLS configuration used when Config.TLS is set
+// (a CA to trust, a client certificate). The server name defaults to
+// the host of the address dialled.
+func WithTLSConfig(tc *tls.Config) Option { return optionFunc(func(c *Client) { c.tls = tc }) }
 
 // ParseNameServers splits RocketMQ's "a:9876;b:9876" notation.
 func ParseNameServers(s string) []string {
@@ -36,11 +61,12 @@ func ParseNameServers(s string) []string {
 // Client sends administration requests. It is safe for concurrent use.
 type Client struct {
 	cfg    Config
+	tls    *tls.Config // nil: plain TCP
 	opaque atomic.Int32
 }
 
 // New returns a client for the cluster behind cfg.NameServers.
-func New(cfg Config) (*Client, error) {
+func New(cfg Config, opts ...Option) (*Client, error) {
 	if len(cfg.NameServers) == 0 {
 		return nil, ErrNoNameServer
 	}
@@ -49,10 +75,23 @@ func New(cfg Config) (*Client, error) {
 			return nil, fmt.Errorf("admin: name server %q: %w", ns, err)
 		}
 	}
+	if (cfg.Credentials.AccessKey == "") != (cfg.Credentials.SecretKey == "") {
+		return nil, errors.New("admin: credentials need both an access key and a secret key")
+	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Second
 	}
-	return &Client{cfg: cfg}, nil
+	c := &Client{cfg: cfg}
+	for _, o := range opts {
+		o.apply(c)
+	}
+	switch {
+	case !cfg.TLS:
+		c.tls = nil
+	case c.tls == nil:
+		c.tls = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	return c, nil
 }
 
 // invoke sends req to addr and returns the answer. Cancelling ctx aborts
@@ -60,8 +99,13 @@ func New(cfg Config) (*Client, error) {
 func (c *Client) invoke(ctx context.Context, addr string, req *remoting.Command) (*remoting.Command, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	var conn net.Conn
+	var err error
+	if c.tls != nil {
+		conn, err = (&tls.Dialer{Config: c.tls}).DialContext(ctx, "tcp", addr)
+	} else {
+		conn, err = (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("admin: %s to %s: %w", remoting.RequestName(req.Code), addr, &DialError{Addr: addr, Err: err})
 	}
@@ -72,6 +116,9 @@ func (c *Client) invoke(ctx context.Context, addr string, req *remoting.Command)
 		_ = conn.SetDeadline(deadline)
 	}
 	req.Opaque = c.opaque.Add(1)
+	if !c.cfg.Credentials.IsZero() {
+		c.cfg.Credentials.Sign(req)
+	}
 	if _, err := conn.Write(remoting.AppendFrame(nil, req)); err != nil {
 		return nil, fmt.Errorf("admin: %s to %s: %w", remoting.RequestName(req.Code), addr, errors.Join(err, ctx.Err()))
 	}

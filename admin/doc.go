@@ -13,6 +13,16 @@
 // shares state with another. Name servers are tried in order until one
 // answers.
 //
+// # ACL and TLS
+//
+// Config.Credentials signs every request for a cluster with ACL 1.0
+// (plain_acl.yml), the same way and with the same type as
+// client.Config.Credentials; without them such a cluster refuses every
+// request but route and cluster queries with NO_PERMISSION. Reading
+// messages by key needs SUB on the topic, creating and deleting topics an
+// admin account. Config.TLS dials over TLS, verified against the system's
+// roots or WithTLSConfig's configuration.
+//
 // # Java's JSON
 //
 // Java name servers and brokers answer some requests in fastjson's

@@ -58,13 +58,6 @@ type Config struct {
 	BrokerBackoff time.Duration `koanf:"broker-backoff"`
 }
 
-// Credentials are an ACL access key pair (RocketMQ's SessionCredentials).
-type Credentials struct {
-	AccessKey     string `koanf:"access-key"`
-	SecretKey     string `koanf:"secret-key"`
-	SecurityToken string `koanf:"security-token"`
-}
-
 func (c *Config) setDefaults() {
 	if c.InstanceName == "" {
 		c.InstanceName = processToken

@@ -18,6 +18,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/apache/rocketmq-client-go/v2/producer"
 	"github.com/rocketkit/rocketkit/internal/clienttest"
+	"github.com/rocketkit/rocketkit/protocol/aclsign"
 	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
@@ -106,11 +107,11 @@ func TestACLSignatureMatchesOfficialClient(t *testing.T) {
 	checked := 0
 	for _, code := range []int16{remoting.GetRouteInfoByTopic, remoting.SendMessage} {
 		for _, req := range tap.Requests(code) {
-			want := req.ExtFields.Get(fieldSignature)
-			if want == "" || req.ExtFields.Get(fieldAccessKey) != cred.AccessKey {
+			want := req.ExtFields.Get(aclsign.FieldSignature)
+			if want == "" || req.ExtFields.Get(aclsign.FieldAccessKey) != cred.AccessKey {
 				t.Fatalf("%s from the official client is not signed: %v", remoting.RequestName(code), req.ExtFields)
 			}
-			if got := sign(req, cred.SecretKey); got != want {
+			if got := aclsign.Signature(req, cred.SecretKey); got != want {
 				t.Errorf("%s: our signature %s, the official client's %s", remoting.RequestName(code), got, want)
 			}
 			checked++
