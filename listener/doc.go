@@ -79,6 +79,13 @@
 //	suspend       orderly only: how long a queue pauses after a failed
 //	              delivery, as a duration. Default:
 //	              rocketmq.consumer.suspend-current-queue-time (1s).
+//	accessKey     the listener's own ACL credentials, as rocketmq-spring's
+//	secretKey     accessKey and secretKey: its consumer signs with them
+//	              instead of rocketmq.consumer.access-key's. Both or
+//	              neither (both empty after expansion: the configured
+//	              ones). secretKey must be a placeholder
+//	              (secretKey:"${billing.secret-key}"): a literal secret is
+//	              refused.
 //
 // # Placeholders
 //

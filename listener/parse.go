@@ -13,7 +13,7 @@ import (
 )
 
 // Tag keys, in the order the documentation lists them.
-var tagKeys = []string{"topic", "group", "tags", "sql", "model", "consumers", "maxReconsume", "timeout", "batch", "suspend"}
+var tagKeys = []string{"topic", "group", "tags", "sql", "model", "consumers", "maxReconsume", "timeout", "batch", "suspend", "accessKey", "secretKey"}
 
 var (
 	orderlyType    = reflect.TypeFor[Orderly]()
@@ -133,6 +133,9 @@ func parseTag(listener, field string, kind Kind, tag string, lookup Lookup) (*Sp
 		if _, dup := vals[kv[0]]; dup {
 			return nil, bad(kv[0], "given twice")
 		}
+		if kv[0] == "secretKey" && !strings.Contains(kv[1], "${") {
+			return nil, bad(kv[0], "must be a placeholder (secretKey:\"${billing.secret-key}\"): a secret does not belong in source code")
+		}
 		v, err := Expand(kv[1], lookup)
 		if err != nil {
 			return nil, bad(kv[0], "%v", err)
@@ -226,6 +229,10 @@ func parseTag(listener, field string, kind Kind, tag string, lookup Lookup) (*Sp
 	}
 	if _, ok := vals["suspend"]; ok && kind != KindOrderly {
 		return nil, bad("suspend", "applies to orderly listeners only")
+	}
+	s.AccessKey, s.SecretKey = vals["accessKey"], vals["secretKey"]
+	if (s.AccessKey == "") != (s.SecretKey == "") {
+		return nil, bad("secretKey", "accessKey and secretKey go together (both empty: the configured credentials)")
 	}
 	return s, nil
 }

@@ -90,6 +90,10 @@ type Spec struct {
 	// Suspend is how long an orderly queue pauses after a failure; -1 means
 	// the configured default.
 	Suspend time.Duration
+	// AccessKey and SecretKey are the listener's own ACL credentials
+	// (rocketmq-spring's accessKey and secretKey); empty means the
+	// configured ones. String never shows them.
+	AccessKey, SecretKey string
 }
 
 // Expression is the subscription expression: the SQL selector or the tags.

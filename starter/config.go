@@ -58,10 +58,19 @@ type Config struct {
 	SecurityToken string `koanf:"security-token"`
 	// Namespace prefixes topics and groups on the broker ("ns%topic").
 	Namespace string `koanf:"namespace"`
-	// TLS connects to name servers and brokers over TLS, verified against
-	// the system's roots (rocketmq.client rocketkit; the official client
-	// does not verify certificates).
+	// TLS connects to name servers and brokers (and the admin requests of
+	// the subscription check and the outbox's key lookup) over TLS,
+	// verified against the system's roots (rocketmq.client rocketkit; the
+	// official client never verifies certificates).
 	TLS bool `koanf:"tls"`
+	// TLSCA is a PEM file of CA certificates to verify the cluster's
+	// certificates against instead of the system's roots. Needs tls: true;
+	// the official client, which verifies nothing, refuses it.
+	TLSCA string `koanf:"tls-ca"`
+	// TLSInsecureSkipVerify accepts any certificate (a test cluster or an
+	// embedded broker with a self-signed one). Needs tls: true. The
+	// official client always behaves so.
+	TLSInsecureSkipVerify bool `koanf:"tls-insecure-skip-verify"`
 	// InstanceName tells this process's clients apart from others on the
 	// same host (the client id is ip@instance-name). Default: the pid.
 	InstanceName string `koanf:"instance-name"`
@@ -282,6 +291,12 @@ func (c *Config) Validate() error {
 		if (kp[1] == "") != (kp[2] == "") {
 			bad(kp[0]+"secret-key", "access-key and secret-key go together")
 		}
+	}
+	if !c.TLS && (c.TLSCA != "" || c.TLSInsecureSkipVerify) {
+		bad("tls", "tls-ca and tls-insecure-skip-verify need tls: true")
+	}
+	if c.TLSCA != "" && c.Client == ClientOfficial {
+		bad("tls-ca", "the official client does not verify certificates, so it cannot trust a CA: use rocketmq.client rocketkit, or tls-insecure-skip-verify to say certificates go unchecked")
 	}
 	c.validateTxCheck(bad)
 	if c.IsEmbedded() {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/rocketkit/rocketkit/admin"
 	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/listener"
 	"github.com/rocketkit/rocketkit/transport"
@@ -98,11 +99,8 @@ func (ls *listenerSet) start(ctx context.Context) error {
 		}
 	}
 	if ls.cfg.Listener.SubscriptionCheck != CheckOff {
-		adm, err := ls.ep.Admin()
-		if err != nil {
-			return fmt.Errorf("starter: subscription check: %w", err)
-		}
-		if err := checkLiveMembers(ctx, ls.cfg.Listener.SubscriptionCheck, ls.cfg.Namespace, adm, ls.specs(), ls.log); err != nil {
+		adminOf := func(s *listener.Spec) (*admin.Client, error) { return ls.ep.adminWith(ls.credentials(s)) }
+		if err := checkLiveMembers(ctx, ls.cfg.Listener.SubscriptionCheck, ls.cfg.Namespace, adminOf, ls.specs(), ls.log); err != nil {
 			return err
 		}
 	}
@@ -116,9 +114,18 @@ func (ls *listenerSet) start(ctx context.Context) error {
 	return nil
 }
 
+// credentials are what s's consumer signs with: the listener's own
+// accessKey and secretKey, or rocketmq.consumer.access-key's.
+func (ls *listenerSet) credentials(s *listener.Spec) client.Credentials {
+	if s.AccessKey != "" {
+		return client.Credentials{AccessKey: s.AccessKey, SecretKey: s.SecretKey}
+	}
+	return ls.ep.consumerCredentials()
+}
+
 func (ls *listenerSet) startOne(ctx context.Context, it *runningListener) error {
 	s, cc := it.spec, ls.cfg.Consumer
-	backend, err := ls.ep.consumerBackend()
+	backend, err := ls.ep.backend(ls.credentials(s))
 	if err != nil {
 		return err
 	}

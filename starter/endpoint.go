@@ -2,6 +2,8 @@ package starter
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,6 +33,7 @@ type Endpoint struct {
 	servers  []string                                 // guarded by mu; set on start
 	backends map[client.Credentials]transport.Backend // by credentials; guarded by mu
 	broker   *broker.Broker
+	tls      *tls.Config // rocketmq.tls*; nil without TLS; set on start
 	tempDir  string
 }
 
@@ -58,12 +61,28 @@ func (e *Endpoint) Namespace() string { return e.cfg.Namespace }
 // set). Every caller gets the same one, so the kit's own client shares one
 // connection per broker among them. Call it after start; the module closes
 // it on stop.
-func (e *Endpoint) Backend() (transport.Backend, error) {
-	cred := client.Credentials{AccessKey: e.cfg.AccessKey, SecretKey: e.cfg.SecretKey}
-	if cred.AccessKey == "" {
-		cred = client.Credentials{AccessKey: e.cfg.Producer.AccessKey, SecretKey: e.cfg.Producer.SecretKey}
+func (e *Endpoint) Backend() (transport.Backend, error) { return e.backend(e.credentials()) }
+
+// credentials are Backend's: rocketmq.access-key's, or the producer's
+// when only those are set, with rocketmq.security-token.
+func (e *Endpoint) credentials() client.Credentials {
+	if e.cfg.AccessKey == "" {
+		return e.producerCredentials()
 	}
-	return e.backend(cred)
+	return e.withToken(e.cfg.AccessKey, e.cfg.SecretKey)
+}
+
+func (e *Endpoint) producerCredentials() client.Credentials {
+	return e.withToken(e.cfg.Producer.AccessKey, e.cfg.Producer.SecretKey)
+}
+
+func (e *Endpoint) consumerCredentials() client.Credentials {
+	return e.withToken(e.cfg.Consumer.AccessKey, e.cfg.Consumer.SecretKey)
+}
+
+// withToken adds rocketmq.security-token to a configured key pair.
+func (e *Endpoint) withToken(ak, sk string) client.Credentials {
+	return client.Credentials{AccessKey: ak, SecretKey: sk, SecurityToken: e.cfg.SecurityToken}
 }
 
 // ProducerBackend returns the backend for the application's producers:
@@ -87,11 +106,11 @@ func (e *Endpoint) OffsetDir() (string, error) { return e.offsetDir() }
 // producerBackend and consumerBackend honour rocketmq.producer.* and
 // rocketmq.consumer.* credentials (each defaults to rocketmq.access-key).
 func (e *Endpoint) producerBackend() (transport.Backend, error) {
-	return e.backend(client.Credentials{AccessKey: e.cfg.Producer.AccessKey, SecretKey: e.cfg.Producer.SecretKey})
+	return e.backend(e.producerCredentials())
 }
 
 func (e *Endpoint) consumerBackend() (transport.Backend, error) {
-	return e.backend(client.Credentials{AccessKey: e.cfg.Consumer.AccessKey, SecretKey: e.cfg.Consumer.SecretKey})
+	return e.backend(e.consumerCredentials())
 }
 
 // offsetDir is where broadcasting consumers keep offsets
@@ -109,20 +128,20 @@ func (e *Endpoint) offsetDir() (string, error) {
 	return "", errors.New("set rocketmq.consumer.offset-dir: a broadcasting consumer keeps its offsets in a local file")
 }
 
-// backend returns the backend for cred, made on first use.
+// backend returns the backend for cred, made on first use: one per
+// distinct credentials (a listener with keys of its own gets its own).
 func (e *Endpoint) backend(cred client.Credentials) (transport.Backend, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.servers == nil {
 		return nil, ErrNotStarted
 	}
-	cred.SecurityToken = e.cfg.SecurityToken
 	if b := e.backends[cred]; b != nil {
 		return b, nil
 	}
 	cfg := client.Config{NameServers: e.servers, Namespace: e.cfg.Namespace, Credentials: cred, TLS: e.cfg.TLS,
 		InstanceName: e.cfg.InstanceName, UnitName: e.cfg.UnitName}
-	var o transport.OpenOptions
+	o := transport.OpenOptions{TLS: e.tls}
 	if e.cfg.Client == transport.NativeName {
 		o.Logger = e.clientLog
 	}
@@ -140,14 +159,56 @@ func (e *Endpoint) backend(cred client.Credentials) (transport.Backend, error) {
 	return b, nil
 }
 
-// Admin returns an administration client for the cluster. Call it after
+// Admin returns an administration client for the cluster, signing with
+// Backend's credentials and dialling with rocketmq.tls*. Call it after
 // start.
-func (e *Endpoint) Admin() (*admin.Client, error) {
-	return admin.New(admin.Config{NameServers: e.NameServers()})
+func (e *Endpoint) Admin() (*admin.Client, error) { return e.adminWith(e.credentials()) }
+
+// adminWith returns an administration client signing with cred.
+func (e *Endpoint) adminWith(cred client.Credentials) (*admin.Client, error) {
+	servers := e.NameServers()
+	if servers == nil {
+		return nil, ErrNotStarted
+	}
+	return e.adminOf(servers, cred)
+}
+
+func (e *Endpoint) adminOf(servers []string, cred client.Credentials) (*admin.Client, error) {
+	e.mu.Lock()
+	tc := e.tls
+	e.mu.Unlock()
+	return admin.New(admin.Config{NameServers: servers, Credentials: cred, TLS: tc != nil}, admin.WithTLSConfig(tc))
+}
+
+// tlsConfig builds the TLS configuration of rocketmq.tls, tls-ca and
+// tls-insecure-skip-verify; nil without TLS.
+func (c Config) tlsConfig() (*tls.Config, error) {
+	if !c.TLS {
+		return nil, nil
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.TLSInsecureSkipVerify}
+	if c.TLSCA != "" {
+		pem, err := os.ReadFile(c.TLSCA)
+		if err != nil {
+			return nil, fmt.Errorf("starter: rocketmq.tls-ca: %w", err)
+		}
+		tc.RootCAs = x509.NewCertPool()
+		if !tc.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("starter: rocketmq.tls-ca %s holds no PEM certificate", c.TLSCA)
+		}
+	}
+	return tc, nil
 }
 
 // start runs the embedded broker, or checks the configured name servers.
 func (e *Endpoint) start(ctx context.Context) error {
+	tc, err := e.cfg.tlsConfig()
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	e.tls = tc
+	e.mu.Unlock()
 	if !e.cfg.IsEmbedded() {
 		return e.checkNameServers(ctx)
 	}
@@ -182,7 +243,7 @@ func (e *Endpoint) checkNameServers(ctx context.Context) error {
 	var dead []string
 	var errs []error
 	for _, a := range addrs {
-		c, err := admin.New(admin.Config{NameServers: []string{a}})
+		c, err := e.adminOf([]string{a}, e.credentials())
 		if err == nil {
 			_, err = c.Cluster(ctx)
 		}

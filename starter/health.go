@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"sync"
 	"time"
-
-	"github.com/rocketkit/rocketkit/admin"
 )
 
 // ErrUnhealthy wraps every error Health.Check returns.
@@ -67,7 +65,7 @@ func (h *Health) Check(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
 	defer cancel()
-	adm, err := admin.New(admin.Config{NameServers: servers})
+	adm, err := h.ep.Admin()
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUnhealthy, err)
 	}

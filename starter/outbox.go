@@ -116,7 +116,7 @@ func runOutboxRelay(p OutboxParams, o *OutboxRelay, cfg outbox.Config, opts []ou
 			if err := outbox.Migrate(ctx, p.DB, cfg); err != nil {
 				return fmt.Errorf("starter: %w", err) // outbox's error says "outbox:"
 			}
-			adm, err := p.Endpoint.Admin()
+			adm, err := p.Endpoint.adminWith(p.Endpoint.producerCredentials())
 			if err != nil {
 				return fmt.Errorf("starter: outbox: %w", err)
 			}

@@ -45,11 +45,12 @@ func checkLocalGroups(specs []*listener.Spec) error {
 }
 
 // checkLiveMembers asks the broker for the live members of each listener's
-// group and reports those subscribing differently: an error in fail mode,
+// group, signing with the listener's credentials (adminOf), and reports those subscribing differently: an error in fail mode,
 // a warning in warn mode. A group without live members passes. When the
 // broker cannot be asked, fail mode fails (a dead cluster should stop the
 // start, S15) and warn mode warns.
-func checkLiveMembers(ctx context.Context, mode, namespace string, adm *admin.Client, specs []*listener.Spec, log *slog.Logger) error {
+func checkLiveMembers(ctx context.Context, mode, namespace string, adminOf func(*listener.Spec) (*admin.Client, error),
+	specs []*listener.Spec, log *slog.Logger) error {
 	if mode == CheckOff {
 		return nil
 	}
@@ -63,6 +64,10 @@ func checkLiveMembers(ctx context.Context, mode, namespace string, adm *admin.Cl
 	}
 	for _, s := range specs {
 		group, topic := withNamespace(namespace, s.Group), withNamespace(namespace, s.Topic)
+		adm, err := adminOf(s)
+		if err != nil {
+			return fmt.Errorf("starter: subscription check: %w", err)
+		}
 		members, err := adm.GroupMembers(ctx, group)
 		if errors.Is(err, admin.ErrGroupOffline) {
 			continue

@@ -180,7 +180,7 @@ func startTxCheck(ctx context.Context, p txCheckParams, cfg txcheck.Config, prod
 	if err := prod.Start(ctx); err != nil {
 		return fmt.Errorf("starter: txcheck producer: %w", err)
 	}
-	adm, err := p.Endpoint.Admin()
+	adm, err := p.Endpoint.adminWith(p.Endpoint.producerCredentials())
 	if err != nil {
 		return fmt.Errorf("starter: txcheck sweeper: %w", err)
 	}

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -20,6 +21,11 @@ type OpenOptions struct {
 	// for quiet (broker.Broker.WaitQuiet of an embedded broker). Backends
 	// that must let a client settle before shutting it down use it.
 	QuietWait func(ctx context.Context, quiet time.Duration) error
+	// TLS, when set with cfg.TLS, is the TLS configuration (a CA to trust,
+	// InsecureSkipVerify) of backends that take one: the kit's client
+	// does (client.WithTLSConfig); the official client has no such knob
+	// and never verifies certificates.
+	TLS *tls.Config
 }
 
 // A Factory makes a Backend; see Register.
@@ -32,6 +38,9 @@ var (
 			var opts []client.Option
 			if o.Logger != nil {
 				opts = append(opts, client.WithLogger(o.Logger))
+			}
+			if o.TLS != nil {
+				opts = append(opts, client.WithTLSConfig(o.TLS))
 			}
 			return Native(cfg, opts...)
 		},
