@@ -30,6 +30,7 @@ type adminArgs struct {
 	namesrv string
 	output  string
 	timeout time.Duration
+	conn    connFlags
 
 	topic, group, key, id string
 	timestamp, begin, end string
@@ -138,6 +139,7 @@ func commonAdminFlags(fs *flag.FlagSet, a *adminArgs) {
 	fs.StringVar(&a.output, "o", a.output, "output format: text or json")
 	fs.StringVar(&a.output, "output", a.output, "same as -o")
 	fs.DurationVar(&a.timeout, "timeout", a.timeout, "timeout of each request")
+	a.conn.define(fs)
 }
 
 // runAdmin implements `rocketkit admin [flags] <command> [flags]`.
@@ -183,7 +185,7 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	commonAdminFlags(sub, a)
 	sub.Usage = func() {
 		w := sub.Output()
-		fmt.Fprintf(w, "Usage: rocketkit admin %s %s [-n host:port] [-o text|json]\n\n%s.\n\nFlags:\n", cmd.name, cmd.args, upperFirst(cmd.summary))
+		fmt.Fprintf(w, "Usage: rocketkit admin %s %s [-n host:port] [-o text|json] [--ak key --sk secret] [--tls]\n\n%s.\n\nFlags:\n", cmd.name, cmd.args, upperFirst(cmd.summary))
 		sub.PrintDefaults()
 	}
 	if err := sub.Parse(fs.Args()[1:]); err != nil {
@@ -215,8 +217,13 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "%s: -o %q: want text or json\n", prefix, a.output)
 		return exitUsage
 	}
+	cn, err := a.conn.resolve()
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", prefix, err)
+		return exitUsage
+	}
 	nameServers := admin.ParseNameServers(a.namesrv)
-	c, err := admin.New(admin.Config{NameServers: nameServers, Timeout: a.timeout})
+	c, err := cn.admin(nameServers, admin.Config{Timeout: a.timeout})
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: -n %q: %v\n", prefix, a.namesrv, strings.TrimPrefix(err.Error(), "admin: "))
 		return exitUsage

@@ -26,13 +26,9 @@ import (
 const benchSentProperty = "RKBENCH_SENT_NS"
 
 // newBackend makes the client bench runs on: the kit's own ("rocketkit")
-// or the official Go client ("official").
-func newBackend(which string, nameServers []string) (transport.Backend, error) {
-	cfg := client.Config{NameServers: nameServers, InstanceName: fmt.Sprintf("rocketkit-bench-%d", os.Getpid())}
-	if which == official.Name {
-		return official.New(cfg)
-	}
-	return transport.Native(cfg)
+// or the official Go client ("official"), connecting as cn says.
+func newBackend(which string, nameServers []string, cn conn) (transport.Backend, error) {
+	return cn.backend(which, client.Config{NameServers: nameServers, InstanceName: fmt.Sprintf("rocketkit-bench-%d", os.Getpid())})
 }
 
 // benchFlags are the flags of bench produce and bench consume.
@@ -53,6 +49,8 @@ type benchFlags struct {
 	client   string
 	rate     int
 	logLevel levelFlag
+	conn     connFlags
+	cn       conn // conn resolved
 }
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -83,6 +81,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.DurationVar(&f.duration, "duration", 0, "stop after this long (0: no limit; without --count either, run until interrupted)")
 	fs.StringVar(&f.client, "client", transport.NativeName, "the client to run: rocketkit (the kit's own) or official (github.com/apache/rocketmq-client-go/v2)")
 	fs.Var(&f.logLevel, "log-level", "log level on stderr: debug, info, warn or error (the client's own logs: warn and up)")
+	f.conn.define(fs)
 	if which == "produce" {
 		intFlag(fs, &f.size, "s", "size", 128, "message body size in bytes")
 		fs.StringVar(&f.mode, "mode", "sync", "send mode: sync, async or oneway")
@@ -126,11 +125,16 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "%s: %s\n", prefix, msg)
 		return exitUsage
 	}
+	var err error
+	if f.cn, err = f.conn.resolve(); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", prefix, err)
+		return exitUsage
+	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.Level(f.logLevel)}))
 	routeClientLogs(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: max(slog.LevelWarn, slog.Level(f.logLevel))})))
 
 	nameServers := admin.ParseNameServers(f.namesrv)
-	if err := checkNameServers(ctx, nameServers); err != nil {
+	if err := checkNameServers(ctx, nameServers, f.cn); err != nil {
 		fmt.Fprintf(stderr, "%s: %s\n", prefix, describeAdminError(err, nameServers))
 		return exitFailure
 	}
@@ -139,7 +143,6 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		ctx, cancel = context.WithTimeout(ctx, f.duration)
 		defer cancel()
 	}
-	var err error
 	if which == "produce" {
 		err = benchProduce(ctx, f, nameServers, stdout, log)
 	} else {
@@ -194,8 +197,8 @@ func benchUsage(w io.Writer) {
 
 // checkNameServers fails when no name server answers, so that an
 // unreachable one is reported at once rather than as send timeouts.
-func checkNameServers(ctx context.Context, nameServers []string) error {
-	c, err := admin.New(admin.Config{NameServers: nameServers, Timeout: 5 * time.Second})
+func checkNameServers(ctx context.Context, nameServers []string, cn conn) error {
+	c, err := cn.admin(nameServers, admin.Config{Timeout: 5 * time.Second})
 	if err != nil {
 		return err
 	}
@@ -264,7 +267,7 @@ func (m *benchMeter) progress(out io.Writer, verb string, start time.Time, stop 
 }
 
 func benchProduce(ctx context.Context, f benchFlags, nameServers []string, out io.Writer, log *slog.Logger) error {
-	backend, err := newBackend(f.client, nameServers)
+	backend, err := newBackend(f.client, nameServers, f.cn)
 	if err != nil {
 		return err
 	}
@@ -424,7 +427,7 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
 }
 
 func benchConsume(ctx context.Context, f benchFlags, nameServers []string, out io.Writer, log *slog.Logger) error {
-	backend, err := newBackend(f.client, nameServers)
+	backend, err := newBackend(f.client, nameServers, f.cn)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +30,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	dataDir := fs.String("data", "", "broker data directory (default: a temporary one, removed afterwards)")
 	timeout := fs.Duration("timeout", 60*time.Second, "give up when not everything is consumed by then")
 	which := fs.String("client", transport.NativeName, "the client: rocketkit (the kit's own) or official (github.com/apache/rocketmq-client-go/v2)")
+	var cf connFlags
+	cf.defineCredentials(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: rocketkit demo [flags]\n\nRuns the embedded broker and an orders flow through a RocketMQ client.\n\n")
 		fs.PrintDefaults()
@@ -46,14 +50,21 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "rocketkit demo: -client %q: want rocketkit or official\n", *which)
 		return exitUsage
 	}
-	if err := demo(ctx, *which, *orders, *dataDir, *timeout, stdout); err != nil {
+	cn, err := cf.resolve()
+	if err != nil {
+		fmt.Fprintln(stderr, "rocketkit demo:", err)
+		return exitUsage
+	}
+	if err := demo(ctx, *which, *orders, *dataDir, *timeout, cn, stdout); err != nil {
 		fmt.Fprintln(stderr, "rocketkit demo:", err)
 		return exitFailure
 	}
 	return exitOK
 }
 
-func demo(ctx context.Context, which string, orders int, dataDir string, timeout time.Duration, out io.Writer) error {
+// demo runs the flow. With credentials (--ak/--sk), the broker enforces
+// ACL: a plain_acl.yml in dataDir grants that one account PUB|SUB.
+func demo(ctx context.Context, which string, orders int, dataDir string, timeout time.Duration, cn conn, out io.Writer) error {
 	if dataDir == "" {
 		dir, err := os.MkdirTemp("", "rocketkit-demo-")
 		if err != nil {
@@ -64,14 +75,26 @@ func demo(ctx context.Context, which string, orders int, dataDir string, timeout
 	}
 	routeClientLogs(nil)
 	start := time.Now()
-	b, err := broker.Start(ctx, broker.Config{Listen: "127.0.0.1:0", DataDir: dataDir, MaxPullHold: 2 * time.Second})
+	bc := broker.Config{Listen: "127.0.0.1:0", DataDir: dataDir, MaxPullHold: 2 * time.Second}
+	if !cn.cred.IsZero() {
+		bc.ACLEnable, bc.ACLFile = true, filepath.Join(dataDir, "plain_acl.yml")
+		yml := fmt.Sprintf("accounts:\n  - accessKey: %s\n    secretKey: %s\n    defaultTopicPerm: PUB|SUB\n    defaultGroupPerm: SUB\n",
+			strconv.Quote(cn.cred.AccessKey), strconv.Quote(cn.cred.SecretKey))
+		if err := os.WriteFile(bc.ACLFile, []byte(yml), 0o600); err != nil {
+			return err
+		}
+	}
+	b, err := broker.Start(ctx, bc)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
 	fmt.Fprintf(out, "broker   listening on %s (data %s), started in %v\n", b.Addr(), dataDir, time.Since(start).Round(time.Microsecond))
+	if bc.ACLEnable {
+		fmt.Fprintf(out, "broker   enforces ACL: account %s may send and consume\n", cn.cred.AccessKey)
+	}
 
-	backend, err := newBackend(which, []string{b.Addr()})
+	backend, err := newBackend(which, []string{b.Addr()}, cn)
 	if err != nil {
 		return err
 	}

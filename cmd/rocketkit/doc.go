@@ -96,8 +96,9 @@
 //	deleteTopic -t topic                 delete it from brokers and name servers
 //
 // Every command takes -n/--namesrv "host:port;host:port" (default
-// 127.0.0.1:9876), -o/--output text|json and --timeout. Flags may come
-// before or after the command name. Text output is aligned tables with
+// 127.0.0.1:9876), -o/--output text|json, --timeout and the connection
+// flags (ACL credentials and TLS, see Credentials and TLS below). Flags may
+// come before or after the command name. Text output is aligned tables with
 // mqadmin's column names; -o json prints the same data as JSON for scripts.
 //
 // queryMsgById takes the offset message id (OffsetMsgID in a send result,
@@ -137,6 +138,7 @@
 //	--count n                stop after n messages sent or received
 //	--duration d             stop after d
 //	--log-level level        stderr log level (default info)
+//	--ak, --sk, --tls ...    see Credentials and TLS below
 //
 // Without --count or --duration they run until interrupted (SIGINT), then
 // print their summary. produce also takes -s/--size (body bytes, default
@@ -169,6 +171,31 @@
 // 1); bench consume with --count exits 1 if fewer messages arrived before
 // --duration or an interrupt, and bench produce exits 1 if every send
 // failed.
+//
+// # Credentials and TLS
+//
+// admin and bench sign every request for a cluster with ACL (RocketMQ
+// 4.x plain_acl.yml, as rocketkit broker --acl enforces) and dial over TLS
+// as these flags say:
+//
+//	--ak key                  access key (default $ROCKETMQ_ACCESS_KEY)
+//	--sk secret               secret key (default $ROCKETMQ_SECRET_KEY)
+//	--security-token token    temporary credentials' token
+//	                          (default $ROCKETMQ_SECURITY_TOKEN)
+//	--tls                     TLS, verified against the system's roots
+//	--tls-ca file.pem         verify against these CAs instead (implies
+//	                          --tls; the official client cannot)
+//	--tls-insecure-skip-verify  accept any certificate (implies --tls)
+//
+// Prefer the environment for the secret key: a flag shows in ps. -h never
+// prints it. An access key without a secret key (or the reverse) is a
+// usage error (exit 2); a refused request prints the broker's
+// NO_PERMISSION remark, which says why, and exits 1. The official client
+// (bench --client official) never verifies the broker's certificate.
+//
+// demo takes --ak/--sk too: its embedded broker then enforces ACL, with a
+// plain_acl.yml in the data directory granting that account PUB|SUB, and
+// the flow runs signed.
 //
 // # rocketkit new
 //
