@@ -170,3 +170,25 @@ func TestACLThroughStarterRefused(t *testing.T) {
 		})
 	}
 }
+
+// The embedded broker enforces ACL with rocketmq.embedded.acl-enable and
+// acl-file; the app's own credentials then sign its traffic to it.
+func TestACLEmbeddedBroker(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "plain_acl.yml")
+	writeACL(t, path, "DENY")
+	cfg := func(ak, sk string) map[string]any {
+		return map[string]any{"rocketmq.embedded.acl-enable": true, "rocketmq.embedded.acl-file": path,
+			"rocketmq.access-key": ak, "rocketmq.secret-key": sk}
+	}
+	orders := &ACLOrders{in: newInbox()}
+	app := startertest.New(t, startertest.Config(cfg("app-account", "app-secret-key")),
+		startertest.Listener(func() *ACLOrders { return orders }))
+	if _, err := app.Template.Send(sendCtx(t), "acl-orders:created", "signed"); err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	orders.in.waitFor(t, 1, 30*time.Second)
+
+	_, err := startertest.Start(t, startertest.Config(cfg("app-account", "not-the-secret")),
+		startertest.Listener(func() *ACLOrders { return &ACLOrders{in: newInbox()} }))
+	wantNoPermission(t, "start with a wrong secret key", starter.Cause(err), "signature mismatch for access key app-account")
+}

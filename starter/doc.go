@@ -50,11 +50,17 @@
 //	                           none answers.
 //	rocketmq.client            rocketkit: the kit's own client; official:
 //	                           the official Go client (same behaviour)
-//	rocketmq.access-key        ACL credentials for producer and consumers
-//	rocketmq.secret-key        (the producer.* and consumer.* keys override)
+//	rocketmq.access-key        ACL credentials for producer, consumers and
+//	rocketmq.secret-key        admin requests (the producer.* and consumer.*
+//	                           keys override; see ACL and TLS)
 //	rocketmq.security-token    sent and signed with every request when set
 //	rocketmq.namespace         prefixes topics and groups ("ns%topic")
 //	rocketmq.tls               false; true: TLS to name servers and brokers
+//	rocketmq.tls-ca            a PEM file of CAs to verify against instead
+//	                           of the system's roots (needs tls: true)
+//	rocketmq.tls-insecure-skip-verify
+//	                           false; true accepts any certificate (a test
+//	                           or embedded broker's self-signed one)
 //	rocketmq.instance-name     the pid; the client id is ip@instance-name
 //	rocketmq.unit-name         appended to the client id when set
 //	rocketmq.service-name      the executable's name; used in derived
@@ -110,6 +116,30 @@
 //	                     sync-flush-timeout, default-topic-queue-nums,
 //	                     max-message-size, max-pull-hold,
 //	                     rebalance-lock-max-live-time, transaction-*, ...
+//
+// # ACL and TLS
+//
+// On a cluster with ACL (RocketMQ 4.x plain_acl.yml; the embedded broker's
+// rocketmq.embedded.acl-enable and acl-file), rocketmq.access-key and
+// secret-key sign every request the module makes: the Template's sends
+// (rocketmq.producer.* when set), the listeners' consumers
+// (rocketmq.consumer.* when set), and the admin requests of the
+// subscription check (each listener's credentials), the outbox's and
+// TxCheck's key lookups (the producer's) and Health (Endpoint.Admin's).
+// A refused request's error carries the broker's NO_PERMISSION remark,
+// which names the account and the permission missing. A listener may
+// consume with credentials of its own, as rocketmq-spring's
+// accessKey and secretKey attributes, through the tag keys accessKey and
+// secretKey (secretKey must be a placeholder; see package listener); its
+// consumer then gets a client of its own, without
+// rocketmq.security-token.
+//
+// rocketmq.tls dials every name server and broker over TLS, verified
+// against the system's roots, or rocketmq.tls-ca's CAs; with
+// rocketmq.tls-insecure-skip-verify any certificate is accepted. The
+// official client (rocketmq.client official) never verifies certificates,
+// whatever the keys say, and turns TLS on process-wide (see
+// transport/official); it refuses tls-ca rather than pretend to check it.
 //
 // # Application configuration
 //
