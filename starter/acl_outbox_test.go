@@ -19,7 +19,10 @@ type ACLOutboxListener struct {
 	in                  *inbox
 }
 
-func (l *ACLOutboxListener) Handle(_ context.Context, m *listener.Message) error { l.in.add(m); return nil }
+func (l *ACLOutboxListener) Handle(_ context.Context, m *listener.Message) error {
+	l.in.add(m)
+	return nil
+}
 
 // The outbox relay's key lookup signs with the app's credentials: while
 // the account may only consume acl-outbox, the relay's send is refused,
