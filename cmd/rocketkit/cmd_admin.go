@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -287,12 +288,26 @@ func adminUsage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprint(w, "\nFlags of every command:\n\n"+
 		"  -n, --namesrv host:port  name server(s), \"a:9876;b:9876\" (default 127.0.0.1:9876)\n"+
 		"  -o, --output format      text (aligned tables, default) or json\n"+
-		"  --timeout duration       timeout of each request (default 5s)\n\n"+
+		"  --timeout duration       timeout of each request (default 5s)\n"+
+		"  --ak key, --sk secret    ACL credentials (default $ROCKETMQ_ACCESS_KEY, $ROCKETMQ_SECRET_KEY)\n"+
+		"  --security-token token   temporary credentials' token (default $ROCKETMQ_SECURITY_TOKEN)\n"+
+		"  --tls                    TLS, verified against the system's roots\n"+
+		"  --tls-ca file            PEM CAs to verify against instead (implies --tls)\n"+
+		"  --tls-insecure-skip-verify  accept any certificate (implies --tls)\n\n"+
 		"Run \"rocketkit admin <command> -h\" for a command's flags.\n")
 }
 
 // describeAdminError words err for the command line.
 func describeAdminError(err error, nameServers []string) string {
+	var verify *tls.CertificateVerificationError
+	if errors.As(err, &verify) {
+		return fmt.Sprintf("%s\n(trust the broker's CA with --tls-ca FILE, or accept any certificate with --tls-insecure-skip-verify)",
+			strings.ReplaceAll(err.Error(), "admin: ", ""))
+	}
+	var header tls.RecordHeaderError
+	if errors.As(err, &header) {
+		return fmt.Sprintf("%s\n(it does not answer TLS: drop --tls)", strings.ReplaceAll(err.Error(), "admin: ", ""))
+	}
 	var dial *admin.DialError
 	if errors.As(err, &dial) && slices.Contains(nameServers, dial.Addr) {
 		what := "name server " + dial.Addr
