@@ -45,10 +45,11 @@ func checkLocalGroups(specs []*listener.Spec) error {
 }
 
 // checkLiveMembers asks the broker for the live members of each listener's
-// group, signing with the listener's credentials (adminOf), and reports those subscribing differently: an error in fail mode,
-// a warning in warn mode. A group without live members passes. When the
-// broker cannot be asked, fail mode fails (a dead cluster should stop the
-// start, S15) and warn mode warns.
+// group, signing with the listener's credentials (adminOf), and reports
+// those subscribing differently: an error in fail mode, a warning in warn
+// mode. A group without live members passes. When the broker cannot be
+// asked, fail mode fails (a dead cluster should stop the start, S15) and
+// warn mode warns.
 func checkLiveMembers(ctx context.Context, mode, namespace string, adminOf func(*listener.Spec) (*admin.Client, error),
 	specs []*listener.Spec, log *slog.Logger) error {
 	if mode == CheckOff {
