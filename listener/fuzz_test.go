@@ -16,6 +16,8 @@ import (
 //   - an accepted spec is valid: a valid topic, a valid group or none,
 //     tags normalised (NormalizeExpression is idempotent on them) or SQL,
 //     numbers inside their documented ranges;
+//   - an accepted spec has both credentials (accessKey, secretKey) or
+//     neither;
 //   - parsing is deterministic: the same input gives the same result.
 func FuzzParse(f *testing.F) {
 	seeds := [][2]string{
@@ -33,6 +35,8 @@ func FuzzParse(f *testing.F) {
 		{`topic:"t" tags:"a||b|c"`, ""},
 		{"", ""},
 		{`topic:"${k:${k}}"`, "x"},
+		{`topic:"t" accessKey:"${k}" secretKey:"${k}"`, "ak-and-sk"},
+		{`topic:"t" accessKey:"${k:}" secretKey:"${k}"`, ""},
 	}
 	for _, s := range seeds {
 		f.Add(s[0], s[1])
@@ -69,6 +73,9 @@ func FuzzParse(f *testing.F) {
 				s.MaxReconsume < -1 || s.MaxReconsume > OrderlyUnlimited || s.Timeout < 0 ||
 				(s.Suspend < 0 && s.Suspend != -1) || (kind == KindConcurrent && s.Suspend != -1) {
 				t.Fatalf("out of range: %+v", s)
+			}
+			if (s.AccessKey == "") != (s.SecretKey == "") {
+				t.Fatalf("one credential without the other: %q/%q", s.AccessKey, s.SecretKey)
 			}
 		}
 	})
