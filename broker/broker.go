@@ -3,12 +3,14 @@ package broker
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rocketkit/rocketkit/broker/acl"
@@ -37,6 +39,10 @@ type Broker struct {
 	timer     *deliveryTimer // TIMER_DELIVER_MS
 	tx        *transactions
 	acl       *acl.Watcher // nil when ACL is off (Config.ACLEnable)
+	tls       *tls.Config  // nil when TLS is off (Config.TLSMode)
+
+	refusedConns atomic.Int64 // connections closed at MaxConnections
+	readPauses   atomic.Int64 // reader waits at MaxInflightRequests
 
 	requests requestCounters
 
@@ -61,6 +67,9 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 	if o.listen == nil {
 		o.listen = net.Listen
 	}
+	if cfg.TLSMode == "" && o.tls != nil {
+		cfg.TLSMode = TLSEnforcing
+	}
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -78,6 +87,9 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 		done:      make(chan struct{}),
 	}
 	var err error
+	if b.tls, err = serverTLS(cfg, o.tls); err != nil {
+		return nil, err
+	}
 	if b.acl, err = b.loadACL(); err != nil {
 		return nil, err
 	}
@@ -135,7 +147,7 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 		b.wg.Go(func() { b.acl.Run(b.done, poll) })
 	}
 	b.log.Info("broker started", "addr", b.addr, "data", cfg.DataDir, "flush", cfg.FlushDiskType,
-		"took", time.Since(b.startedAt))
+		"tls", cfg.TLSMode, "took", time.Since(b.startedAt))
 	return b, nil
 }
 

@@ -142,6 +142,11 @@ func LoadBrokerConf(path string, base Config) (Config, ConfReport, error) {
 //	                          ACLFile to the plain_acl.yml next to the
 //	                          broker.conf when there is one and ACLFile is
 //	                          empty
+//	serverChannelMaxIdleTimeSeconds  IdleTimeout, seconds
+//	tls.server.mode           TLSMode: disabled, permissive or enforcing
+//	tls.server.certPath       TLSCertFile (Java reads the tls.* keys as
+//	tls.server.keyPath        TLSKeyFile   system properties or from
+//	                          tls.config.file; here they go in the file)
 //
 // Ranges that depend on other fields (the segment size minimum, the queue
 // count maximum, and so on) are left to [Config.Validate].

@@ -14,6 +14,12 @@ const (
 	confWhyACL         = "RocketMQ 5's ACL 2.0 is not supported; aclEnable=true turns on ACL 1.0 (plain_acl.yml)"
 	confWhyStats       = "statistics and metrics go through hooks, not broker settings"
 	confWhyInstall     = "there is no installation directory to point at"
+	confWhyTLSClient   = "client-side TLS setting: the broker dials no one (it is its own name server)"
+	confWhyTLSAuth     = "client certificates are not requested; use ACL (aclEnable) to authenticate clients"
+	confWhyTLSKeyPass  = "encrypted private keys are not supported: give tls.server.keyPath an unencrypted PEM key"
+	confWhyTLSTest     = "no self-signed certificate is made up: give tls.server.certPath and tls.server.keyPath"
+	confWhyTLSFile     = "put the tls.server.* keys in the broker.conf itself (or use --tls-cert/--tls-key)"
+	confWhyTLSSuites   = "Go's crypto/tls defaults apply (TLS 1.2 and 1.3, its cipher suites)"
 )
 
 // ignoredConfKeys maps real RocketMQ broker.conf keys (BrokerConfig,
@@ -168,13 +174,28 @@ var ignoredConfKeys = map[string]string{
 	"serverNettyWorkerGroupEnable":           confWhyThreads,
 	"serverPooledByteBufAllocatorEnable":     confWhyThreads,
 
+	// TLS (TlsSystemConfig; tls.server.mode, certPath and keyPath apply).
+	"tls.server.keyPassword":      confWhyTLSKeyPass,
+	"tls.server.need.client.auth": confWhyTLSAuth,
+	"tls.server.authClient":       confWhyTLSAuth,
+	"tls.server.trustCertPath":    confWhyTLSAuth,
+	"tls.enable":                  confWhyTLSClient,
+	"tls.client.keyPath":          confWhyTLSClient,
+	"tls.client.keyPassword":      confWhyTLSClient,
+	"tls.client.certPath":         confWhyTLSClient,
+	"tls.client.authServer":       confWhyTLSClient,
+	"tls.client.trustCertPath":    confWhyTLSClient,
+	"tls.test.mode.enable":        confWhyTLSTest,
+	"tls.config.file":             confWhyTLSFile,
+	"tls.ciphers":                 confWhyTLSSuites,
+	"tls.protocols":               confWhyTLSSuites,
+
 	// Sockets.
-	"serverSocketSndBufSize":          confWhySockets,
-	"serverSocketRcvBufSize":          confWhySockets,
-	"serverSocketBacklog":             confWhySockets,
-	"serverChannelMaxIdleTimeSeconds": confWhySockets,
-	"writeBufferHighWaterMark":        confWhySockets,
-	"writeBufferLowWaterMark":         confWhySockets,
+	"serverSocketSndBufSize":   confWhySockets,
+	"serverSocketRcvBufSize":   confWhySockets,
+	"serverSocketBacklog":      confWhySockets,
+	"writeBufferHighWaterMark": confWhySockets,
+	"writeBufferLowWaterMark":  confWhySockets,
 
 	// Security.
 	"enableAcl":              confWhyACL,

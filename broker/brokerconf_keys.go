@@ -108,6 +108,32 @@ var confKeys = map[string]confKey{
 	"channelExpiredTimeout": {"channel-expired-timeout", func(p *confParser, e *ConfEntry) error {
 		return confSetMillis(&p.cfg.ChannelExpiredTimeout, e.Value, 64)
 	}},
+	"serverChannelMaxIdleTimeSeconds": {"idle-timeout", func(p *confParser, e *ConfEntry) error {
+		n, err := confParsePositive(e.Value, 32, "a number of seconds")
+		if err != nil {
+			return err
+		}
+		p.cfg.IdleTimeout = time.Duration(n) * time.Second
+		return nil
+	}},
+	// TLS keys: Java reads them as system properties or from the
+	// tls.config.file (a properties file of the same syntax); here they
+	// may stand in the broker.conf.
+	"tls.server.mode": {"tls-mode", func(p *confParser, e *ConfEntry) error {
+		if !validTLSMode(e.Value) {
+			return fmt.Errorf("%q %v", e.Value, errTLSMode)
+		}
+		p.cfg.TLSMode = e.Value
+		return nil
+	}},
+	"tls.server.certPath": {"tls-cert-file", func(p *confParser, e *ConfEntry) error {
+		p.cfg.TLSCertFile = e.Value
+		return nil
+	}},
+	"tls.server.keyPath": {"tls-key-file", func(p *confParser, e *ConfEntry) error {
+		p.cfg.TLSKeyFile = e.Value
+		return nil
+	}},
 }
 
 func confSetSegmentSize(p *confParser, e *ConfEntry) error {

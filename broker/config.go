@@ -1,6 +1,8 @@
 package broker
 
 import (
+	"cmp"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -101,6 +103,37 @@ type Config struct {
 	// changes. Default $ROCKETMQ_HOME/conf/plain_acl.yml, as the Java
 	// broker looks (LoadBrokerConf prefers one next to the broker.conf).
 	ACLFile string `koanf:"acl-file"`
+
+	// TLSMode is TLSDisabled, TLSPermissive (TLS and plain TCP on the
+	// listener) or TLSEnforcing (TLS only), as tls.server.mode. Default
+	// TLSEnforcing when TLSCertFile is set (or WithTLSConfig is given),
+	// else TLSDisabled. The name server requests are served on the same
+	// listener, so they get TLS too.
+	TLSMode string `koanf:"tls-mode"`
+	// TLSCertFile is the PEM certificate chain the listener presents
+	// (tls.server.certPath); TLSKeyFile its unencrypted PEM private key
+	// (tls.server.keyPath). Set both or neither.
+	TLSCertFile string `koanf:"tls-cert-file"`
+	TLSKeyFile  string `koanf:"tls-key-file"`
+
+	// MaxConnections caps the open client connections; one more is
+	// closed as soon as it is accepted (logged at most every 10s).
+	// Default 16384; negative: no limit.
+	MaxConnections int `koanf:"max-connections"`
+	// MaxInflightRequests caps the requests one connection has sent that
+	// are not answered yet (held pulls, SYNC_FLUSH sends, the request
+	// being served). At the cap the broker stops reading that connection
+	// until an answer goes out. Default 1024; negative: no limit.
+	MaxInflightRequests int `koanf:"max-inflight-requests"`
+	// IdleTimeout closes a connection that sends no frame for this long
+	// (serverChannelMaxIdleTimeSeconds). Clients heartbeat every 30s and
+	// pulls are held at most MaxPullHold, so keep it above both. Default
+	// 120s; negative: never.
+	IdleTimeout time.Duration `koanf:"idle-timeout"`
+	// FrameTimeout bounds the time from a frame's first byte to its last
+	// (so a slow sender cannot pin a buffer), a TLS handshake and the
+	// write of each answer. Default 30s; negative: no limit.
+	FrameTimeout time.Duration `koanf:"frame-timeout"`
 }
 
 // Defaults applied by setDefaults.
@@ -120,6 +153,10 @@ const (
 	defaultLockLiveTime    = 60 * time.Second
 	defaultChannelExpiry   = 120 * time.Second
 	defaultMaxPullHold     = 20 * time.Second
+	defaultMaxConnections  = 16384
+	defaultMaxInflight     = 1024
+	defaultIdleTimeout     = 120 * time.Second
+	defaultFrameTimeout    = 30 * time.Second
 )
 
 // WithDefaults returns c with every zero field set to its documented
@@ -185,6 +222,16 @@ func (c *Config) setDefaults() {
 	if c.InMemoryWindow == 0 {
 		c.InMemoryWindow = physicalMemory() * 40 / 100
 	}
+	if c.TLSMode == "" {
+		c.TLSMode = TLSDisabled
+		if c.TLSCertFile != "" {
+			c.TLSMode = TLSEnforcing
+		}
+	}
+	c.MaxConnections = cmp.Or(c.MaxConnections, defaultMaxConnections)
+	c.MaxInflightRequests = cmp.Or(c.MaxInflightRequests, defaultMaxInflight)
+	c.IdleTimeout = cmp.Or(c.IdleTimeout, defaultIdleTimeout)
+	c.FrameTimeout = cmp.Or(c.FrameTimeout, defaultFrameTimeout)
 }
 
 // Validate reports the first field that is out of range, by its koanf key.
@@ -248,6 +295,12 @@ func (c *Config) Validate() error {
 	if c.ACLFile != "" && !c.ACLEnable {
 		bad("acl-file", "%q is set but acl-enable is false: set acl-enable (aclEnable=true) to check requests", c.ACLFile)
 	}
+	if !validTLSMode(c.TLSMode) {
+		bad("tls-mode", "%q %v", c.TLSMode, errTLSMode)
+	}
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		bad("tls-cert-file", "tls-cert-file and tls-key-file go together (got cert %q, key %q)", c.TLSCertFile, c.TLSKeyFile)
+	}
 	if c.MaxPullHold > 25*time.Second {
 		bad("max-pull-hold", "%v exceeds 25s; the client's pull RPC times out at 30s", c.MaxPullHold)
 	}
@@ -292,6 +345,7 @@ func ParseDelayLevels(s string) ([]time.Duration, error) {
 type Option interface{ apply(*options) }
 
 type options struct {
+	tls     *tls.Config
 	logger  *slog.Logger
 	listen  func(network, addr string) (net.Listener, error)
 	aclPoll time.Duration

@@ -1,7 +1,6 @@
 package broker
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +9,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
@@ -18,9 +18,15 @@ import (
 // goroutine; responses and broker-initiated requests are written by any
 // goroutine under wmu, each frame with a single Write.
 type conn struct {
-	b      *Broker
+	b   *Broker
+	raw net.Conn // as accepted; closing it ends the connection
+	// nc carries the frames: raw, or TLS over it (tls.go). serve sets it
+	// before the first dispatch, so every writer sees it set.
 	nc     net.Conn
 	remote netip.AddrPort
+
+	slots chan struct{} // one per unanswered request (limits.go); nil: no limit
+	later bool          // the request being dispatched is answered later; reader goroutine only
 
 	wmu  sync.Mutex
 	wbuf []byte // guarded by wmu
@@ -34,16 +40,26 @@ var brokerOpaque atomic.Int32
 
 func (b *Broker) acceptLoop() {
 	defer b.wg.Done()
+	var failures int
+	var lastRefusal time.Time
 	for {
 		nc, err := b.ln.Accept()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
+			failures++
 			b.log.Warn("accept", "err", err)
+			if !b.acceptBackoff(failures) {
+				return
+			}
 			continue
 		}
-		c := &conn{b: b, nc: nc, closed: make(chan struct{})}
+		failures = 0
+		c := &conn{b: b, raw: nc, nc: nc, closed: make(chan struct{})}
+		if b.cfg.MaxInflightRequests > 0 {
+			c.slots = make(chan struct{}, b.cfg.MaxInflightRequests)
+		}
 		if ap, err := netip.ParseAddrPort(nc.RemoteAddr().String()); err == nil {
 			c.remote = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 		}
@@ -52,6 +68,11 @@ func (b *Broker) acceptLoop() {
 			b.mu.Unlock()
 			_ = nc.Close()
 			return
+		}
+		if open := len(b.conns); b.cfg.MaxConnections > 0 && open >= b.cfg.MaxConnections {
+			b.mu.Unlock()
+			b.refuseConn(nc, open, &lastRefusal)
+			continue
 		}
 		b.conns[c] = struct{}{}
 		b.wg.Add(1)
@@ -65,23 +86,47 @@ func (b *Broker) acceptLoop() {
 func (c *conn) serve() {
 	defer c.b.wg.Done()
 	defer c.close()
-	r := bufio.NewReaderSize(c.nc, 64<<10)
+	nc, ok := c.secure()
+	if !ok {
+		return
+	}
+	c.nc = nc
+	r := frameReader{nc: nc, idle: c.b.cfg.IdleTimeout, frame: c.b.cfg.FrameTimeout, max: c.b.cfg.MaxFrameSize}
 	for {
-		cmd, err := remoting.ReadCommand(r, c.b.cfg.MaxFrameSize)
+		if !c.acquire() {
+			return
+		}
+		cmd, err := r.next()
 		if err != nil {
-			switch {
-			case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
-			case errors.Is(err, remoting.ErrFrameTooLarge), errors.Is(err, remoting.ErrMalformed):
-				c.b.log.Warn("closing connection after a bad frame", "remote", c.remote.String(), "err", err)
-			default:
-				c.b.log.Debug("connection read", "remote", c.remote.String(), "err", err)
-			}
+			c.release()
+			c.readFailed(&r, err)
 			return
 		}
 		if cmd.IsResponse() {
+			c.release()
 			continue // answers to our one-way requests; nothing waits for them
 		}
 		c.dispatch(cmd)
+	}
+}
+
+// readFailed logs why the connection's reader stops.
+func (c *conn) readFailed(r *frameReader, err error) {
+	remote := c.remote.String()
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
+	case errors.Is(err, errIdle):
+		c.b.log.Debug("closing idle connection", "remote", remote, "idle_timeout", c.b.cfg.IdleTimeout)
+	case errors.Is(err, errFrameTimeout):
+		c.b.log.Warn("closing connection: frame not completed in time", "remote", remote,
+			"frame_timeout", c.b.cfg.FrameTimeout)
+	case errors.Is(err, remoting.ErrFrameTooLarge) && r.looksLikeTLS():
+		c.b.log.Warn("closing connection: a TLS client, but this broker serves plain TCP (start it with a TLS certificate)",
+			"remote", remote)
+	case errors.Is(err, remoting.ErrFrameTooLarge), errors.Is(err, remoting.ErrMalformed):
+		c.b.log.Warn("closing connection after a bad frame", "remote", remote, "err", err)
+	default:
+		c.b.log.Debug("connection read", "remote", remote, "err", err)
 	}
 }
 
@@ -89,6 +134,7 @@ func (c *conn) serve() {
 // Handlers that answer later (held pulls, sync-flush sends) return nil.
 func (c *conn) dispatch(cmd *remoting.Command) {
 	c.b.requests.inc(cmd.Code)
+	defer c.finishDispatch()
 	defer c.recoverHandler(cmd)
 	if !c.admit(cmd) {
 		return
@@ -122,6 +168,7 @@ func (c *conn) recoverHandler(req *remoting.Command) {
 func (c *conn) reply(resp *remoting.Command) {
 	c.wmu.Lock()
 	c.wbuf = remoting.AppendFrame(c.wbuf[:0], resp)
+	setWriteDeadline(c.nc, c.b.cfg.FrameTimeout)
 	_, err := c.nc.Write(c.wbuf)
 	if cap(c.wbuf) > 1<<20 {
 		c.wbuf = nil // don't pin a large pull body per idle connection
@@ -143,7 +190,7 @@ func (c *conn) sendOneway(code int16, fields remoting.Fields, body []byte) {
 func (c *conn) close() {
 	c.closeOnce.Do(func() {
 		close(c.closed)
-		_ = c.nc.Close()
+		_ = c.raw.Close()
 		c.b.mu.Lock()
 		delete(c.b.conns, c)
 		c.b.mu.Unlock()

@@ -82,6 +82,31 @@
 // no longer parses keeps the last good ACL and is logged. Without
 // ACLEnable nothing is checked.
 //
+// # TLS
+//
+// With Config.TLSCertFile and TLSKeyFile (or WithTLSConfig) the listener
+// serves TLS, name-server requests included (tls.go). Config.TLSMode, as
+// RocketMQ's tls.server.mode: TLSEnforcing (the default with a
+// certificate) serves TLS only and answers a plain client's first request
+// SYSTEM_ERROR "this rocketkit broker requires TLS ...", then closes;
+// TLSPermissive serves both on the one port, telling a TLS client by its
+// first byte (0x16, a handshake record). A TLS client of a plain broker
+// is closed with a log line that says so.
+//
+// # Limits
+//
+// Each connection is bounded (limits.go; Config fields, defaults in
+// brackets): MaxConnections [16384] open connections, more are closed on
+// accept; MaxFrameSize [16 MiB] per frame, a larger declared length
+// closes the connection before anything is allocated, and a frame's
+// buffer grows with the bytes that arrived rather than its declared
+// length; MaxInflightRequests [1024] requests read but not answered (held
+// pulls, SYNC_FLUSH sends), at which the connection's reader stops until
+// an answer goes out; IdleTimeout [2m] without a frame closes it;
+// FrameTimeout [30s] bounds a begun frame, a TLS handshake and each write.
+// No read buffer is held between frames: an idle connection costs its
+// goroutine and about a kilobyte of heap.
+//
 // # Bad input
 //
 // Malformed or oversized frames close that connection only; illegal topic

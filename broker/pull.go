@@ -38,6 +38,7 @@ type pullRequest struct {
 func (b *Broker) servePull(c *conn, p *pullRequest) *remoting.Command {
 	resp, found := readPull(b.store, p)
 	if !found && resp.Code == remoting.PullNotFound && p.sysFlag&pullFlagSuspend != 0 && p.suspend > 0 {
+		c.answerLater() // the hold answers (holds.retry, holds.expire)
 		b.holds.hold(c, p, p.suspend)
 		return nil
 	}

@@ -95,7 +95,7 @@ func (h *pullHolds) retry(k holdKey, list []*heldPull) {
 		h.mu.Lock()
 		hp.timer.Stop()
 		h.mu.Unlock()
-		hp.c.reply(resp)
+		hp.c.answer(resp)
 	}
 	if len(again) == 0 {
 		return
@@ -115,7 +115,7 @@ func (h *pullHolds) expire(k holdKey, hp *heldPull) {
 		return // already answered
 	}
 	resp, _ := readPull(h.store, hp.pull)
-	hp.c.reply(resp)
+	hp.c.answer(resp)
 }
 
 // remove takes hp out of the queue's list, reporting whether it was there.

@@ -89,7 +89,9 @@ func (b *Broker) answerSend(c *conn, req *remoting.Command, h sendHeader, send s
 	if b.cfg.FlushDiskType != SyncFlush {
 		return send(b, context.Background(), c, req, h)
 	}
+	c.answerLater()
 	go func() {
+		defer c.release()
 		defer c.recoverHandler(req)
 		c.reply(send(b, context.Background(), c, req, h))
 	}()

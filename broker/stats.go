@@ -26,6 +26,12 @@ type Stats struct {
 	HeldPulls int
 	// Connections is the number of open client connections.
 	Connections int
+	// RefusedConnections counts connections closed on accept because
+	// Config.MaxConnections were open, since start.
+	RefusedConnections int64
+	// ReadPauses counts the times a connection's reader stopped because it
+	// had Config.MaxInflightRequests unanswered, since start.
+	ReadPauses int64
 	// PendingTransactions counts half messages awaiting their outcome, per
 	// real topic: produced but not (yet) visible, which is not lag.
 	PendingTransactions map[string]int
@@ -51,6 +57,8 @@ func (b *Broker) Stats() Stats {
 		TransactionChecks:     b.tx.checked.Load(),
 		DelayedMessages:       b.delays.pending(),
 		TimedMessages:         b.timer.count(),
+		RefusedConnections:    b.refusedConns.Load(),
+		ReadPauses:            b.readPauses.Load(),
 	}
 	for code := range b.requests {
 		if n := b.requests[code].Load(); n > 0 {

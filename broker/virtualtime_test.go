@@ -26,6 +26,9 @@ func startVirtual(t *testing.T, cfg broker.Config) (*broker.Broker, *rawConn) {
 	var n memnet.Network
 	cfg.DataDir = t.TempDir()
 	cfg.Listen = "127.0.0.1:0"
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = -1 // the raw connection sits idle through virtual hours
+	}
 	b, err := broker.Start(t.Context(), cfg, broker.WithListenFunc(n.Listen))
 	if err != nil {
 		t.Fatal(err)

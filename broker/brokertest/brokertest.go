@@ -2,6 +2,7 @@ package brokertest
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"testing"
 	"time"
@@ -44,6 +45,22 @@ func WithACL(path string) Option {
 		s.cfg.ACLFile = path
 		s.opts = append(s.opts, broker.WithACLPollInterval(20*time.Millisecond))
 	})
+}
+
+// WithTLS serves TLS only (TLSEnforcing) with the PEM certificate and
+// key files (Config.TLSCertFile, TLSKeyFile); internal/testcert makes a
+// self-signed pair for 127.0.0.1. Set Config.TLSMode to
+// broker.TLSPermissive with WithConfig to serve plain clients too.
+func WithTLS(certFile, keyFile string) Option {
+	return optionFunc(func(s *settings) {
+		s.cfg.TLSCertFile, s.cfg.TLSKeyFile = certFile, keyFile
+	})
+}
+
+// WithTLSConfig serves TLS with c (broker.WithTLSConfig), TLS only unless
+// WithConfig sets Config.TLSMode.
+func WithTLSConfig(c *tls.Config) Option {
+	return optionFunc(func(s *settings) { s.opts = append(s.opts, broker.WithTLSConfig(c)) })
 }
 
 // Start starts a broker for tb and registers its Close as a cleanup. It

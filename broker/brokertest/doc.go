@@ -17,6 +17,10 @@
 // package broker/acl), reading the file again every 20ms, so a test can
 // rewrite it and wait for the change to apply.
 //
+// WithTLS (certificate and key files) and WithTLSConfig start the broker
+// serving TLS only; with Config.TLSMode broker.TLSPermissive it serves
+// plain clients on the same port too.
+//
 // CheckBackNow makes the broker check back pending half messages at once
 // (broker.Broker.CheckTransactionsNow): with a long TransactionTimeout, a
 // test of a transactional producer's check-back logic decides when the

@@ -8,9 +8,11 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/rocketkit/rocketkit/broker"
 )
@@ -23,6 +25,12 @@ type brokerFlags struct {
 	acl      string
 	flush    flushFlag
 	logLevel levelFlag
+
+	tlsCert, tlsKey, tlsMode string
+	insecure                 bool
+
+	maxConns, maxInflight     int
+	idleTimeout, frameTimeout time.Duration
 	// set holds the names of the flags given on the command line; only
 	// those override the -c file.
 	set map[string]bool
@@ -53,6 +61,22 @@ func newBrokerFlagSet(f *brokerFlags) *flag.FlagSet {
 		"RocketMQ 4.x plain_acl.yml `file`: check every request against it (as aclEnable=true), reloading it when it changes")
 	fs.Var(&f.flush, "flush",
 		"flush disk `type`: ASYNC_FLUSH (default) or SYNC_FLUSH")
+	fs.StringVar(&f.tlsCert, "tls-cert", "",
+		"PEM certificate (chain) `file` to serve TLS with (tls.server.certPath); needs --tls-key")
+	fs.StringVar(&f.tlsKey, "tls-key", "",
+		"unencrypted PEM private key `file` of --tls-cert (tls.server.keyPath)")
+	fs.StringVar(&f.tlsMode, "tls-mode", "",
+		"`mode` (tls.server.mode): enforcing (TLS only; the default with a certificate), permissive (TLS and plain on the port) or disabled")
+	fs.BoolVar(&f.insecure, "insecure", false,
+		"allow a non-loopback --listen without ACL (anyone who reaches the port can read and write every topic)")
+	fs.IntVar(&f.maxConns, "max-connections", 0,
+		"most open client connections; more are closed on accept (0: 16384; negative: no limit)")
+	fs.IntVar(&f.maxInflight, "max-inflight", 0,
+		"most unanswered requests per connection (held pulls included); at the limit the broker stops reading it (0: 1024; negative: no limit)")
+	fs.DurationVar(&f.idleTimeout, "idle-timeout", 0,
+		"close a connection that sends nothing for this `duration` (serverChannelMaxIdleTimeSeconds; 0: 2m; negative: never)")
+	fs.DurationVar(&f.frameTimeout, "frame-timeout", 0,
+		"a begun frame, a TLS handshake and each answer's write must complete within this `duration` (0: 30s; negative: no limit)")
 	f.logLevel = levelFlag(slog.LevelInfo)
 	fs.Var(&f.logLevel, "log-level",
 		"log `level`: debug, info (default), warn or error")
@@ -72,6 +96,16 @@ RocketMQ 4.x's plain ACL does: the client's signature (AccessKey, SecretKey),
 white-listed addresses, and each account's PUB/SUB permissions on topics and
 groups; refused requests get NO_PERMISSION with the reason. A change to the
 file applies within seconds; a broken file keeps the last good one.
+
+TLS: --tls-cert and --tls-key serve TLS on the one port, name server requests
+included (tls.server.* keys in the -c file do the same); --tls-mode permissive
+serves plain clients on the same port too. A plain client of an enforcing
+broker gets an error saying TLS is required.
+
+Safety: listening on anything but loopback without ACL is refused unless
+--insecure is given. Limits (defaults): 16384 connections, 1024 unanswered
+requests per connection, frames up to 16 MiB (max-message-size + 64 KiB at
+least), 2m idle, 30s to complete a frame, handshake or write.
 
 Flags:
 
@@ -156,7 +190,68 @@ func (f *brokerFlags) config(log *slog.Logger) (cfg broker.Config, origin map[st
 		cfg.ACLEnable, cfg.ACLFile = true, f.acl
 		origin["acl-enable"], origin["acl-file"] = "--acl", "--acl"
 	}
+	f.override(&cfg, origin)
 	return cfg, origin, nil
+}
+
+// override applies the TLS and limit flags given explicitly.
+func (f *brokerFlags) override(cfg *broker.Config, origin map[string]string) {
+	set := func(flag, key string) bool {
+		if f.set[flag] {
+			origin[key] = "--" + flag
+		}
+		return f.set[flag]
+	}
+	if set("tls-cert", "tls-cert-file") {
+		cfg.TLSCertFile = f.tlsCert
+	}
+	if set("tls-key", "tls-key-file") {
+		cfg.TLSKeyFile = f.tlsKey
+	}
+	if set("tls-mode", "tls-mode") {
+		cfg.TLSMode = f.tlsMode
+	}
+	if set("max-connections", "max-connections") {
+		cfg.MaxConnections = f.maxConns
+	}
+	if set("max-inflight", "max-inflight-requests") {
+		cfg.MaxInflightRequests = f.maxInflight
+	}
+	if set("idle-timeout", "idle-timeout") {
+		cfg.IdleTimeout = f.idleTimeout
+	}
+	if set("frame-timeout", "frame-timeout") {
+		cfg.FrameTimeout = f.frameTimeout
+	}
+}
+
+// checkExposure refuses a listener reachable from other hosts without ACL
+// unless insecure is set; with insecure it logs a warning instead.
+func checkExposure(cfg broker.Config, insecure bool, log *slog.Logger) error {
+	if cfg.ACLEnable || isLoopback(cfg.Listen) {
+		return nil
+	}
+	if !insecure {
+		return fmt.Errorf("refusing to listen on %s without ACL: anyone who can reach it can read and write every topic; "+
+			"turn ACL on (--acl FILE, or aclEnable=true in the -c file), listen on loopback, or pass --insecure to accept the risk", cfg.Listen)
+	}
+	log.Warn("INSECURE: listening on a non-loopback address without ACL (--insecure): anyone who can reach it can read and write every topic",
+		"listen", cfg.Listen)
+	return nil
+}
+
+// isLoopback reports whether listen's host is a loopback address or
+// "localhost". An empty host (every interface) or any other name is not.
+func isLoopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // advertisedAddr is the AdvertisedAddr for a broker.conf brokerIP1 of ip
@@ -224,6 +319,17 @@ func runBroker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err := validateConfig(cfg, origin); err != nil {
 		printErrors(stderr, "invalid configuration: ", err)
 		return exitUsage
+	}
+	if err := checkExposure(cfg, f.insecure, log); err != nil {
+		printErrors(stderr, "", err)
+		return exitUsage
+	}
+	for _, p := range []*string{&cfg.TLSCertFile, &cfg.TLSKeyFile} {
+		if *p != "" {
+			if abs, err := filepath.Abs(*p); err == nil {
+				*p = abs
+			}
+		}
 	}
 	if abs, err := filepath.Abs(cfg.DataDir); err == nil {
 		cfg.DataDir = abs
