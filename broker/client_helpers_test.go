@@ -15,7 +15,10 @@ import (
 	"github.com/rocketkit/rocketkit/internal/clienttest"
 )
 
-func TestMain(m *testing.M) { clienttest.VerifyMain(m) }
+func TestMain(m *testing.M) {
+	holdConnsMain() // a child process of TestLimitsTenThousandIdleConnectionsAndSlowloris
+	clienttest.VerifyMain(m)
+}
 
 // uniqueName names topics, groups and client instances (one client
 // instance per client object, as the wire doc §2.2 requires).
