@@ -107,8 +107,9 @@ type Config struct {
 	// TLSMode is TLSDisabled, TLSPermissive (TLS and plain TCP on the
 	// listener) or TLSEnforcing (TLS only), as tls.server.mode. Default
 	// TLSEnforcing when TLSCertFile is set (or WithTLSConfig is given),
-	// else TLSDisabled. The name server requests are served on the same
-	// listener, so they get TLS too.
+	// else TLSDisabled (Java's default is permissive, which with no
+	// certificate serves a self-signed test one). The name server requests
+	// are served on the same listener, so they get TLS too.
 	TLSMode string `koanf:"tls-mode"`
 	// TLSCertFile is the PEM certificate chain the listener presents
 	// (tls.server.certPath); TLSKeyFile its unencrypted PEM private key

@@ -27,7 +27,7 @@
 //
 //	--listen address   TCP address to listen on (default 127.0.0.1:9876;
 //	                   port 0 picks a free port). 0.0.0.0:9876 serves
-//	                   every interface.
+//	                   every interface; without ACL that needs --insecure.
 //	--data directory   store root (default $HOME/.rocketkit/broker, or
 //	                   ./rocketkit-data when there is no home directory).
 //	-c file            a RocketMQ broker.conf to read first.
@@ -35,6 +35,11 @@
 //	--acl file         a RocketMQ 4.x plain_acl.yml: check every request
 //	                   against it (as aclEnable=true); reloaded on change.
 //	--log-level level  debug, info (default), warn or error.
+//	--tls-cert file    serve TLS with this PEM certificate and --tls-key
+//	                   (tls.server.certPath, keyPath); --tls-mode
+//	                   enforcing (default), permissive or disabled.
+//	--max-connections, --max-inflight, --idle-timeout, --frame-timeout:
+//	                   the connection limits of [broker.Config].
 //
 // The configuration is built in three layers: the flag defaults, then the
 // -c file, then the flags given explicitly on the command line, so
