@@ -91,7 +91,12 @@
 // SYSTEM_ERROR "this rocketkit broker requires TLS ...", then closes;
 // TLSPermissive serves both on the one port, telling a TLS client by its
 // first byte (0x16, a handshake record). A TLS client of a plain broker
-// is closed with a log line that says so.
+// is closed with a log line that says so. Our client and package admin
+// show the "requires TLS" remark; the official Go client reports only
+// that the topic's route was not found. The official client never
+// verifies the broker's certificate (its dialer hard-codes
+// InsecureSkipVerify), so it works with any certificate, self-signed
+// included; its TLS switch (WithTls) is process-wide.
 //
 // # Limits
 //
