@@ -92,6 +92,7 @@ func (c *conn) serve() {
 	}
 	c.nc = nc
 	r := frameReader{nc: nc, idle: c.b.cfg.IdleTimeout, frame: c.b.cfg.FrameTimeout, max: c.b.cfg.MaxFrameSize}
+	defer r.release()
 	for {
 		if !c.acquire() {
 			return

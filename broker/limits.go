@@ -1,12 +1,14 @@
 package broker
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/rocketkit/rocketkit/protocol/remoting"
@@ -18,8 +20,11 @@ import (
 //
 //   - the accept loop closes a connection at once when MaxConnections are
 //     open (refuseConn), and backs off when accepting fails;
-//   - frameReader reads one frame at a time with no buffer between frames,
-//     so an idle connection holds no read buffer; a frame's body buffer
+//   - frameReader waits for a frame's first bytes without a buffer, so an
+//     idle connection holds none; from then on it reads through a 64 KiB
+//     buffer from a pool (one read brings the frames a busy client
+//     pipelined) and returns it once the buffered bytes are consumed; a
+//     frame's body buffer
 //     grows with the bytes that actually arrived, so a declared length
 //     costs nothing until its bytes come, and a length above MaxFrameSize
 //     closes the connection before anything is allocated;
@@ -41,31 +46,60 @@ var (
 	errFrameTimeout = errors.New("frame not completed within the frame timeout")
 )
 
+// readBufferSize is the size of the read buffers frameReader takes from
+// readBuffers while frames arrive.
+const readBufferSize = 64 << 10
+
+// readBuffers holds the read buffers of connections between bursts.
+var readBuffers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
+
 // frameReader reads remoting frames from one connection. It is used by
-// the connection's reader goroutine only.
+// the connection's reader goroutine only; release returns its buffer.
 type frameReader struct {
 	nc    net.Conn
 	idle  time.Duration // wait for a frame's first byte; ≤0: forever
 	frame time.Duration // complete a begun frame; ≤0: no limit
 	max   int           // largest accepted frame length
 	hdr   [4]byte       // the length word of the frame being read
+	br    *bufio.Reader // from readBuffers while it holds unread bytes; else nil
+}
+
+// release returns r's read buffer to the pool, if it holds one.
+func (r *frameReader) release() {
+	if r.br != nil {
+		r.br.Reset(nil)
+		readBuffers.Put(r.br)
+		r.br = nil
+	}
 }
 
 // next reads one frame. Errors: io.EOF at a frame boundary, errIdle,
 // errFrameTimeout, remoting.ErrFrameTooLarge and remoting.ErrMalformed
 // (wrapped), or the connection's read error.
 func (r *frameReader) next() (*remoting.Command, error) {
-	setReadDeadline(r.nc, r.idle)
-	n, err := io.ReadAtLeast(r.nc, r.hdr[:], 1)
-	if err != nil {
-		if isTimeout(err) {
-			return nil, errIdle
+	if r.br != nil && r.br.Buffered() > 0 {
+		// The client pipelined: the next frame began in the last read.
+		setReadDeadline(r.nc, r.frame)
+		if _, err := io.ReadFull(r.br, r.hdr[:]); err != nil {
+			return nil, frameError(err)
 		}
-		return nil, err
-	}
-	setReadDeadline(r.nc, r.frame)
-	if _, err := io.ReadFull(r.nc, r.hdr[n:]); err != nil {
-		return nil, frameError(err)
+	} else {
+		// Wait for the first bytes without a buffer, then take one.
+		r.release()
+		setReadDeadline(r.nc, r.idle)
+		n, err := io.ReadAtLeast(r.nc, r.hdr[:], 1)
+		if err != nil {
+			if isTimeout(err) {
+				return nil, errIdle
+			}
+			return nil, err
+		}
+		setReadDeadline(r.nc, r.frame)
+		r.br = readBuffers.Get().(*bufio.Reader)
+		r.br.Reset(r.nc)
+		if _, err := io.ReadFull(r.br, r.hdr[n:]); err != nil {
+			return nil, frameError(err)
+		}
 	}
 	size := binary.BigEndian.Uint32(r.hdr[:])
 	switch {
@@ -79,7 +113,7 @@ func (r *frameReader) next() (*remoting.Command, error) {
 		if len(buf) == cap(buf) {
 			buf = slices.Grow(buf, min(len(buf), int(size)-len(buf)))
 		}
-		m, err := r.nc.Read(buf[len(buf):min(cap(buf), int(size))])
+		m, err := r.br.Read(buf[len(buf):min(cap(buf), int(size))])
 		buf = buf[:len(buf)+m]
 		if err != nil && len(buf) < int(size) {
 			return nil, frameError(err)

@@ -101,6 +101,7 @@ func (c *conn) refusePlain(pc *prefixConn) {
 	c.b.log.Warn("plain-text connection refused: this broker requires TLS (tls-mode enforcing)",
 		"remote", c.remote.String())
 	fr := frameReader{nc: pc, frame: c.b.cfg.FrameTimeout, max: 64 << 10}
+	defer fr.release()
 	req, err := fr.next()
 	if err != nil || req.IsResponse() || req.IsOneway() {
 		return
