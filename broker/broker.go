@@ -44,6 +44,8 @@ type Broker struct {
 	refusedConns atomic.Int64 // connections closed at MaxConnections
 	readPauses   atomic.Int64 // reader waits at MaxInflightRequests
 
+	framesWritten, writes atomic.Int64 // to clients (conn.reply, flushLocked)
+
 	requests requestCounters
 
 	mu     sync.Mutex

@@ -16,7 +16,10 @@ import (
 
 // conn is one client connection. Requests are read and dispatched by one
 // goroutine; responses and broker-initiated requests are written by any
-// goroutine under wmu, each frame with a single Write.
+// goroutine under wmu. While the reader has more complete requests
+// already read (a client pipelined them), the connection is corked: the
+// answers collect in wbuf and leave in one Write when the reader has
+// dispatched the last of them (uncork), or once maxCorked bytes wait.
 type conn struct {
 	b   *Broker
 	raw net.Conn // as accepted; closing it ends the connection
@@ -28,8 +31,9 @@ type conn struct {
 	slots chan struct{} // one per unanswered request (limits.go); nil: no limit
 	later bool          // the request being dispatched is answered later; reader goroutine only
 
-	wmu  sync.Mutex
-	wbuf []byte // guarded by wmu
+	wmu    sync.Mutex
+	wbuf   []byte // frames not yet written; guarded by wmu
+	corked bool   // hold frames in wbuf; guarded by wmu
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -107,7 +111,14 @@ func (c *conn) serve() {
 			c.release()
 			continue // answers to our one-way requests; nothing waits for them
 		}
+		more := r.more()
+		if more {
+			c.cork()
+		}
 		c.dispatch(cmd)
+		if !more {
+			c.uncork()
+		}
 	}
 }
 
@@ -165,19 +176,58 @@ func (c *conn) recoverHandler(req *remoting.Command) {
 		remoting.RequestName(req.Code), r)))
 }
 
-// reply writes resp. Errors close the connection (the reader notices).
+// maxCorked bounds the bytes a corked connection holds back.
+const maxCorked = 256 << 10
+
+// reply writes resp, or queues it while the connection is corked. Errors
+// close the connection (the reader notices).
 func (c *conn) reply(resp *remoting.Command) {
 	c.wmu.Lock()
-	c.wbuf = remoting.AppendFrame(c.wbuf[:0], resp)
-	setWriteDeadline(c.nc, c.b.cfg.FrameTimeout)
-	_, err := c.nc.Write(c.wbuf)
-	if cap(c.wbuf) > 1<<20 {
-		c.wbuf = nil // don't pin a large pull body per idle connection
+	c.wbuf = remoting.AppendFrame(c.wbuf, resp)
+	c.b.framesWritten.Add(1)
+	if c.corked && len(c.wbuf) < maxCorked {
+		c.wmu.Unlock()
+		return
 	}
+	err := c.flushLocked()
 	c.wmu.Unlock()
 	if err != nil {
 		c.close()
 	}
+}
+
+// cork holds answers back until uncork.
+func (c *conn) cork() {
+	c.wmu.Lock()
+	c.corked = true
+	c.wmu.Unlock()
+}
+
+// uncork writes the answers held back, if any, and stops holding them.
+func (c *conn) uncork() {
+	c.wmu.Lock()
+	c.corked = false
+	err := c.flushLocked()
+	c.wmu.Unlock()
+	if err != nil {
+		c.close()
+	}
+}
+
+// flushLocked writes wbuf. wmu should be held.
+func (c *conn) flushLocked() error {
+	if len(c.wbuf) == 0 {
+		return nil
+	}
+	setWriteDeadline(c.nc, c.b.cfg.FrameTimeout)
+	_, err := c.nc.Write(c.wbuf)
+	c.b.writes.Add(1)
+	if cap(c.wbuf) > 1<<20 {
+		c.wbuf = nil // don't pin a large pull body per idle connection
+	} else {
+		c.wbuf = c.wbuf[:0]
+	}
+	return err
 }
 
 // sendOneway sends a broker-initiated request flagged one-way.

@@ -122,6 +122,18 @@ func (r *frameReader) next() (*remoting.Command, error) {
 	return remoting.DecodeFrame(buf)
 }
 
+// more reports whether a whole next frame is already read (buffered).
+func (r *frameReader) more() bool {
+	if r.br == nil || r.br.Buffered() < 4 {
+		return false
+	}
+	hdr, err := r.br.Peek(4)
+	if err != nil {
+		return false
+	}
+	return r.br.Buffered() >= 4+int(binary.BigEndian.Uint32(hdr))
+}
+
 // frameError names an error that cut a begun frame short.
 func frameError(err error) error {
 	switch {
@@ -173,6 +185,7 @@ func (c *conn) acquire() bool {
 	default:
 	}
 	c.b.readPauses.Add(1)
+	c.uncork() // the answers held back free slots
 	select {
 	case c.slots <- struct{}{}:
 		return true

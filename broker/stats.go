@@ -32,6 +32,11 @@ type Stats struct {
 	// ReadPauses counts the times a connection's reader stopped because it
 	// had Config.MaxInflightRequests unanswered, since start.
 	ReadPauses int64
+	// FramesWritten and Writes count the frames (answers and the broker's
+	// own requests) written to clients and the socket writes that carried
+	// them, since start: answers to requests a client pipelined leave
+	// together (see conn).
+	FramesWritten, Writes int64
 	// PendingTransactions counts half messages awaiting their outcome, per
 	// real topic: produced but not (yet) visible, which is not lag.
 	PendingTransactions map[string]int
@@ -59,6 +64,8 @@ func (b *Broker) Stats() Stats {
 		TimedMessages:         b.timer.count(),
 		RefusedConnections:    b.refusedConns.Load(),
 		ReadPauses:            b.readPauses.Load(),
+		FramesWritten:         b.framesWritten.Load(),
+		Writes:                b.writes.Load(),
 	}
 	for code := range b.requests {
 		if n := b.requests[code].Load(); n > 0 {
