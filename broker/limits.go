@@ -149,23 +149,19 @@ func frameError(err error) error {
 // handshake record (a TLS client talking to a plain listener).
 func (r *frameReader) looksLikeTLS() bool { return r.hdr[0] == tlsHandshakeByte }
 
-// setReadDeadline arms nc's read deadline d from now; d ≤ 0 clears it.
-func setReadDeadline(nc net.Conn, d time.Duration) {
-	var t time.Time
-	if d > 0 {
-		t = time.Now().Add(d)
+// deadline is d from now; d ≤ 0 is no deadline (the zero time).
+func deadline(d time.Duration) time.Time {
+	if d <= 0 {
+		return time.Time{}
 	}
-	_ = nc.SetReadDeadline(t)
+	return time.Now().Add(d)
 }
 
+// setReadDeadline arms nc's read deadline d from now; d ≤ 0 clears it.
+func setReadDeadline(nc net.Conn, d time.Duration) { _ = nc.SetReadDeadline(deadline(d)) }
+
 // setWriteDeadline arms nc's write deadline d from now; d ≤ 0 clears it.
-func setWriteDeadline(nc net.Conn, d time.Duration) {
-	var t time.Time
-	if d > 0 {
-		t = time.Now().Add(d)
-	}
-	_ = nc.SetWriteDeadline(t)
-}
+func setWriteDeadline(nc net.Conn, d time.Duration) { _ = nc.SetWriteDeadline(deadline(d)) }
 
 func isTimeout(err error) bool {
 	var ne net.Error
