@@ -35,6 +35,9 @@ type conn struct {
 	wbuf   []byte // frames not yet written; guarded by wmu
 	corked bool   // hold frames in wbuf; guarded by wmu
 
+	pmu     sync.Mutex
+	pending map[int32]chan *remoting.Command // broker-initiated requests awaiting answers (invoke.go); guarded by pmu
+
 	closeOnce sync.Once
 	closed    chan struct{}
 }
@@ -109,7 +112,8 @@ func (c *conn) serve() {
 		}
 		if cmd.IsResponse() {
 			c.release()
-			continue // answers to our one-way requests; nothing waits for them
+			c.answered(cmd) // to a request the broker sent (invoke.go)
+			continue
 		}
 		more := r.more()
 		if more {

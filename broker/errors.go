@@ -19,4 +19,9 @@ var (
 	// due) cannot be encoded, e.g. when the properties the broker adds take
 	// it past the 32767-byte property limit.
 	errMessageIllegal = errors.New("broker: message cannot be stored")
+
+	// errClientGone is returned when a client's connection closes while
+	// the broker waits for its answer to a request the broker sent it, or
+	// when no connection of the client is open.
+	errClientGone = errors.New("broker: client connection closed")
 )
