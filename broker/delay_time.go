@@ -94,6 +94,35 @@ func dueTime(props string, now time.Time) (time.Time, bool) {
 	return due, due.After(now)
 }
 
+// absoluteDelivery turns the relative delays RocketMQ 5 clients send
+// (TIMER_DELAY_SEC, else TIMER_DELAY_MS) into TIMER_DELIVER_MS counted from
+// now, as Java's broker does on receipt, so a parked message keeps its
+// delivery time across restarts. Unreadable values
+// leave props as they are (the message is delivered at once). The relative
+// ones win over a TIMER_DELIVER_MS also present, as in Java.
+func absoluteDelivery(props string, now time.Time) string {
+	for _, p := range []struct {
+		key  string
+		unit time.Duration
+	}{{message.PropertyTimerDelaySec, time.Second}, {message.PropertyTimerDelayMS, time.Millisecond}} {
+		v, ok := message.GetProperty(props, p.key)
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 || n > int64(maxTimerDelay/p.unit) {
+			return props
+		}
+		due := now.Add(time.Duration(n) * p.unit)
+		return message.SetProperty(props, message.PropertyTimerDeliverMS, strconv.FormatInt(due.UnixMilli(), 10))
+	}
+	return props
+}
+
+// maxTimerDelay bounds a relative delay read by absoluteDelivery (Java's
+// timerMaxDelaySec default: three days).
+const maxTimerDelay = 3 * 24 * time.Hour
+
 // parkTimed rewrites ext so it waits in the timer queue.
 func parkTimed(ext *message.Ext) {
 	ext.Properties = keepRealDestination(ext.Properties, ext)

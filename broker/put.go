@@ -110,6 +110,7 @@ func park(ext *message.Ext, now time.Time, levels int) {
 	if ext.Topic == halfTopic {
 		return
 	}
+	ext.Properties = absoluteDelivery(ext.Properties, now)
 	if _, later := dueTime(ext.Properties, now); later {
 		parkTimed(ext)
 		return

@@ -132,6 +132,30 @@ func TestDeliverAtVirtualTime(t *testing.T) {
 	})
 }
 
+// TestRelativeTimerVirtualTime sends what RocketMQ 5 clients send for
+// setDelayTimeSec / setDelayTimeMs: the delay counts from the broker's
+// receipt, seconds before milliseconds as Java reads them.
+func TestRelativeTimerVirtualTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b, c := startVirtual(t, broker.Config{})
+		start := time.Now()
+		sendAt(t, c, "timer_sec", message.SetProperty("", message.PropertyTimerDelaySec, "3"), "in 3 s")
+		sendAt(t, c, "timer_ms", message.SetProperty("", message.PropertyTimerDelayMS, "1500"), "in 1.5 s")
+		both := message.SetProperty(message.SetProperty("", message.PropertyTimerDelayMS, "1"), message.PropertyTimerDelaySec, "4")
+		sendAt(t, c, "timer_both", both, "seconds win")
+		sendAt(t, c, "timer_bad", message.SetProperty("", message.PropertyTimerDelaySec, "soon"), "unreadable: now")
+		if got := visible(t, c, "timer_bad"); len(got) != 1 {
+			t.Fatalf("an unreadable delay is not delivered at once: %q", got)
+		}
+		if n := b.Stats().TimedMessages; n != 3 {
+			t.Fatalf("TimedMessages = %d, want 3", n)
+		}
+		expectVisibleAt(t, c, "timer_ms", start, 1500*time.Millisecond, "in 1.5 s")
+		expectVisibleAt(t, c, "timer_sec", start, 3*time.Second, "in 3 s")
+		expectVisibleAt(t, c, "timer_both", start, 4*time.Second, "seconds win")
+	})
+}
+
 func TestCheckBackVirtualTime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		cfg := broker.Config{TransactionTimeout: 6 * time.Second, TransactionCheckInterval: 10 * time.Second,

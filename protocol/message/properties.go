@@ -13,6 +13,8 @@ const (
 	PropertyUniqKey               = "UNIQ_KEY"
 	PropertyDelay                 = "DELAY"
 	PropertyTimerDeliverMS        = "TIMER_DELIVER_MS"
+	PropertyTimerDelaySec         = "TIMER_DELAY_SEC" // RocketMQ 5 clients' relative delay, seconds
+	PropertyTimerDelayMS          = "TIMER_DELAY_MS"  // RocketMQ 5 clients' relative delay, milliseconds
 	PropertyRealTopic             = "REAL_TOPIC"
 	PropertyRealQueueID           = "REAL_QID"
 	PropertyRetryTopic            = "RETRY_TOPIC"
