@@ -36,10 +36,12 @@
 // The decoder is hand-written: keys may come in any order, unknown keys are
 // skipped, escapes (including \u surrogate pairs) are decoded, and strings
 // without escapes are sliced from a single string made of the header bytes.
-// Every extFields value must be a JSON string: the client decodes extFields
-// into a map[string]string, so a number there makes the whole frame
-// undecodable to it. The encoder therefore only ever writes strings there,
-// and the decoder rejects anything else with ErrMalformed.
+// The client decodes extFields into a map[string]string, so a number there
+// makes the whole frame undecodable to it: the encoder only ever writes
+// strings there. The decoder is as lenient as the Java broker's fastjson,
+// since other clients (JavaScript, C++) write numbers and booleans: such a
+// value is kept as its JSON text ("queueId":1 reads as "1"), and null drops
+// the key.
 //
 // extFields are kept as Fields, an ordered slice of key/value pairs, with
 // typed getters (Int64, Int32, Bool) whose errors name the key.

@@ -342,7 +342,7 @@ func TestReadCommandMalformed(t *testing.T) {
 		{"header beyond frame", []byte{0, 0, 0, 6, 0, 0, 0, 9, '{', '}'}},
 		{"unknown serialize type", frameFromHeader(2, "{}", nil)},
 		{"bad json", frameFromHeader(0, `{"code":}`, nil)},
-		{"number in extFields", frameFromHeader(0, `{"code":0,"extFields":{"queueId":1}}`, nil)},
+		{"bad number in extFields", frameFromHeader(0, `{"code":0,"extFields":{"queueId":1.}}`, nil)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,9 +3,11 @@ package remoting
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"testing"
+	"unicode/utf8"
 )
 
 // fuzzSeeds are frames without their leading length.
@@ -18,6 +20,7 @@ func fuzzSeeds() [][]byte {
 		frameFromHeader(0, clientHTMLPropsHdr, nil)[4:],
 		frameFromHeader(0, `{"remark":"\ud83d\ude00\ud800\u0041","x":[{"y":-1.5e3}],"language":9}`, nil)[4:],
 		frameFromHeader(0, `{"extFields":{"a":1}}`, nil)[4:],
+		frameFromHeader(0, `{"code":"10","opaque":"7","extFields":{"queueId":3,"b":true,"n":null,"o":{"k":["\u0001",-1.5e3]},"n":"x"}}`, nil)[4:],
 		frameFromHeader(0, `{"code":1}trailing`, []byte("b"))[4:],
 		frameFromHeader(1, binaryHeader(11, 0, 1, 2, 3, "remark", Fields{{"k", "v"}, {"", ""}}), []byte("b"))[4:],
 		frameFromHeader(1, binaryHeader(0, 9, 0, 0, 0, "", nil), nil)[4:],
@@ -33,7 +36,12 @@ func fuzzSeeds() [][]byte {
 //   - a decoded command re-encoded with AppendFrame decodes to an equal
 //     command (the codec is lossless for everything it accepts, JSON or
 //     binary), and encoding that again gives the same bytes;
-//   - the re-encoded frame's length field matches its size.
+//   - the re-encoded frame's length field matches its size;
+//   - the JSON decoder is as lenient as fastjson and agrees with
+//     encoding/json on extFields (for headers encoding/json reads the same
+//     way: valid UTF-8, no escapes, one "extFields"): a string value is
+//     itself, a number, boolean, object or array its JSON text, and a null
+//     removes the key.
 func FuzzDecodeFrame(f *testing.F) {
 	for _, s := range fuzzSeeds() {
 		f.Add(s)
@@ -49,6 +57,9 @@ func FuzzDecodeFrame(f *testing.F) {
 				t.Fatalf("error %v does not wrap ErrMalformed", err)
 			}
 			return
+		}
+		if len(b) >= 4 && b[0] == SerializeJSON {
+			checkExtFieldsLenient(t, b[4:4+(int(b[1])<<16|int(b[2])<<8|int(b[3]))], c.ExtFields)
 		}
 		frame := AppendFrame(nil, c)
 		if n := int(frame[0])<<24 | int(frame[1])<<16 | int(frame[2])<<8 | int(frame[3]); n != len(frame)-4 {
@@ -152,4 +163,45 @@ func FuzzReadCommand(f *testing.F) {
 			t.Fatalf("unexpected error %v", err)
 		}
 	})
+}
+
+// checkExtFieldsLenient compares the extFields decoded from a JSON header
+// with encoding/json's reading of them, for headers that both read alike.
+func checkExtFieldsLenient(t *testing.T, header []byte, got Fields) {
+	if !utf8.Valid(header) || bytes.IndexByte(header, '\\') >= 0 || bytes.Count(header, []byte(`"extFields"`)) != 1 {
+		return
+	}
+	var top map[string]json.RawMessage
+	if json.Unmarshal(header, &top) != nil {
+		return
+	}
+	var ext map[string]json.RawMessage
+	if raw, ok := top["extFields"]; ok && json.Unmarshal(raw, &ext) != nil {
+		return
+	}
+	n := 0
+	for k, raw := range ext {
+		g, ok := got.Lookup(k)
+		if string(raw) == "null" {
+			if ok {
+				t.Fatalf("extFields %q is null, decoded as %q", k, g)
+			}
+			continue
+		}
+		n++
+		want := string(raw)
+		if raw[0] == '"' {
+			_ = json.Unmarshal(raw, &want)
+		}
+		if !ok || g != want {
+			t.Fatalf("extFields %q = %s, decoded as %q (present %v)", k, raw, g, ok)
+		}
+	}
+	keys := map[string]bool{}
+	for _, f := range got {
+		keys[f.Key] = true
+	}
+	if len(keys) != n {
+		t.Fatalf("decoded %d extFields keys %q, encoding/json has %d non-null", len(keys), got, n)
+	}
 }

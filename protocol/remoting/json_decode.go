@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -23,15 +25,20 @@ const maxJSONDepth = 64
 // This matters: the client escapes the \x01/\x02 separators of the
 // "properties" field as \u0001/\u0002, so every send request has escapes.
 //
-// Accepted: the keys code, language, version, opaque, flag, remark and
-// extFields in any order; unknown keys with any JSON value (skipped); null for
-// any known key (zero value); a language that is a number (mapped like the
-// binary header's language byte) or any other JSON value (ignored).
-// Duplicate keys: the last wins, except that extFields objects accumulate.
-// Rejected with ErrMalformed: invalid JSON, trailing data, numbers that are
-// not integers or do not fit the field, and extFields values that are not
-// strings. String bytes are not checked for UTF-8 validity and pass through
-// unchanged; unpaired \u surrogates decode to U+FFFD, as in encoding/json.
+// Accepted, as the Java broker's fastjson accepts them: the keys code,
+// language, version, opaque, flag, remark and extFields in any order; unknown
+// keys with any JSON value (skipped); null for any known key (zero value);
+// code, version, opaque and flag as integers or as strings holding one; a
+// language that is a number (mapped like the binary header's language byte)
+// or any other JSON value (ignored); extFields values of any JSON type: a
+// number, true, false, an object or an array is kept as its JSON text (a
+// JavaScript client writes queueId:1), and null removes the key, as
+// fastjson's put(key, null) into a map of strings does. Duplicate keys: the
+// last wins, except that extFields objects accumulate. Rejected with
+// ErrMalformed: invalid JSON, trailing data, numbers that are not integers or
+// do not fit the field. String bytes are not checked for UTF-8 validity and
+// pass through unchanged; unpaired \u surrogates decode to U+FFFD, as in
+// encoding/json.
 func decodeJSONHeader(b []byte) (*Command, error) {
 	var d jsonDecoder
 	d.b = b
@@ -48,6 +55,7 @@ const (
 	tokValue         // extFields value
 	tokRemark        // remark
 	tokLang          // language
+	tokNull          // extFields value null: the key is removed; empty
 )
 
 // tok is a kept string: the bounds of its body in the header (in the decoded
@@ -86,17 +94,21 @@ func (d *jsonDecoder) keep(kind uint8) error {
 	if err != nil {
 		return err
 	}
-	t := tok{start: start, end: end, escaped: escaped, kind: kind}
 	if escaped {
 		d.nescaped++
 	}
+	d.record(tok{start: start, end: end, escaped: escaped, kind: kind})
+	return nil
+}
+
+// record appends t to the recorded tokens.
+func (d *jsonDecoder) record(t tok) {
 	if d.ntoks < len(d.toks) {
 		d.toks[d.ntoks] = t
 	} else {
 		d.more = append(d.more, t)
 	}
 	d.ntoks++
-	return nil
 }
 
 // kill marks the tokens of kind as superseded.
@@ -157,6 +169,11 @@ func (d *jsonDecoder) materialize() *Command {
 		case tokKey: // always directly followed by its value
 			v := d.tok(i + 1)
 			i++
+			if v.kind == tokNull { // a map's put(key, null): the key is gone
+				key := s[t.start:t.end]
+				c.ExtFields = slices.DeleteFunc(c.ExtFields, func(f Field) bool { return f.Key == key })
+				continue
+			}
 			c.ExtFields = append(c.ExtFields, Field{Key: s[t.start:t.end], Value: s[v.start:v.end]})
 		case tokRemark:
 			c.Remark = s[t.start:t.end]
@@ -256,11 +273,7 @@ func (d *jsonDecoder) extFields() error {
 			return d.syntax("expected ':'")
 		}
 		d.ws()
-		if d.peek() != '"' {
-			return fmt.Errorf("%w: JSON header: extFields value of %s is not a string",
-				ErrMalformed, d.b[keyAt:d.tok(d.ntoks-1).end+1])
-		}
-		if err := d.keep(tokValue); err != nil {
+		if err := d.extValue(d.b[keyAt : d.tok(d.ntoks-1).end+1]); err != nil {
 			return err
 		}
 		d.nfields++
@@ -273,6 +286,27 @@ func (d *jsonDecoder) extFields() error {
 			return d.syntax("expected ',' or '}' in extFields")
 		}
 	}
+}
+
+// extValue records the extFields value at d.i, the value of key (quoted, for
+// errors). Like Java's fastjson decoding into a map of strings: a string is
+// kept, null removes the key, and a number, true, false, an object or an
+// array is kept as its JSON text (fastjson re-spells floats with exponents
+// and objects; the text is kept as sent).
+func (d *jsonDecoder) extValue(key []byte) error {
+	switch p := d.peek(); {
+	case p == '"':
+		return d.keep(tokValue)
+	case p == 'n' && d.literal("null"):
+		d.record(tok{start: d.i, end: d.i, kind: tokNull})
+		return nil
+	}
+	start := d.i
+	if err := d.skip(1); err != nil {
+		return fmt.Errorf("%w, in the extFields value of %s", err, key)
+	}
+	d.record(tok{start: start, end: d.i, kind: tokValue})
+	return nil
 }
 
 func (d *jsonDecoder) language(c *Command) error {
@@ -303,10 +337,14 @@ func (d *jsonDecoder) remark(c *Command) error {
 	return d.keep(tokRemark)
 }
 
-// integer decodes a JSON integer (or null, as 0) within [lo, hi].
+// integer decodes a JSON integer (or null, as 0) within [lo, hi]. Like
+// fastjson, it also takes the integer as a string ("12"; "" is 0).
 func (d *jsonDecoder) integer(key string, lo, hi int64) (int64, error) {
 	if d.literal("null") {
 		return 0, nil
+	}
+	if d.peek() == '"' {
+		return d.quotedInteger(key, lo, hi)
 	}
 	neg := d.consume('-')
 	start := d.i
@@ -334,6 +372,25 @@ func (d *jsonDecoder) integer(key string, lo, hi int64) (int64, error) {
 	}
 	if neg {
 		v = -v
+	}
+	if v < lo || v > hi {
+		return 0, fmt.Errorf("%w: JSON header: %s out of range", ErrMalformed, key)
+	}
+	return v, nil
+}
+
+// quotedInteger is integer for a string at d.i, which holds '"'.
+func (d *jsonDecoder) quotedInteger(key string, lo, hi int64) (int64, error) {
+	start, end, escaped, err := d.scanString()
+	if err != nil {
+		return 0, err
+	}
+	if start == end {
+		return 0, nil
+	}
+	v, perr := strconv.ParseInt(string(d.b[start:end]), 10, 64)
+	if escaped || perr != nil {
+		return 0, fmt.Errorf("%w: JSON header: %s %q is not an integer", ErrMalformed, key, d.b[start:end])
 	}
 	if v < lo || v > hi {
 		return 0, fmt.Errorf("%w: JSON header: %s out of range", ErrMalformed, key)
