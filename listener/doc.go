@@ -79,6 +79,12 @@
 //	suspend       orderly only: how long a queue pauses after a failed
 //	              delivery, as a duration. Default:
 //	              rocketmq.consumer.suspend-current-queue-time (1s).
+//	delayLevelWhenNextConsume
+//	              concurrent only, as rocketmq-spring's attribute: the
+//	              delay level a failed message is sent back with. 0
+//	              (default) lets the broker step it up with each retry
+//	              (10s, 30s, 1m, 2m, ... with the default table); 1..18
+//	              retries it after that level's delay every time.
 //	accessKey     the listener's own ACL credentials, as rocketmq-spring's
 //	secretKey     accessKey and secretKey: its consumer signs with them
 //	              instead of rocketmq.consumer.access-key's. Both or

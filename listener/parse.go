@@ -13,7 +13,7 @@ import (
 )
 
 // Tag keys, in the order the documentation lists them.
-var tagKeys = []string{"topic", "group", "tags", "sql", "model", "consumers", "maxReconsume", "timeout", "batch", "suspend", "accessKey", "secretKey"}
+var tagKeys = []string{"topic", "group", "tags", "sql", "model", "consumers", "maxReconsume", "timeout", "batch", "suspend", "delayLevelWhenNextConsume", "accessKey", "secretKey"}
 
 var (
 	orderlyType    = reflect.TypeFor[Orderly]()
@@ -190,6 +190,7 @@ func parseTag(listener, field string, kind Kind, tag string, lookup Lookup) (*Sp
 		{"consumers", &s.Consumers, 1, 1000},
 		{"maxReconsume", &s.MaxReconsume, -1, OrderlyUnlimited},
 		{"batch", &s.Batch, 1, 1024},
+		{"delayLevelWhenNextConsume", &s.RetryDelayLevel, 0, maxDelayLevel},
 	}
 	for _, f := range ints {
 		v, ok := vals[f.key]
@@ -229,6 +230,9 @@ func parseTag(listener, field string, kind Kind, tag string, lookup Lookup) (*Sp
 	}
 	if _, ok := vals["suspend"]; ok && kind != KindOrderly {
 		return nil, bad("suspend", "applies to orderly listeners only")
+	}
+	if _, ok := vals["delayLevelWhenNextConsume"]; ok && kind != KindConcurrent {
+		return nil, bad("delayLevelWhenNextConsume", "applies to concurrent listeners only (orderly ones retry in place after suspend)")
 	}
 	s.AccessKey, s.SecretKey = vals["accessKey"], vals["secretKey"]
 	if (s.AccessKey == "") != (s.SecretKey == "") {

@@ -90,6 +90,11 @@ type Spec struct {
 	// Suspend is how long an orderly queue pauses after a failure; -1 means
 	// the configured default.
 	Suspend time.Duration
+	// RetryDelayLevel is the delay level a concurrent listener's failed
+	// message is sent back with (rocketmq-spring's
+	// delayLevelWhenNextConsume); 0 lets the broker step it up with each
+	// retry (level 3 + the reconsume count).
+	RetryDelayLevel int
 	// AccessKey and SecretKey are the listener's own ACL credentials
 	// (rocketmq-spring's accessKey and secretKey); empty means the
 	// configured ones. String never shows them.
@@ -111,6 +116,10 @@ func (s *Spec) Expression() string {
 func (s *Spec) Subscription() client.Subscription {
 	return client.Subscription{Topic: s.Topic, Expression: s.Expression(), SQL: s.SQL != ""}
 }
+
+// maxDelayLevel bounds delayLevelWhenNextConsume, as the client bounds
+// RetryDelayLevel; brokers clamp a level past their table to its last.
+const maxDelayLevel = 1 << 16
 
 // ReconsumeLimit is the effective MaxReconsume for the client: the tag's
 // value, or 16 for a concurrent and OrderlyUnlimited for an orderly

@@ -140,6 +140,7 @@ func (ls *listenerSet) startOne(ctx context.Context, it *runningListener) error 
 		ConsumeBatchSize:  max(1, s.Batch),
 		Concurrency:       s.Consumers,
 		SuspendInterval:   s.Suspend,
+		RetryDelayLevel:   s.RetryDelayLevel,
 	}
 	if cc.ConsumeFromWhere == "first" {
 		cfg.ConsumeFrom = client.ConsumeFromFirstOffset

@@ -209,7 +209,9 @@
 //
 // Template mirrors RocketMQTemplate: Send, SendAsync, SendOneway,
 // SendOrderly (by hash key), SendBatch, with destinations "topic:tag" and
-// options for keys, properties and the delay level. Payloads of type
+// options for keys, properties and timing: WithDelayLevel (the broker's
+// delay levels), WithDeliverAt and WithDelay (RocketMQ 5's timer messages:
+// any time, to the millisecond). Payloads of type
 // []byte and string are sent as they are, others encoded by the Codec
 // (listener.JSON unless one is provided through fx). Every producer and
 // consumer the module creates gets its own client instance name (S10).

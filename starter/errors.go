@@ -25,6 +25,9 @@ var (
 	// ErrNotSendOK is matched by *SendStatusError: with rocketmq.strict-send
 	// a send whose status is not SEND_OK fails (S13).
 	ErrNotSendOK = errors.New("starter: send status is not SEND_OK")
+	// ErrTimedTwice is returned when a send is given more than one of
+	// WithDelayLevel, WithDeliverAt and WithDelay.
+	ErrTimedTwice = errors.New("starter: a message has one of WithDelayLevel, WithDeliverAt and WithDelay, not several")
 	// ErrBadDestination is returned for a destination that is not
 	// "topic" or "topic:tag".
 	ErrBadDestination = errors.New("starter: bad destination")

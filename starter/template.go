@@ -169,7 +169,7 @@ func (t *Template) SendOneway(ctx context.Context, dest string, payload any, opt
 
 // SendBatch sends msgs to one destination in one request; they are stored
 // together, in order, in one queue. opts apply to every message. Batches
-// carry no delay level.
+// carry no delay level nor delivery time.
 func (t *Template) SendBatch(ctx context.Context, dest string, msgs []BatchMessage, opts ...SendOption) (*SendResult, error) {
 	p, err := t.producer()
 	if err != nil {
@@ -185,8 +185,8 @@ func (t *Template) SendBatch(ctx context.Context, dest string, msgs []BatchMessa
 		if err != nil {
 			return nil, fmt.Errorf("starter: SendBatch message %d: %w", i, err)
 		}
-		if m.DelayLevel != 0 {
-			return nil, errors.New("starter: SendBatch: batches cannot carry a delay level")
+		if m.DelayLevel != 0 || !m.DeliverAt.IsZero() {
+			return nil, errors.New("starter: SendBatch: batches cannot carry a delay level or delivery time (brokers deliver them at once)")
 		}
 		for k, v := range bm.Properties {
 			if m.Properties == nil {
@@ -232,6 +232,9 @@ func (t *Template) BuildMessage(dest string, payload any, opts ...SendOption) (*
 		var o sendOptions
 		for _, opt := range opts {
 			opt.apply(&o)
+		}
+		if err := o.check(); err != nil {
+			return nil, err
 		}
 		o.applyTo(m)
 	}
