@@ -54,8 +54,8 @@ func TestMalformedFrameClosesOnlyThatConnection(t *testing.T) {
 	}{
 		{name: "bad JSON header", frame: rawFrame(remoting.SerializeJSON, []byte(`{"code":105,"opaque":1,"extFields":{"topic"`), nil)},
 		{name: "header is not a JSON object", frame: rawFrame(remoting.SerializeJSON, []byte(`[105,1]`), nil)},
-		{name: "extFields value is a number", frame: rawFrame(remoting.SerializeJSON,
-			[]byte(`{"code":105,"language":"GO","version":317,"opaque":1,"flag":0,"remark":"","extFields":{"topic":7}}`), nil)},
+		{name: "extFields value is not JSON", frame: rawFrame(remoting.SerializeJSON,
+			[]byte(`{"code":105,"language":"GO","version":317,"opaque":1,"flag":0,"remark":"","extFields":{"topic":07}}`), nil)},
 		{name: "header length beyond the frame", frame: be32(4+10, []byte{remoting.SerializeJSON, 0, 0x03, 0xe8}, []byte(`{"code":10}`)[:10])},
 		{name: "length shorter than the header-length word", frame: be32(2, []byte{0, 0})},
 		{name: "negative length prefix (-1)", frame: be32(0xFFFFFFFF, []byte("junk"))},
