@@ -17,6 +17,9 @@ type checkpoint struct {
 	CQEntries    int64 // consume-queue entries of records below Dispatched
 	IndexEntries int64 // index entries of records below Dispatched
 	StoreTime    int64 // largest store timestamp (ms) seen below Dispatched
+	// LogMin is the commit-log offset retention keeps from: segments
+	// below it are deleted or being deleted (version 2; 0 in version 1).
+	LogMin int64
 	// Deleted maps a deleted topic to the log end at its deletion: records
 	// of the topic below it are never dispatched again.
 	Deleted map[string]int64
@@ -24,8 +27,8 @@ type checkpoint struct {
 
 const (
 	checkpointMagic   = 0x524B4350 // "RKCP"
-	checkpointVersion = 1
-	checkpointFixed   = 52
+	checkpointVersion = 2
+	checkpointFixed   = 60 // version 1: 52 (no LogMin)
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -39,6 +42,7 @@ func (c *checkpoint) marshal() []byte {
 	b = binary.BigEndian.AppendUint64(b, uint64(c.CQEntries))
 	b = binary.BigEndian.AppendUint64(b, uint64(c.IndexEntries))
 	b = binary.BigEndian.AppendUint64(b, uint64(c.StoreTime))
+	b = binary.BigEndian.AppendUint64(b, uint64(c.LogMin))
 	b = binary.BigEndian.AppendUint32(b, uint32(len(c.Deleted)))
 	for _, t := range slices.Sorted(maps.Keys(c.Deleted)) {
 		b = append(b, byte(len(t)))
@@ -50,7 +54,7 @@ func (c *checkpoint) marshal() []byte {
 
 func unmarshalCheckpoint(b []byte) (checkpoint, error) {
 	var c checkpoint
-	if len(b) < checkpointFixed+4 {
+	if len(b) < checkpointFixed-8+4 {
 		return c, fmt.Errorf("checkpoint: %d bytes, too short: %w", len(b), ErrCorrupt)
 	}
 	body, sum := b[:len(b)-4], binary.BigEndian.Uint32(b[len(b)-4:])
@@ -58,7 +62,12 @@ func unmarshalCheckpoint(b []byte) (checkpoint, error) {
 		return c, fmt.Errorf("checkpoint: crc mismatch: %w", ErrCorrupt)
 	}
 	be := binary.BigEndian
-	if be.Uint32(body) != checkpointMagic || be.Uint32(body[4:]) != checkpointVersion {
+	version := be.Uint32(body[4:])
+	fixed := checkpointFixed
+	if version == 1 {
+		fixed -= 8
+	}
+	if be.Uint32(body) != checkpointMagic || (version != 1 && version != checkpointVersion) || len(body) < fixed {
 		return c, fmt.Errorf("checkpoint: bad magic or version: %w", ErrCorrupt)
 	}
 	c.Dispatched = int64(be.Uint64(body[8:]))
@@ -66,8 +75,11 @@ func unmarshalCheckpoint(b []byte) (checkpoint, error) {
 	c.CQEntries = int64(be.Uint64(body[24:]))
 	c.IndexEntries = int64(be.Uint64(body[32:]))
 	c.StoreTime = int64(be.Uint64(body[40:]))
-	n := be.Uint32(body[48:])
-	rest := body[checkpointFixed:]
+	if version > 1 {
+		c.LogMin = int64(be.Uint64(body[48:]))
+	}
+	n := be.Uint32(body[fixed-4:])
+	rest := body[fixed:]
 	c.Deleted = make(map[string]int64, min(n, 1024))
 	for range n {
 		if len(rest) < 1 || len(rest) < 1+int(rest[0])+8 {
@@ -77,7 +89,7 @@ func unmarshalCheckpoint(b []byte) (checkpoint, error) {
 		c.Deleted[string(rest[1:1+l])] = int64(be.Uint64(rest[1+l:]))
 		rest = rest[1+l+8:]
 	}
-	if len(rest) != 0 || c.Dispatched < 0 || c.CQEntries < 0 || c.IndexEntries < 0 {
+	if len(rest) != 0 || c.Dispatched < 0 || c.CQEntries < 0 || c.IndexEntries < 0 || c.LogMin < 0 {
 		return c, fmt.Errorf("checkpoint: inconsistent content: %w", ErrCorrupt)
 	}
 	return c, nil

@@ -118,10 +118,14 @@ func (c *commitLog) read(dst []byte, off int64, n int) ([]byte, error) {
 			return dst[:start], ErrNotFound
 		}
 		k := min(int64(len(buf)), limit-off)
-		if k <= 0 {
-			return dst[:start], ErrNotFound
+		if k <= 0 || !seg.users.acquire() {
+			return dst[:start], ErrNotFound // retention deleted it meanwhile
 		}
-		if _, err := seg.f.ReadAt(buf[:k], off-seg.base); err != nil {
+		_, err := seg.f.ReadAt(buf[:k], off-seg.base)
+		if seg.users.release() {
+			_ = seg.f.Close()
+		}
+		if err != nil {
 			return dst[:start], fmt.Errorf("read commit log at %d: %w", off, err)
 		}
 		buf = buf[k:]
@@ -156,15 +160,36 @@ func (c *commitLog) sync() (int64, error) {
 		if i+1 < len(segs) {
 			segEnd = segs[i+1].base
 		}
-		if segEnd <= done || seg.base >= target {
-			continue
+		if segEnd <= done || seg.base >= target || !seg.users.acquire() {
+			continue // a retired segment was synced before retention took it
 		}
-		if err := seg.f.Sync(); err != nil {
+		err := seg.f.Sync()
+		if seg.users.release() {
+			_ = seg.f.Close()
+		}
+		if err != nil {
 			return done, fmt.Errorf("sync %s: %w", filepath.Base(seg.path), err)
 		}
 	}
 	c.flushed.Store(target)
 	return target, nil
+}
+
+// dropBefore takes the segments ending at or before off out of the list
+// (readers no longer find them) and returns them. off must be a segment
+// base below the last segment's. Store.mu should be held.
+func (c *commitLog) dropBefore(off int64) []*segment {
+	segs := c.segments()
+	k := 0
+	for k < len(segs)-1 && segs[k+1].base <= off {
+		k++
+	}
+	if k == 0 {
+		return nil
+	}
+	rest := cloneSegs(segs[k:])
+	c.segs.Store(&rest)
+	return segs[:k:k]
 }
 
 // close closes every segment file.

@@ -134,11 +134,12 @@ type ckSnapshot struct {
 	cqTotal   int64
 	ix        ixSnapshot
 	deleted   map[string]int64
+	logMin    int64
 }
 
 // snapshotLocked: mu should be held.
 func (s *Store) snapshotLocked() ckSnapshot {
-	snap := ckSnapshot{end: s.cl.end, storeTime: s.lastStoreTs, deleted: maps.Clone(s.deleted)}
+	snap := ckSnapshot{end: s.cl.end, storeTime: s.lastStoreTs, deleted: maps.Clone(s.deleted), logMin: s.logMin}
 	for _, q := range s.queues {
 		q.mu.RLock()
 		n := q.max
@@ -166,7 +167,8 @@ func (s *Store) checkpoint() error {
 // persistLocked writes snap. ckMu should be held.
 func (s *Store) persistLocked(snap ckSnapshot) error {
 	if snap.end == s.lastCk.Dispatched && snap.cqTotal == s.lastCk.CQEntries &&
-		snap.ix.total == s.lastCk.IndexEntries && maps.Equal(snap.deleted, s.lastCk.Deleted) {
+		snap.ix.total == s.lastCk.IndexEntries && maps.Equal(snap.deleted, s.lastCk.Deleted) &&
+		snap.logMin == s.lastCk.LogMin {
 		return nil
 	}
 	if s.cl.flushed.Load() < snap.end {
@@ -186,6 +188,7 @@ func (s *Store) persistLocked(snap ckSnapshot) error {
 	ck := checkpoint{
 		Dispatched: snap.end, LogFlushed: s.cl.flushed.Load(), CQEntries: snap.cqTotal,
 		IndexEntries: snap.ix.total, StoreTime: snap.storeTime, Deleted: snap.deleted,
+		LogMin: snap.logMin,
 	}
 	if err := writeFileAtomic(s.fsys, s.path("checkpoint"), ck.marshal()); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)

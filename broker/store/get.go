@@ -103,6 +103,24 @@ func (s *Store) Get(topic string, queueID int32, offset int64, maxMsgs int, filt
 	if s.closed.Load() {
 		return GetResult{}, ErrClosed
 	}
+	r, err := s.get(topic, queueID, offset, maxMsgs, filter, dst)
+	if errors.Is(err, errRemoved) {
+		// Retention deleted records while they were read; it raised the
+		// queue's min first, so this read answers OffsetMoved (or reads
+		// what is left).
+		r, err = s.get(topic, queueID, offset, maxMsgs, filter, dst[:len(dst):len(dst)])
+	}
+	if errors.Is(err, errRemoved) {
+		err = fmt.Errorf("store: get: records removed while read twice: %w", ErrNotFound)
+	}
+	return r, err
+}
+
+// errRemoved: a record Get was about to read lay in a segment retention
+// has deleted meanwhile.
+var errRemoved = errors.New("store: record removed by retention")
+
+func (s *Store) get(topic string, queueID int32, offset int64, maxMsgs int, filter Filter, dst []byte) (GetResult, error) {
 	r := GetResult{Records: dst}
 	q := s.queue(topic, queueID)
 	if q != nil {
@@ -136,6 +154,9 @@ func (s *Store) Get(topic string, queueID int32, offset int64, maxMsgs int, filt
 	pe := entryPool.Get().(*[]byte)
 	ents := q.appendEntries((*pe)[:0], offset, window)
 	defer func() { *pe = ents[:0]; entryPool.Put(pe) }()
+	if len(ents) == 0 {
+		return GetResult{}, errRemoved // retention raised min since bounds
+	}
 
 	g := getter{s: s, filter: filter, out: dst}
 	scanned := int64(0)
@@ -163,6 +184,7 @@ func (s *Store) Get(topic string, queueID int32, offset int64, maxMsgs int, filt
 		return GetResult{}, err
 	}
 	r.Records, r.Count = g.out, g.count
+	s.counts.got.Add(int64(g.count))
 	r.NextBeginOffset = offset + scanned
 	r.Status = GetFound
 	if r.Count == 0 {
@@ -205,6 +227,9 @@ func (g *getter) flushRun() error {
 	start := len(g.out)
 	out, err := g.s.cl.read(g.out, g.runStart, g.runBytes)
 	if err != nil {
+		if segs := g.s.cl.segments(); errors.Is(err, ErrNotFound) && len(segs) > 0 && g.runStart < segs[0].base {
+			return errRemoved
+		}
 		if errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("store: get: consume-queue entry at queue offset %d points past the log: %w", g.runQOff, ErrCorrupt)
 		}

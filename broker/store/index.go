@@ -33,13 +33,15 @@ type indexFile struct {
 	maxEntries uint32
 
 	// Guarded by index.mu.
-	slotTab []uint32 // bucket -> 1-based newest entry; nil once sealed on disk
-	count   uint32   // entries in total
-	flushed uint32   // entries [0, flushed) are in the file
-	pending []byte   // encoded entries [flushed, count)
-	sealed  bool
-	minTs   int64 // store time (s) of the first entry
-	maxTs   int64 // store time (s) of the last entry
+	slotTab  []uint32 // bucket -> 1-based newest entry; nil once sealed on disk
+	count    uint32   // entries in total
+	flushed  uint32   // entries [0, flushed) are in the file
+	pending  []byte   // encoded entries [flushed, count)
+	sealed   bool
+	lastPhys int64     // commit-log offset of the last entry
+	users    fileUsers // lookups in flight; retention retires the file
+	minTs    int64     // store time (s) of the first entry
+	maxTs    int64     // store time (s) of the last entry
 }
 
 func (x *indexFile) entriesBase() int64 { return ixHeaderSize + 4*int64(x.slots) }
@@ -121,6 +123,7 @@ func (ix *index) addLocked(topic string, keys []string, phys, tsMs int64) {
 			x.minTs = tsSec
 		}
 		x.maxTs = tsSec
+		x.lastPhys = phys
 		ix.total++
 	}
 }
@@ -331,56 +334,88 @@ func (ix *index) walk(h uint32, fromSec, toSec int64, fn func(phys int64) bool) 
 	ix.mu.RLock()
 	files := append([]*indexFile(nil), ix.files...)
 	ix.mu.RUnlock()
-	var buf [ixEntrySize]byte
 	for fi := len(files) - 1; fi >= 0; fi-- {
 		x := files[fi]
-		b := h % x.slots
-		ix.mu.RLock()
-		if x.count == 0 || x.maxTs < fromSec || x.minTs > toSec {
-			ix.mu.RUnlock()
-			continue
+		if !x.users.acquire() {
+			continue // retention deleted it meanwhile
 		}
-		var cur uint32
-		haveSlot := x.slotTab != nil
-		if haveSlot {
-			cur = x.slotTab[b]
+		done, err := ix.walkFile(x, h, fromSec, toSec, fn)
+		if x.users.release() {
+			_ = x.f.Close()
 		}
-		f := x.f
-		ix.mu.RUnlock()
-		if !haveSlot {
-			if f == nil {
-				return ErrClosed
-			}
-			if _, err := f.ReadAt(buf[:4], ixHeaderSize+4*int64(b)); err != nil {
-				return fmt.Errorf("read index slot: %w", err)
-			}
-			cur = binary.BigEndian.Uint32(buf[:4])
-		}
-		for steps := 0; cur != 0 && steps < maxChainWalk; steps++ {
-			ix.mu.RLock()
-			inMem := cur > x.flushed
-			if inMem {
-				copy(buf[:], x.pending[int(cur-1-x.flushed)*ixEntrySize:])
-			}
-			f = x.f
-			ix.mu.RUnlock()
-			if !inMem {
-				if f == nil {
-					return ErrClosed
-				}
-				if _, err := f.ReadAt(buf[:], x.entriesBase()+int64(cur-1)*ixEntrySize); err != nil {
-					return fmt.Errorf("read index entry: %w", err)
-				}
-			}
-			e, ok := decodeIxEntry(buf[:])
-			if !ok || e.prev >= cur {
-				return fmt.Errorf("index %s entry %d: %w", filepath.Base(x.path), cur, ErrCorrupt)
-			}
-			if e.hash == h && e.ts >= fromSec && e.ts <= toSec && !fn(e.phys) {
-				return nil
-			}
-			cur = e.prev
+		if done || err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// walkFile walks the chain of h in one file; done reports that fn asked
+// to stop.
+func (ix *index) walkFile(x *indexFile, h uint32, fromSec, toSec int64, fn func(phys int64) bool) (done bool, err error) {
+	var buf [ixEntrySize]byte
+	b := h % x.slots
+	ix.mu.RLock()
+	if x.count == 0 || x.maxTs < fromSec || x.minTs > toSec {
+		ix.mu.RUnlock()
+		return false, nil
+	}
+	var cur uint32
+	haveSlot := x.slotTab != nil
+	if haveSlot {
+		cur = x.slotTab[b]
+	}
+	f := x.f
+	ix.mu.RUnlock()
+	if !haveSlot {
+		if f == nil {
+			return false, ErrClosed
+		}
+		if _, err := f.ReadAt(buf[:4], ixHeaderSize+4*int64(b)); err != nil {
+			return false, fmt.Errorf("read index slot: %w", err)
+		}
+		cur = binary.BigEndian.Uint32(buf[:4])
+	}
+	for steps := 0; cur != 0 && steps < maxChainWalk; steps++ {
+		ix.mu.RLock()
+		inMem := cur > x.flushed
+		if inMem {
+			copy(buf[:], x.pending[int(cur-1-x.flushed)*ixEntrySize:])
+		}
+		f = x.f
+		ix.mu.RUnlock()
+		if !inMem {
+			if f == nil {
+				return false, ErrClosed
+			}
+			if _, err := f.ReadAt(buf[:], x.entriesBase()+int64(cur-1)*ixEntrySize); err != nil {
+				return false, fmt.Errorf("read index entry: %w", err)
+			}
+		}
+		e, ok := decodeIxEntry(buf[:])
+		if !ok || e.prev >= cur {
+			return false, fmt.Errorf("index %s entry %d: %w", filepath.Base(x.path), cur, ErrCorrupt)
+		}
+		if e.hash == h && e.ts >= fromSec && e.ts <= toSec && !fn(e.phys) {
+			return true, nil
+		}
+		cur = e.prev
+	}
+	return false, nil
+}
+
+// dropBelowLocked takes the files whose entries all index records below
+// phys out of the index (never the active, last one) and returns them;
+// the caller removes and retires them. Store.mu should be held.
+func (ix *index) dropBelowLocked(phys int64) []*indexFile {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	k := 0
+	for k < len(ix.files)-1 && ix.files[k].lastPhys < phys && ix.files[k].flushed == ix.files[k].count {
+		ix.total -= int64(ix.files[k].count)
+		k++
+	}
+	gone := ix.files[:k:k]
+	ix.files = append([]*indexFile(nil), ix.files[k:]...)
+	return gone
 }

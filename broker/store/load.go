@@ -42,50 +42,45 @@ func (s *Store) loadQueues(r *recovery, logEnd int64) error {
 }
 
 func (s *Store) loadQueue(r *recovery, id QueueID, logEnd int64) error {
-	qdir := filepath.Dir(cqPath(s.dir, id, 0))
-	files, err := listSegments(s.fsys, qdir)
+	q := newConsumeQueue(id, s.dir, s.cfg.cqFileEntries)
+	files, err := listSegments(s.fsys, q.dir)
 	if err != nil || len(files) == 0 {
 		return err
 	}
-	if len(files) > 1 {
-		s.log.Warn("consume queue has several files; using the first", "topic", id.Topic, "queue_id", id.QueueID)
-	}
-	q := newConsumeQueue(id, s.dir)
-	q.min, q.max = files[0], files[0]
-	q.path = cqPath(s.dir, id, files[0])
-	dropped, err := q.load(s.fsys, logEnd)
+	dropped, droppedFiles, err := q.load(s.fsys, files, logEnd)
 	if err != nil {
+		_ = q.close()
 		return fmt.Errorf("load consume queue %s/%d: %w", id.Topic, id.QueueID, err)
 	}
-	if dropped > 0 {
-		s.log.Warn("consume queue had invalid or torn entries; dropped them",
-			"topic", id.Topic, "queue_id", id.QueueID, "entries", dropped)
+	if dropped > 0 || droppedFiles > 0 {
+		s.log.Warn("consume queue had invalid or torn entries or files out of sequence; dropped them",
+			"topic", id.Topic, "queue_id", id.QueueID, "entries", dropped, "files", droppedFiles)
 	}
 	if d, ok := r.ck.Deleted[id.Topic]; ok && q.max > q.min {
 		if off, _, _ := q.entryLocked(q.min); off < d {
 			s.log.Warn("removing consume queue of a deleted topic", "topic", id.Topic, "queue_id", id.QueueID)
 			_ = q.close()
-			return s.fsys.RemoveAll(qdir)
+			return s.fsys.RemoveAll(q.dir)
 		}
+	}
+	// Entries of records that retention deleted: raise min past them (Java's
+	// correctMinOffset) and finish deleting the files holding only those.
+	q.trimLocked(q.searchLocked(r.logMin))
+	if _, err := q.dropFiles(s.fsys); err != nil {
+		_ = q.close()
+		return err
 	}
 	s.queues[id] = q
 	return nil
 }
 
-// countCQEntries counts the entries of records below end. Recovery only.
+// countCQEntries counts the queue offsets of records below end, summed
+// over the queues: entries retention removed count too, so the sum
+// matches the checkpoint's (the sum of every queue's max). Recovery only.
 func (s *Store) countCQEntries(end int64) int64 {
 	var total int64
 	for _, q := range s.queues {
-		lo, hi := q.min, q.max
-		for lo < hi {
-			mid := lo + (hi-lo)/2
-			if off, _, _ := q.entryLocked(mid); off < end {
-				lo = mid + 1
-			} else {
-				hi = mid
-			}
-		}
-		total += lo - q.min
+		total += q.searchLocked(end)
 	}
 	return total
 }
@@ -111,7 +106,9 @@ func (s *Store) loadIndex(r *recovery) (bool, error) {
 			ok = false
 			break
 		}
-		if x.count == 0 {
+		if x.count == 0 || (x.lastPhys < r.ck.LogMin && base != bases[len(bases)-1]) {
+			// Empty, or every record it indexes is gone: retention had
+			// dropped it before the checkpoint (the count excludes it).
 			_ = x.f.Close()
 			if err := s.fsys.Remove(x.path); err != nil {
 				return false, err
@@ -173,7 +170,7 @@ func (ix *index) loadFile(base, limit int64) (*indexFile, error) {
 			last, ok2 = decodeIxEntry(b[:])
 		}
 		if ok1 && ok2 && last.phys < limit {
-			x.count, x.flushed, x.sealed = n, n, true
+			x.count, x.flushed, x.sealed, x.lastPhys = n, n, true, last.phys
 			x.minTs, x.maxTs = first.ts, last.ts
 			return x, nil
 		}
@@ -222,7 +219,7 @@ scan:
 			prevPhys = e.phys
 		}
 	}
-	x.count, x.flushed = valid, valid
+	x.count, x.flushed, x.lastPhys = valid, valid, prevPhys
 	if sealed || size != x.entriesBase()+int64(valid)*ixEntrySize {
 		if _, err := f.WriteAt(x.header(false, 0), 0); err != nil {
 			_ = f.Close()

@@ -23,6 +23,7 @@ type recovery struct {
 	gapped  map[QueueID]bool // queues that missed entries before the replay start
 	only    map[QueueID]bool // second pass: dispatch only to these queues
 	lastTs  int64            // newest store timestamp replayed
+	logMin  int64            // records below were deleted by retention
 }
 
 // recover brings the store to a consistent state; see doc.go, Recovery.
@@ -38,18 +39,21 @@ func (s *Store) recover() error {
 	if err := r.openSegments(); err != nil {
 		return err
 	}
+	if err := r.finishClean(); err != nil {
+		return err
+	}
 	rawEnd := r.rawEnd()
 	first := int64(0)
 	if len(r.segs) > 0 {
 		first = r.segs[0].base
 	}
+	r.logMin = max(first, r.ck.LogMin)
 	if r.ckOK && r.ck.Dispatched > rawEnd {
 		// The log is shorter than the checkpoint says was durable: trust
 		// nothing derived from it and rebuild from the whole log.
 		s.log.Warn("commit log ends before the checkpoint; durable data is missing, rebuilding",
 			"log_end", rawEnd, "checkpoint", r.ck.Dispatched)
-		deleted := r.ck.Deleted
-		r.ck, r.ckOK = checkpoint{Deleted: deleted}, false
+		r.ck, r.ckOK = checkpoint{Deleted: r.ck.Deleted, LogMin: r.ck.LogMin}, false
 	}
 	if err := s.loadQueues(r, rawEnd); err != nil {
 		return err
@@ -84,6 +88,7 @@ func (s *Store) recover() error {
 		return err
 	}
 	s.lastStoreTs = max(r.lastTs, r.ck.StoreTime)
+	s.logMin = r.logMin
 	for t, off := range r.ck.Deleted {
 		s.deleted[t] = off
 	}
@@ -149,6 +154,33 @@ func (r *recovery) openSegments() error {
 	}
 	segs := append([]*segment(nil), r.segs...)
 	s.cl.segs.Store(&segs)
+	return nil
+}
+
+// finishClean deletes the segments below the checkpoint's LogMin that a
+// crash left behind in the middle of a clean (the last segment stays).
+func (r *recovery) finishClean() error {
+	k := 0
+	for k < len(r.segs)-1 && r.segs[k+1].base <= r.ck.LogMin {
+		k++
+	}
+	if k == 0 {
+		return nil
+	}
+	r.s.log.Warn("finishing an interrupted clean: deleting commit-log segments below the retained minimum",
+		"segments", k, "min_offset", r.segs[k].base)
+	for _, seg := range r.segs[:k] {
+		_ = seg.f.Close()
+		if err := r.s.fsys.Remove(seg.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("delete segment: %w", err)
+		}
+	}
+	if err := r.s.fsys.SyncDir(r.s.path("commitlog")); err != nil {
+		return err
+	}
+	r.segs, r.sizes = r.segs[k:], r.sizes[k:]
+	segs := append([]*segment(nil), r.segs...)
+	r.s.cl.segs.Store(&segs)
 	return nil
 }
 
@@ -251,8 +283,8 @@ func (r *recovery) dispatchCQ(id QueueID, m *message.Ext, pos int64, size int32)
 	switch {
 	case q.max == q.min && qo > q.max && r.only != nil:
 		// Second pass: the queue's first surviving record.
-		q.min, q.max, q.next, q.flushed = qo, qo, qo, qo
-		q.path = cqPath(s.dir, id, qo)
+		q.resetLocked(qo)
+		q.flushed = qo
 	case qo < q.min:
 		return
 	case qo < q.max:
@@ -283,16 +315,10 @@ func (r *recovery) rebuildGapped(end int64) error {
 	for id := range r.gapped {
 		s.log.Warn("consume queue missed entries; rebuilding it from the whole log", "topic", id.Topic, "queue_id", id.QueueID)
 		q := s.queues[id]
-		q.truncateLocked(q.min)
-		q.min, q.max, q.next = 0, 0, 0
-		if err := q.close(); err != nil {
+		q.resetLocked(0)
+		if err := q.removeAll(s.fsys); err != nil {
 			return err
 		}
-		if err := s.fsys.Remove(q.path); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
-		q.flushed = 0
-		q.path = cqPath(s.dir, id, 0)
 	}
 	for i, seg := range r.segs {
 		if seg.base >= end {
@@ -393,7 +419,7 @@ func (r *recovery) fixQueues(validEnd int64) error {
 				"topic", q.id.Topic, "queue_id", q.id.QueueID, "from_offset", n, "count", q.max-n)
 			q.truncateLocked(n)
 		}
-		if err := q.truncateFile(); err != nil {
+		if err := q.truncateFile(r.s.fsys); err != nil {
 			return err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // segmentNameLen is the length of a segment (and consume-queue, index)
@@ -16,9 +17,61 @@ const segmentNameLen = 20
 // segment is one commit-log file holding the bytes [base, base+size) of
 // the log. A record never spans two segments.
 type segment struct {
-	base int64
-	path string
-	f    file
+	base  int64
+	path  string
+	f     file
+	users fileUsers // reads in flight; retention retires the segment
+}
+
+// fileUsers counts the readers of a file that retention may delete: a
+// reader acquires before it reads and releases after; retire stops new
+// acquisitions, and whoever sees the count reach zero on a retired file
+// closes it. So a file is closed only after the last read of it ended,
+// the way Java's ReferenceResource guards a MappedFile. The zero value is
+// a live file without readers; n >= 0 is a live file with n readers, n < 0
+// a retired one with -n-1 readers.
+type fileUsers struct{ n atomic.Int64 }
+
+// acquire reports whether the file may be read (it is not retired).
+func (u *fileUsers) acquire() bool {
+	for {
+		n := u.n.Load()
+		if n < 0 {
+			return false
+		}
+		if u.n.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// release ends a read. It reports whether the caller must close the file:
+// the file was retired and this was its last reader.
+func (u *fileUsers) release() bool {
+	for {
+		n := u.n.Load()
+		m := n - 1
+		if n < 0 {
+			m = n + 1
+		}
+		if u.n.CompareAndSwap(n, m) {
+			return n < 0 && m == -1
+		}
+	}
+}
+
+// retire refuses further readers. It reports whether the caller must close
+// the file now (no read was in flight); otherwise the last release does.
+func (u *fileUsers) retire() bool {
+	for {
+		n := u.n.Load()
+		if n < 0 {
+			return false
+		}
+		if u.n.CompareAndSwap(n, -1-n) {
+			return n == 0
+		}
+	}
 }
 
 // segmentName formats a starting offset as a file name.

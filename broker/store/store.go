@@ -57,10 +57,16 @@ type Config struct {
 	// the TAGS property, 0 without tags. It must agree with the TagsCode
 	// the broker passes in Entry.
 	TagsCode func(topic, properties string) int64
+	// Retention configures the cleaner that deletes old segments (and the
+	// consume-queue and index files pointing into them). The zero value
+	// is RocketMQ's defaults: segments older than 72h go at 4 am, or
+	// sooner when the disk fills.
+	Retention Retention
 
-	fsys         fileSystem // nil: the OS
-	indexSlots   uint32     // 0: defaultIxSlot
-	indexEntries uint32     // 0: defaultIxMax
+	fsys          fileSystem // nil: the OS
+	cqFileEntries int64      // 0: defaultCQFileEntries
+	indexSlots    uint32     // 0: defaultIxSlot
+	indexEntries  uint32     // 0: defaultIxMax
 }
 
 func (c *Config) setDefaults() {
@@ -91,6 +97,10 @@ func (c *Config) setDefaults() {
 	if c.indexEntries == 0 {
 		c.indexEntries = defaultIxMax
 	}
+	if c.cqFileEntries <= 0 {
+		c.cqFileEntries = defaultCQFileEntries
+	}
+	c.Retention.setDefaults()
 }
 
 // Validate reports whether c can be used.
@@ -104,6 +114,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SegmentSize < 0 {
 		errs = append(errs, fmt.Errorf("store: SegmentSize %d is negative", c.SegmentSize))
+	}
+	if err := c.Retention.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -186,8 +199,10 @@ type Store struct {
 	lastCk  checkpoint       // last written. Lock ckMu.
 	ckKick  chan struct{}    // capacity 1: a checkpoint is due by volume
 	ckDue   int64            // log end at which Append kicks ckKick. Lock mu.
+	logMin  int64            // retention's minimum, checkpointed as LogMin. Lock mu.
 
 	flush     flusher
+	counts    counters // stats.go
 	stop      chan struct{}
 	wg        sync.WaitGroup
 	closeOnce sync.Once
@@ -233,6 +248,10 @@ func Open(cfg Config) (*Store, error) {
 	s.wg.Add(2)
 	go s.runFlusher()
 	go s.runCheckpointer()
+	if !cfg.Retention.Disabled {
+		s.wg.Add(1)
+		go s.runCleaner()
+	}
 	return s, nil
 }
 
@@ -433,6 +452,7 @@ func (s *Store) Append(ctx context.Context, entries []Entry) ([]AppendResult, er
 	for _, c := range counts {
 		c.q.next += c.n
 	}
+	s.counts.put.Add(int64(len(entries)))
 	var cur *consumeQueue
 	for i := range entries {
 		e := &entries[i]
@@ -474,7 +494,7 @@ func (s *Store) queueLocked(id QueueID) *consumeQueue {
 	if q := s.queues[id]; q != nil {
 		return q
 	}
-	q := newConsumeQueue(id, s.dir)
+	q := newConsumeQueue(id, s.dir, s.cfg.cqFileEntries)
 	s.qmu.Lock()
 	s.queues[id] = q
 	s.qmu.Unlock()
