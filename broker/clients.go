@@ -68,21 +68,6 @@ func newClientTable(b *Broker) *clientTable {
 	}
 }
 
-// heartbeat is the HEART_BEAT body.
-type heartbeat struct {
-	ClientID  string `json:"clientID"`
-	Producers []struct {
-		GroupName string `json:"groupName"`
-	} `json:"producerDataSet"`
-	Consumers []struct {
-		GroupName        string         `json:"groupName"`
-		ConsumeType      string         `json:"consumeType"`
-		MessageModel     string         `json:"messageModel"`
-		ConsumeFromWhere string         `json:"consumeFromWhere"`
-		Subscriptions    []Subscription `json:"subscriptionDataSet"`
-	} `json:"consumerDataSet"`
-}
-
 // register applies a heartbeat. It is authoritative for hb.ClientID: groups
 // the client no longer lists are left. Members who must rebalance are
 // notified (NOTIFY_CONSUMER_IDS_CHANGED) after the table is updated.
@@ -109,8 +94,8 @@ func (t *clientTable) register(c *conn, hb *heartbeat, now time.Time) {
 			}
 		}
 		g.members[hb.ClientID] = &member{
-			clientID: hb.ClientID, conn: c, consumeType: cd.ConsumeType, model: cd.MessageModel,
-			consumeFromWhere: cd.ConsumeFromWhere, subs: subs, lastSeen: now,
+			clientID: hb.ClientID, conn: c, consumeType: string(cd.ConsumeType), model: string(cd.MessageModel),
+			consumeFromWhere: string(cd.ConsumeFromWhere), subs: subs, lastSeen: now,
 		}
 	}
 	for name, g := range t.consumers {
