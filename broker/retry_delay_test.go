@@ -200,7 +200,7 @@ func TestDeliverAtTimestamp(t *testing.T) {
 			t.Errorf("%s still carries TIMER_DELIVER_MS", m.Body)
 		}
 	}
-	time.Sleep(300 * time.Millisecond)
+	quietWindow(300 * time.Millisecond)
 	if n := r.count(); n != 3 {
 		t.Errorf("%d deliveries, want 3 (no repeats after the restart)", n)
 	}

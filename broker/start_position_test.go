@@ -49,10 +49,12 @@ func TestNewGroupStartPositions(t *testing.T) {
 				consumer.WithConsumeFromWhere(tt.from), consumer.WithConsumeGoroutineNums(1),
 				// The client formats the timestamp in local time and parses it as UTC.
 				consumer.WithConsumeTimestamp(mark.UTC().Add(-200*time.Millisecond).Format("20060102150405")))
-			time.Sleep(500 * time.Millisecond) // the consumer has taken its queue
+			// The consumer has taken its queue, read what it starts with and
+			// waits in a held pull for more.
+			waitUntil(t, 20*time.Second, func() bool { return b.Stats().HeldPulls > 0 })
 			sendSync(t, p, primitive.NewMessage(topic, []byte("new-0")))
-			r.waitFor(t, len(tt.want), 10*time.Second)
-			time.Sleep(300 * time.Millisecond)
+			r.waitFor(t, len(tt.want), 20*time.Second)
+			quietWindow(300 * time.Millisecond)
 			if got := bodies(r.snapshot()); !slices.Equal(got, tt.want) {
 				t.Errorf("consumed %v, want %v", got, tt.want)
 			}

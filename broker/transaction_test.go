@@ -131,7 +131,7 @@ func TestTransactionOutcomes(t *testing.T) {
 
 	checkCommits.Store(true)
 	r.waitFor(t, 6, 10*time.Second)
-	time.Sleep(500 * time.Millisecond)
+	quietWindow(500 * time.Millisecond)
 	got = bodies(r.snapshot())
 	slices.Sort(got)
 	if want := []string{"TagB-1", "TagB-4", "TagB-7", "TagC-2", "TagC-5", "TagC-8"}; !slices.Equal(got, want) {
@@ -153,10 +153,12 @@ func TestTransactionDiscardedAfterMaxChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitUntil(t, 15*time.Second, func() bool { return b.Stats().DiscardedTransactions == 1 })
+	// The client answers the last check on its own time: wait for it.
+	waitUntil(t, 15*time.Second, func() bool { return l.checks("limbo") >= 2 })
+	quietWindow(500 * time.Millisecond)
 	if n := l.checks("limbo"); n != 2 {
 		t.Errorf("checked %d times, want exactly TransactionCheckMax = 2", n)
 	}
-	time.Sleep(500 * time.Millisecond)
 	if n := r.count(); n != 0 {
 		t.Errorf("discarded transaction delivered %d times", n)
 	}
