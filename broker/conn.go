@@ -34,6 +34,10 @@ type conn struct {
 	wmu    sync.Mutex
 	wbuf   []byte // frames not yet written; guarded by wmu
 	corked bool   // hold frames in wbuf; guarded by wmu
+	// oneway holds the opaques of one-way requests being dispatched or
+	// answered later: their answer is dropped, as Java writes none.
+	// Guarded by wmu.
+	oneway map[int32]struct{}
 
 	pmu     sync.Mutex
 	pending map[int32]chan *remoting.Command // broker-initiated requests awaiting answers (invoke.go); guarded by pmu
@@ -147,10 +151,17 @@ func (c *conn) readFailed(r *frameReader, err error) {
 }
 
 // dispatch runs the handler for cmd and writes its response, if any.
-// Handlers that answer later (held pulls, sync-flush sends) return nil.
+// Handlers that answer later (held pulls, sync-flush sends) return nil. A
+// one-way request (FlagOneway) runs like any other, but its answer, now or
+// later, is dropped: Java writes nothing back (a client that does not wait
+// for an answer would otherwise find an unmatched frame).
 func (c *conn) dispatch(cmd *remoting.Command) {
 	c.b.requests.inc(cmd.Code)
 	defer c.finishDispatch()
+	if cmd.IsOneway() {
+		c.muteAnswer(cmd.Opaque)
+		defer c.dispatchedOneway(cmd.Opaque)
+	}
 	defer c.recoverHandler(cmd)
 	if !c.admit(cmd) {
 		return
@@ -180,6 +191,28 @@ func (c *conn) recoverHandler(req *remoting.Command) {
 		remoting.RequestName(req.Code), r)))
 }
 
+// muteAnswer makes reply drop the answer to the one-way request opaque.
+func (c *conn) muteAnswer(opaque int32) {
+	c.wmu.Lock()
+	if c.oneway == nil {
+		c.oneway = make(map[int32]struct{})
+	}
+	c.oneway[opaque] = struct{}{}
+	c.wmu.Unlock()
+}
+
+// dispatchedOneway forgets the one-way request opaque once its handler
+// returned, unless it answers later (then reply drops that answer and
+// forgets it). Deferred by dispatch before finishDispatch resets c.later.
+func (c *conn) dispatchedOneway(opaque int32) {
+	if c.later {
+		return
+	}
+	c.wmu.Lock()
+	delete(c.oneway, opaque)
+	c.wmu.Unlock()
+}
+
 // maxCorked bounds the bytes a corked connection holds back.
 const maxCorked = 256 << 10
 
@@ -187,6 +220,13 @@ const maxCorked = 256 << 10
 // close the connection (the reader notices).
 func (c *conn) reply(resp *remoting.Command) {
 	c.wmu.Lock()
+	if c.oneway != nil && resp.IsResponse() {
+		if _, mute := c.oneway[resp.Opaque]; mute {
+			delete(c.oneway, resp.Opaque)
+			c.wmu.Unlock()
+			return
+		}
+	}
 	c.wbuf = remoting.AppendFrame(c.wbuf, resp)
 	c.b.framesWritten.Add(1)
 	if c.corked && len(c.wbuf) < maxCorked {
