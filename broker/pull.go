@@ -6,6 +6,7 @@ package broker
 // pull (pull_hold.go) until a message arrives or the hold time passes.
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
@@ -22,15 +23,58 @@ const (
 
 // pullRequest is a parsed PULL_MESSAGE.
 type pullRequest struct {
-	req     *remoting.Command
-	group   string
-	topic   string
-	queueID int32
-	offset  int64
-	maxMsgs int
-	sysFlag int32
-	filter  *subFilter
-	suspend time.Duration
+	req        *remoting.Command
+	group      string
+	topic      string
+	queueID    int32
+	offset     int64
+	maxMsgs    int
+	sysFlag    int32
+	subVersion int64
+	filter     *subFilter
+	suspend    time.Duration
+	// registered, unless the request carries its own subscription (sysFlag
+	// bit 2), looks up the group's registered subscription and its
+	// version; it is read again each time the pull runs, so a held pull
+	// follows a re-subscription as Java's, which re-runs a woken pull from
+	// the start.
+	registered func() (*subFilter, int64)
+}
+
+// subscribe sets p.filter: the subscription the request carries, or the
+// group's registered one as it is now. A non-nil result is the answer
+// instead, as PullMessageProcessor checks: a carried expression that does
+// not compile is SUBSCRIPTION_PARSE_FAILED; a registered subscription
+// older than the pull's subVersion is SUBSCRIPTION_NOT_LATEST (the
+// client's heartbeat with the new one has not arrived yet); a registered
+// SQL92 expression that does not compile is FILTER_DATA_NOT_EXIST (Java
+// registers no filter data for it). The remark carries the compile error
+// with its position.
+func (p *pullRequest) subscribe() *remoting.Command {
+	if p.registered == nil {
+		if p.filter != nil && p.filter.sqlErr != nil {
+			return errorResponse(p.req, remoting.SubscriptionParseFailed,
+				"parse the consumer's subscription failed: "+p.filter.sqlErr.Error())
+		}
+		return nil
+	}
+	f, version := p.registered()
+	if f == nil {
+		p.filter = nil // served as "*" (see handle_011's Deviations)
+		return nil
+	}
+	if version < p.subVersion {
+		return errorResponse(p.req, remoting.SubscriptionNotLatest, fmt.Sprintf(
+			"the consumer's subscription not latest: the broker has version %d of group %s's subscription to %s, the pull version %d",
+			version, p.group, p.topic, p.subVersion))
+	}
+	if f.sqlErr != nil {
+		return errorResponse(p.req, remoting.FilterDataNotExist,
+			"the broker's consumer filter data does not exist: group "+p.group+"'s expression for "+p.topic+
+				" does not compile: "+f.sqlErr.Error())
+	}
+	p.filter = f
+	return nil
 }
 
 // servePull answers p now, or holds it (answering later) when it finds
@@ -45,9 +89,15 @@ func (b *Broker) servePull(c *conn, p *pullRequest) *remoting.Command {
 	return resp
 }
 
-// readPull reads the queue for p. found reports whether messages are in the
-// response.
+// readPull reads the queue for p, by the group's registered subscription as
+// it is now unless the request carries one. found reports whether messages
+// are in the response.
 func readPull(st *store.Store, p *pullRequest) (resp *remoting.Command, found bool) {
+	if p.registered != nil {
+		if resp := p.subscribe(); resp != nil {
+			return resp, false
+		}
+	}
 	var filter store.Filter
 	if p.filter != nil && !p.filter.all {
 		filter = p.filter

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rocketkit/rocketkit/broker/store"
+	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
 // holdKey names the queue a held pull waits on.
@@ -82,13 +83,15 @@ func (h *pullHolds) parkLocked(k holdKey, hp *heldPull) {
 	hp.timer = time.AfterFunc(time.Until(hp.deadline), func() { h.expire(k, hp) })
 }
 
-// retry re-runs woken pulls; those that still find nothing are parked again
-// until their original deadline.
+// retry re-runs woken pulls (with the group's subscription as it is now,
+// see readPull); those that still find nothing are parked again until
+// their original deadline; a refusal (a subscription that is not the
+// latest, say) is answered.
 func (h *pullHolds) retry(k holdKey, list []*heldPull) {
 	var again []*heldPull
 	for _, hp := range list {
 		resp, found := readPull(h.store, hp.pull)
-		if !found {
+		if !found && (resp.Code == remoting.PullNotFound || resp.Code == remoting.PullRetryImmediately) {
 			again = append(again, hp)
 			continue
 		}
@@ -109,7 +112,10 @@ func (h *pullHolds) retry(k holdKey, list []*heldPull) {
 	h.mu.Unlock()
 }
 
-// expire answers a pull whose hold time ran out with whatever is there now.
+// expire answers a pull whose hold time ran out with whatever is there now,
+// read with the group's subscription as it is now: a pull held across a
+// re-subscription does not skip the messages only the new expression
+// matches.
 func (h *pullHolds) expire(k holdKey, hp *heldPull) {
 	if !h.remove(k, hp) {
 		return // already answered
