@@ -45,6 +45,17 @@ func effects(t *testing.T, db *outboxtest.DB) int {
 	return n
 }
 
+// recorded counts the inbox records of (consumer, key) in the default
+// table.
+func recorded(t *testing.T, db *outboxtest.DB, consumer, key string) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow("SELECT COUNT(*) FROM "+inbox.DefaultTable+" WHERE consumer = ? AND msg_key = ?", consumer, key).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // A key is handled once: a redelivery is skipped, a failed or panicking
 // handler leaves the key unrecorded so that a redelivery runs it again.
 func TestHandleOnce(t *testing.T) {
@@ -60,18 +71,39 @@ func TestHandleOnce(t *testing.T) {
 	if ok, err := in.Handle(ctx, "k2", func(context.Context, *sql.Tx) error { return errFail }); ok || !errors.Is(err, errFail) {
 		t.Fatalf("failing handler: %v, %v", ok, err)
 	}
+	if n := recorded(t, db, "billing", "k2"); n != 0 {
+		t.Fatalf("k2 recorded %d times after its handler failed, want 0", n)
+	}
+	// A panicking handler: the panic propagates with its value, and
+	// neither its effect nor the key's record is committed.
 	func() {
-		defer func() { _ = recover() }()
+		defer func() {
+			if p := recover(); p != "boom" {
+				t.Errorf("recovered %v, want the handler's panic \"boom\" propagated", p)
+			}
+		}()
 		_, _ = in.Handle(ctx, "k2", func(ctx context.Context, tx *sql.Tx) error {
-			_ = effect("k2")(ctx, tx)
+			if err := effect("k2")(ctx, tx); err != nil {
+				t.Error(err)
+			}
 			panic("boom")
 		})
+		t.Error("Handle returned after its handler panicked")
 	}()
+	if n := recorded(t, db, "billing", "k2"); n != 0 {
+		t.Errorf("k2 recorded %d times after its handler panicked, want 0 (rolled back)", n)
+	}
+	if n := effects(t, db); n != 1 {
+		t.Errorf("%d effects after the panic, want 1 (the panicking handler's rolled back)", n)
+	}
 	if ok, err := in.Handle(ctx, "k2", effect("k2")); !ok || err != nil {
 		t.Fatalf("retry after failures: %v, %v", ok, err)
 	}
 	if n := effects(t, db); n != 2 {
 		t.Errorf("%d effects, want 2", n)
+	}
+	if n := recorded(t, db, "billing", "k2"); n != 1 {
+		t.Errorf("k2 recorded %d times after it was handled, want 1", n)
 	}
 	other, err := inbox.New(inbox.Config{Consumer: "shipping"}, db)
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"testing"
 	"testing/fstest"
-	"time"
 
 	_ "github.com/go-sql-driver/mysql"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
@@ -71,7 +70,12 @@ func TestWithTx(t *testing.T) {
 }
 
 // A real deadlock is recognised as retryable, and Retry runs the loser
-// again.
+// again. Two transactions each lock one row, wait (on channels) until the
+// other holds its row too, and then ask for the other's row: the lock
+// cycle is certain, InnoDB rolls one of them back with ER_LOCK_DEADLOCK,
+// and Retry runs that one again, which then waits for the winner's commit.
+// Exactly three attempts, one deadlock, and both transactions' work
+// committed once.
 func TestDeadlockIsRetryable(t *testing.T) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
@@ -83,50 +87,65 @@ func TestDeadlockIsRetryable(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	var errs []error
-	attempts := 0
-	barrier := make(chan struct{})
-	for _, order := range [][2]int{{1, 2}, {2, 1}} {
+	var failures []error // what failed attempts returned
+	attempts := [2]int{}
+	errs := [2]error{}
+	holds := [2]chan struct{}{make(chan struct{}), make(chan struct{})} // closed: transaction i holds its first row
+	for i, order := range [][2]int{{1, 2}, {2, 1}} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := sqlkit.Retry(ctx, 5, func() error {
+			errs[i] = sqlkit.Retry(ctx, 5, func() error {
 				mu.Lock()
-				attempts++
+				attempts[i]++
+				first := attempts[i] == 1
 				mu.Unlock()
-				return sqlkit.WithTx(ctx, db, nil, func(ctx context.Context, tx *sql.Tx) error {
+				err := sqlkit.WithTx(ctx, db, nil, func(ctx context.Context, tx *sql.Tx) error {
 					if _, err := tx.ExecContext(ctx, "UPDATE t SET v = v + 1 WHERE id = ?", order[0]); err != nil {
 						return err
 					}
-					select { // both hold their first lock before either takes its second
-					case <-barrier:
-					case <-time.After(300 * time.Millisecond):
+					if first { // both hold their first row before either asks for its second
+						close(holds[i])
+						select {
+						case <-holds[1-i]:
+						case <-ctx.Done():
+							return ctx.Err()
+						}
 					}
 					_, err := tx.ExecContext(ctx, "UPDATE t SET v = v + 1 WHERE id = ?", order[1])
 					return err
 				})
+				if err != nil {
+					mu.Lock()
+					failures = append(failures, err)
+					mu.Unlock()
+				}
+				return err
 			})
-			mu.Lock()
-			errs = append(errs, err)
-			mu.Unlock()
 		}()
 	}
-	time.Sleep(100 * time.Millisecond)
-	close(barrier)
 	wg.Wait()
-	for _, err := range errs {
+	for i, err := range errs {
 		if err != nil {
-			t.Errorf("transaction failed despite retries: %v", err)
+			t.Errorf("transaction %d failed despite retries: %v", i, err)
 		}
 	}
-	var sum int
-	if err := db.QueryRow("SELECT SUM(v) FROM t").Scan(&sum); err != nil {
+	if len(failures) != 1 {
+		t.Fatalf("%d failed attempts %v, want exactly one deadlock", len(failures), failures)
+	}
+	if n, ok := sqlkit.ErrorNumber(failures[0]); !ok || n != sqlkit.ErLockDeadlock || !sqlkit.IsRetryable(failures[0]) {
+		t.Errorf("failed attempt: %v (error %d, retryable %v), want a retryable ER_LOCK_DEADLOCK", failures[0], n, sqlkit.IsRetryable(failures[0]))
+	}
+	if got := []int{min(attempts[0], attempts[1]), max(attempts[0], attempts[1])}; got[0] != 1 || got[1] != 2 {
+		t.Errorf("attempts %v, want 1 for the winner and 2 for the deadlock's victim", attempts)
+	}
+	var v1, v2 int
+	if err := db.QueryRow("SELECT (SELECT v FROM t WHERE id = 1), (SELECT v FROM t WHERE id = 2)").Scan(&v1, &v2); err != nil {
 		t.Fatal(err)
 	}
-	if sum != 4 {
-		t.Errorf("sum %d, want 4 (both transactions applied once)", sum)
+	if v1 != 2 || v2 != 2 {
+		t.Errorf("rows hold %d and %d, want 2 and 2 (both transactions committed once, the victim's first attempt not at all)", v1, v2)
 	}
-	t.Logf("%d attempts for 2 transactions", attempts)
 }
 
 var testMigrations = fstest.MapFS{
