@@ -43,7 +43,7 @@ var (
 
 func parseSendHeader(req *remoting.Command) (sendHeader, error) {
 	keys := &sendKeysLong
-	if req.Code == remoting.SendMessageV2 || req.Code == remoting.SendBatchMessage {
+	if req.Code == remoting.SendMessageV2 || req.Code == remoting.SendBatchMessage || req.Code == remoting.SendReplyMessageV2 {
 		keys = &sendKeysShort
 	}
 	f := req.ExtFields
@@ -102,6 +102,7 @@ func (b *Broker) answerSend(c *conn, req *remoting.Command, h sendHeader, send s
 func (b *Broker) sendMessage(ctx context.Context, c *conn, req *remoting.Command, h sendHeader) *remoting.Command {
 	if h.producerGroup != "" {
 		b.clients.addProducer(h.producerGroup, c)
+		b.noteRequester(h.producerGroup, h.properties, c)
 	}
 	if resp := b.checkMessage(req, h.properties, len(req.Body)); resp != nil {
 		return resp

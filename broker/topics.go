@@ -79,6 +79,12 @@ func loadTopicTable(cfg Config) (*topicTable, error) {
 			WriteQueues: t.queueNums, Perm: permRW | PermInherit}
 		t.file.markDirty()
 	}
+	// Replies to requests go to the cluster's reply topic; Java creates it
+	// at start (one queue) so responders find its route (reply.go).
+	if name := message.ReplyTopic(cfg.ClusterName); t.topics[name].Name == "" {
+		t.topics[name] = TopicConfig{Name: name, ReadQueues: 1, WriteQueues: 1, Perm: permRW}
+		t.file.markDirty()
+	}
 	return t, nil
 }
 
