@@ -5,10 +5,14 @@ package broker
 // Behavior: wire doc §5.8, Java-compatible. A stored offset is returned.
 // Without one, a queue whose first message (offset 0) is still "in memory"
 // answers 0, so a new group reads a young queue from its start even with
-// CONSUME_FROM_LAST_OFFSET, exactly as Java does; otherwise QUERY_NOT_FOUND
-// lets the client apply its ConsumeFromWhere. "In memory" is Java's rule:
-// the distance from that message to the end of the commit log is at most
+// CONSUME_FROM_LAST_OFFSET, exactly as Java does; otherwise (an empty queue
+// too, or setZeroIfNotFound=false) QUERY_NOT_FOUND lets the client apply its
+// ConsumeFromWhere, as both Go clients do. "In memory" is Java's rule: the
+// distance from that message to the end of the commit log is at most
 // InMemoryWindow (default 40% of physical memory).
+//
+// Deviations: the QUERY_NOT_FOUND remarks are the kit's own; static topics
+// (logic queue mappings) do not exist here.
 
 import (
 	"encoding/binary"
@@ -27,7 +31,7 @@ func handleQueryConsumerOffset(b *Broker, _ *conn, req *remoting.Command) *remot
 	}
 	group, topic := f.Get("consumerGroup"), f.Get("topic")
 	off, ok := b.offsets.get(group, topic, queueID)
-	if !ok && b.queueIsYoung(topic, queueID) {
+	if !ok && f.Get("setZeroIfNotFound") != "false" && b.queueIsYoung(topic, queueID) {
 		off, ok = 0, true
 	}
 	if !ok {
@@ -39,14 +43,12 @@ func handleQueryConsumerOffset(b *Broker, _ *conn, req *remoting.Command) *remot
 }
 
 // queueIsYoung reports whether the queue still starts at offset 0 and that
-// first message is within the in-memory window of the commit log.
+// first message is within the in-memory window of the commit log. An empty
+// queue is not young: Java finds no first message to check.
 func (b *Broker) queueIsYoung(topic string, queueID int32) bool {
 	minOff, maxOff := b.store.QueueRange(topic, queueID)
-	if minOff > 0 || b.cfg.InMemoryWindow < 0 {
+	if minOff > 0 || maxOff == 0 || b.cfg.InMemoryWindow < 0 {
 		return false
-	}
-	if maxOff == 0 {
-		return true
 	}
 	res, err := b.store.Get(topic, queueID, 0, 1, nil, nil)
 	if err != nil || len(res.Records) < 36 {
