@@ -32,6 +32,9 @@ type Broker struct {
 	topics    *topicTable
 	clients   *clientTable
 	offsets   *offsetTable
+	subGroups *subGroupTable   // subscriptionGroup.json (subgroups.go)
+	runtime   *runtimeStats    // GET_BROKER_RUNTIME_INFO (runtime_info.go)
+	settings  *runtimeSettings // broker config changed at runtime (brokerconf_runtime.go)
 	holds     *pullHolds
 	locks     *lockTable
 	lockWaits *lockWaits
@@ -107,6 +110,9 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
+	if b.subGroups, err = loadSubGroupTable(cfg); err != nil {
+		return nil, err
+	}
 
 	flushMode := store.FlushAsync
 	if cfg.FlushDiskType == SyncFlush {
@@ -125,6 +131,8 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 		return nil, fmt.Errorf("broker: open store: %w", err)
 	}
 	b.topics.adoptStoredQueues(b.store.Queues())
+	b.runtime = newRuntimeStats(b.store.Counters, b.startedAt)
+	b.settings = newRuntimeSettings(cfg)
 
 	b.ln, err = o.listen("tcp", cfg.Listen)
 	if err != nil {
@@ -141,6 +149,7 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 	b.wg.Add(2)
 	go b.acceptLoop()
 	go b.housekeepingLoop()
+	b.wg.Go(func() { b.runtime.run(b.done) })
 	b.delays.start(b.done, &b.wg)
 	b.timer.start(b.done, &b.wg)
 	b.tx.start(b.done, &b.wg)

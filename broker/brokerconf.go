@@ -80,6 +80,9 @@ func LoadBrokerConf(path string, base Config) (Config, ConfReport, error) {
 	}
 	defer f.Close()
 	cfg, report, err := parseBrokerConf(path, f, base)
+	if err == nil {
+		cfg.BrokerConfigPath = path // UPDATE_BROKER_CONFIG writes changes back
+	}
 	if err == nil && cfg.ACLEnable && cfg.ACLFile == "" {
 		// The Java broker reads $ROCKETMQ_HOME/conf/plain_acl.yml, usually
 		// the broker.conf's own directory.
@@ -127,6 +130,8 @@ func LoadBrokerConf(path string, base Config) (Config, ConfReport, error) {
 //	mappedFileSizeCommitLog   SegmentSize, bytes (also the old spelling
 //	                          mapedFileSizeCommitLog)
 //	autoCreateTopicEnable     true or false: the inverse of DisableAutoCreateTopic
+//	autoCreateSubscriptionGroup  true or false: the inverse of
+//	                          DisableAutoCreateSubscriptionGroup
 //	defaultTopicQueueNums     DefaultTopicQueueNums
 //	maxMessageSize            MaxMessageSize, bytes
 //	messageDelayLevel         MessageDelayLevel, checked by ParseDelayLevels

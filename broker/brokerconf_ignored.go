@@ -207,7 +207,6 @@ var ignoredConfKeys = map[string]string{
 
 	// Features that always behave one way here, or are absent.
 	"brokerPermission":               "the broker is always readable and writable",
-	"autoCreateSubscriptionGroup":    "consumer groups are always accepted",
 	"clusterTopicEnable":             "no cluster-named system topic is created",
 	"brokerTopicEnable":              "no broker-named system topic is created",
 	"traceTopicEnable":               "trace topics are ordinary topics here",

@@ -81,6 +81,14 @@ var confKeys = map[string]confKey{
 		}
 		return nil
 	}},
+	"autoCreateSubscriptionGroup": {"disable-auto-create-subscription-group", func(p *confParser, e *ConfEntry) error {
+		var on bool
+		if err := confSetBool(&on, e.Value); err != nil {
+			return err
+		}
+		p.cfg.DisableAutoCreateSubscriptionGroup = !on
+		return nil
+	}},
 	"defaultTopicQueueNums": {"default-topic-queue-nums", func(p *confParser, e *ConfEntry) error {
 		return confSetInt(&p.cfg.DefaultTopicQueueNums, e.Value)
 	}},

@@ -486,7 +486,7 @@ func TestLoadBrokerConf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (broker.Config{DataDir: dir, BrokerName: "b1", Listen: "127.0.0.1:10911"}); cfg != want {
+	if want := (broker.Config{DataDir: dir, BrokerName: "b1", Listen: "127.0.0.1:10911", BrokerConfigPath: path}); cfg != want {
 		t.Errorf("config = %+v, want %+v", cfg, want)
 	}
 	if len(rep.Applied) != 2 {

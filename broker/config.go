@@ -57,6 +57,16 @@ type Config struct {
 	// DisableAutoCreateTopic refuses unknown topics with TOPIC_NOT_EXIST
 	// (autoCreateTopicEnable=false). Default: topics are auto-created.
 	DisableAutoCreateTopic bool `koanf:"disable-auto-create-topic"`
+	// DisableAutoCreateSubscriptionGroup refuses pulls of consumer groups
+	// no administrator created (UPDATE_AND_CREATE_SUBSCRIPTIONGROUP) with
+	// SUBSCRIPTION_GROUP_NOT_EXIST (autoCreateSubscriptionGroup=false).
+	// Default: any group is served with RocketMQ's default settings.
+	DisableAutoCreateSubscriptionGroup bool `koanf:"disable-auto-create-subscription-group"`
+	// BrokerConfigPath is the broker.conf the broker was started with
+	// (brokerConfigPath; LoadBrokerConf sets it): UPDATE_BROKER_CONFIG
+	// writes the keys it changes back to it. Empty: runtime changes last
+	// until the broker stops.
+	BrokerConfigPath string `koanf:"broker-config-path"`
 	// DefaultTopicQueueNums is the queue count of auto-created topics. Default 4.
 	DefaultTopicQueueNums int `koanf:"default-topic-queue-nums"`
 	// MaxMessageSize is the largest accepted body in bytes. Default 4 MiB.

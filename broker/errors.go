@@ -24,4 +24,14 @@ var (
 	// the broker waits for its answer to a request the broker sent it, or
 	// when no connection of the client is open.
 	errClientGone = errors.New("broker: client connection closed")
+
+	// errConfBlackListed is returned by UPDATE_BROKER_CONFIG for
+	// brokerConfigPath and the other keys Java's configBlackList guards
+	// (answered NO_PERMISSION).
+	errConfBlackListed = errors.New("broker: config key may not be updated (config black list)")
+
+	// errConfRefused is returned by UPDATE_BROKER_CONFIG for a key that
+	// takes effect only at start, an unknown key or a bad value (answered
+	// INVALID_PARAMETER).
+	errConfRefused = errors.New("broker: config update refused")
 )

@@ -2,7 +2,9 @@ package broker
 
 // PULL_MESSAGE (11).
 //
-// Behavior: wire doc §5.6. Reads up to maxMsgNums messages of the queue from
+// Behavior: wire doc §5.6. A group whose settings refuse it is answered
+// first (subgroup_policy.go: consumeEnable=false is NO_PERMISSION).
+// Reads up to maxMsgNums messages of the queue from
 // queueOffset, filtered broker-side by the group's subscription (tag hash,
 // then exact tag); the body is the stored records as they lie in the commit
 // log. With the commit flag (sysFlag bit 0) the request's commitOffset is
@@ -24,6 +26,9 @@ import (
 func init() { register(remoting.PullMessage, handlePullMessage) }
 
 func handlePullMessage(b *Broker, c *conn, req *remoting.Command) *remoting.Command {
+	if refused := b.pullRefused(req); refused != nil { // the group's settings (subgroup_policy.go)
+		return refused
+	}
 	p, errResp := b.parsePull(req)
 	if errResp != nil {
 		return errResp

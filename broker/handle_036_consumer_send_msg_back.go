@@ -5,7 +5,8 @@ package broker
 // Behavior: wire doc §10.6. The failed message is read by its commit-log
 // offset and stored again with reconsumeTimes+1: into %RETRY%<group> with
 // the delay level asked for (0 = 3 + reconsumeTimes), or into %DLQ%<group>
-// when it has been reconsumed maxReconsumeTimes times (header, default 16)
+// when it has been reconsumed maxReconsumeTimes times (header, else the
+// group's retryMaxTimes: 16 unless configured, subgroup_policy.go)
 // or the level is negative. RETRY_TOPIC and ORIGIN_MESSAGE_ID are set when
 // absent; UNIQ_KEY and every other property are kept.
 //
@@ -21,7 +22,7 @@ func init() { register(remoting.ConsumerSendMsgBack, handleConsumerSendMsgBack) 
 
 func handleConsumerSendMsgBack(b *Broker, _ *conn, req *remoting.Command) *remoting.Command {
 	f := req.ExtFields
-	sb := sendBackRequest{group: f.Get("group"), delayLevel: 0, maxTimes: defaultMaxReconsumeTimes,
+	sb := sendBackRequest{group: f.Get("group"), delayLevel: 0, maxTimes: b.groupRetryMaxTimes(f.Get("group")),
 		originMsgID: f.Get("originMsgId")}
 	if err := message.ValidateGroup(sb.group); err != nil {
 		return errorResponse(req, remoting.InvalidParameter, err.Error())

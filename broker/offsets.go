@@ -105,6 +105,23 @@ func (t *offsetTable) dropTopic(topic string) {
 	}
 }
 
+// dropGroup forgets every offset of group (DELETE_SUBSCRIPTIONGROUP with
+// cleanOffset).
+func (t *offsetTable) dropGroup(group string) {
+	dropped := false
+	t.mu.Lock()
+	for k := range t.offsets {
+		if k.group == group {
+			delete(t.offsets, k)
+			dropped = true
+		}
+	}
+	t.mu.Unlock()
+	if dropped {
+		t.file.markDirty()
+	}
+}
+
 // persist writes the offsets if they changed.
 func (t *offsetTable) persist() error {
 	return t.file.persist(func() any {

@@ -53,6 +53,16 @@ const (
 	PushReplyMessageToClient      int16 = 326 // PUSH_REPLY_MESSAGE_TO_CLIENT (broker → client)
 )
 
+// Administration request codes (mqadmin, rocketmq-dashboard).
+const (
+	UpdateBrokerConfig               int16 = 25  // UPDATE_BROKER_CONFIG
+	GetBrokerConfig                  int16 = 26  // GET_BROKER_CONFIG
+	GetBrokerRuntimeInfo             int16 = 28  // GET_BROKER_RUNTIME_INFO
+	UpdateAndCreateSubscriptionGroup int16 = 200 // UPDATE_AND_CREATE_SUBSCRIPTIONGROUP
+	DeleteSubscriptionGroup          int16 = 207 // DELETE_SUBSCRIPTIONGROUP
+	InvokeBrokerToResetOffset        int16 = 222 // INVOKE_BROKER_TO_RESET_OFFSET
+)
+
 var requestNames = map[int16]string{
 	SendMessage:                   "SEND_MESSAGE",
 	PullMessage:                   "PULL_MESSAGE",
@@ -97,6 +107,13 @@ var requestNames = map[int16]string{
 	SendReplyMessage:              "SEND_REPLY_MESSAGE",
 	SendReplyMessageV2:            "SEND_REPLY_MESSAGE_V2",
 	PushReplyMessageToClient:      "PUSH_REPLY_MESSAGE_TO_CLIENT",
+
+	UpdateBrokerConfig:               "UPDATE_BROKER_CONFIG",
+	GetBrokerConfig:                  "GET_BROKER_CONFIG",
+	GetBrokerRuntimeInfo:             "GET_BROKER_RUNTIME_INFO",
+	UpdateAndCreateSubscriptionGroup: "UPDATE_AND_CREATE_SUBSCRIPTIONGROUP",
+	DeleteSubscriptionGroup:          "DELETE_SUBSCRIPTIONGROUP",
+	InvokeBrokerToResetOffset:        "INVOKE_BROKER_TO_RESET_OFFSET",
 }
 
 // RequestName returns the Java name of a request code, e.g. "SEND_MESSAGE",
@@ -138,6 +155,8 @@ const (
 	FilterDataNotExist        int16 = 27  // FILTER_DATA_NOT_EXIST
 	FilterDataNotLatest       int16 = 28  // FILTER_DATA_NOT_LATEST
 	InvalidParameter          int16 = 29  // INVALID_PARAMETER
+	ConsumerNotOnline         int16 = 206 // CONSUMER_NOT_ONLINE
+	ConsumeMsgTimeout         int16 = 207 // CONSUME_MSG_TIMEOUT
 	IllegalOperation          int16 = 604 // ILLEGAL_OPERATION
 )
 
@@ -198,6 +217,8 @@ var responseTable = []Error{
 	{Code: FilterDataNotExist, Name: "FILTER_DATA_NOT_EXIST", Description: "filter data does not exist"},
 	{Code: FilterDataNotLatest, Name: "FILTER_DATA_NOT_LATEST", Description: "filter data is not the latest version"},
 	{Code: InvalidParameter, Name: "INVALID_PARAMETER", Description: "invalid request parameter"},
+	{Code: ConsumerNotOnline, Name: "CONSUMER_NOT_ONLINE", Description: "the consumer group has no live member"},
+	{Code: ConsumeMsgTimeout, Name: "CONSUME_MSG_TIMEOUT", Description: "the consumer did not answer the broker in time"},
 	{Code: IllegalOperation, Name: "ILLEGAL_OPERATION", Description: "illegal operation (e.g. ending a transaction that is being checked)"},
 }
 
