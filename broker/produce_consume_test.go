@@ -257,16 +257,22 @@ func TestLongPollingWakesOnAppend(t *testing.T) {
 	r := newReceived()
 	startConsumer(t, b, uniqueName("g_poll"), topic, "*", r)
 	r.waitFor(t, 1, 10*time.Second)
-	time.Sleep(300 * time.Millisecond) // every queue's pull is now held
+	// Pulls are held: the topic's 4 queues' (the default), and the retry
+	// topic's once the client pulls it too.
+	held := func() bool { return b.Stats().HeldPulls >= 4 }
+	waitUntil(t, 10*time.Second, held)
 
 	var worst time.Duration
 	for i := range 5 {
 		start := time.Now()
 		sendSync(t, p, primitive.NewMessage(topic, []byte(fmt.Sprintf("m%d", i))))
-		r.waitFor(t, 2+i, 5*time.Second) // far below the 20 s hold
+		// Delivered by the woken pull, long before the 20 s hold ends: a
+		// broker that only answered held pulls at their timeout fails here.
+		r.waitFor(t, 2+i, 10*time.Second)
 		worst = max(worst, time.Since(start))
+		waitUntil(t, 10*time.Second, held)
 	}
-	t.Logf("worst send-to-delivery latency with held pulls: %v", worst)
+	t.Logf("worst send-to-delivery latency with held pulls: %v (a figure, not asserted)", worst)
 }
 
 func waitUntil(t testing.TB, timeout time.Duration, cond func() bool) {
@@ -367,30 +373,6 @@ func TestIdleConsumersAreHeld(t *testing.T) {
 	}
 	if after.HeldPulls < 50 {
 		t.Errorf("%d pulls held, want at least 50 (10 groups x 5 queues)", after.HeldPulls)
-	}
-}
-
-// Delayed, timed and transactional messages cannot be batched (as in Java):
-// the whole batch is refused with a clear error rather than delivered early.
-func TestBatchRefusesDelayedMessages(t *testing.T) {
-	b := brokertest.Start(t)
-	topic := uniqueName("t_batchdelay")
-	p := startProducer(t, b, producer.WithRetry(0))
-	batch := []*primitive.Message{
-		primitive.NewMessage(topic, []byte("plain")),
-		primitive.NewMessage(topic, []byte("delayed")).WithDelayTimeLevel(3),
-	}
-	_, err := p.SendSync(context.Background(), batch...)
-	if err == nil || !strings.Contains(err.Error(), "not supported in batches") {
-		t.Fatalf("batch with a delayed message: %v, want a clear refusal", err)
-	}
-	sendSync(t, p, primitive.NewMessage(topic, []byte("after")))
-	r := newReceived()
-	startConsumer(t, b, uniqueName("g_batchdelay"), topic, "*", r)
-	r.waitFor(t, 1, 10*time.Second)
-	time.Sleep(300 * time.Millisecond)
-	if got := bodies(r.snapshot()); !slices.Equal(got, []string{"after"}) {
-		t.Errorf("consumed %v, want only the message sent after the refused batch", got)
 	}
 }
 
