@@ -126,6 +126,7 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 		SyncFlushTimeout: cfg.SyncFlushTimeout,
 		Logger:           b.log.With("component", "store"),
 		OnAppend:         b.onAppend,
+		Retention:        cfg.storeRetention(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("broker: open store: %w", err)

@@ -129,6 +129,16 @@ func LoadBrokerConf(path string, base Config) (Config, ConfReport, error) {
 //	syncFlushTimeout          SyncFlushTimeout, milliseconds
 //	mappedFileSizeCommitLog   SegmentSize, bytes (also the old spelling
 //	                          mapedFileSizeCommitLog)
+//	fileReservedTime          FileReservedTime, hours; 0: none
+//	deleteWhen                DeleteWhen, checked by ParseDeleteWhen
+//	diskMaxUsedSpaceRatio     DiskMaxUsedSpaceRatio, percent
+//	diskSpaceCleanForciblyRatio  DiskSpaceCleanForciblyRatio, percent
+//	diskSpaceWarningLevelRatio   DiskSpaceWarningLevelRatio, percent
+//	cleanFileForciblyEnable   true or false: the inverse of DisableForcedClean
+//	cleanResourceInterval     CleanResourceInterval, milliseconds
+//	deleteCommitLogFilesInterval  DeleteCommitLogFilesInterval,
+//	                          milliseconds; 0: none
+//	deleteFileBatchMax        DeleteFileBatchMax
 //	autoCreateTopicEnable     true or false: the inverse of DisableAutoCreateTopic
 //	autoCreateSubscriptionGroup  true or false: the inverse of
 //	                          DisableAutoCreateSubscriptionGroup
@@ -174,7 +184,7 @@ func LoadBrokerConf(path string, base Config) (Config, ConfReport, error) {
 // # Other keys
 //
 // Real RocketMQ keys that have no effect here (brokerId, brokerRole,
-// namesrvAddr, deleteWhen, thread pool sizes, …) are listed in
+// namesrvAddr, thread pool sizes, …) are listed in
 // ConfReport.Ignored with a reason, and any other key in
 // ConfReport.Unknown; neither is an error.
 //

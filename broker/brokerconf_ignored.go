@@ -8,7 +8,8 @@ const (
 	confWhyStorePath   = "store files live under storePathRootDir in a fixed layout"
 	confWhyNotAKey     = "store files live under storePathRootDir in a fixed layout (RocketMQ has no such key either; it derives the path from storePathRootDir)"
 	confWhyStoreTuning = "store tuning with no equivalent in this store"
-	confWhyRetention   = "file retention and disk clean-up are not configurable here"
+	confWhyRetention   = "a deleted segment is unlinked at once; a read in flight keeps its descriptor and closes it when done, so no file hangs to delete again"
+	confWhyCQClean     = "consume-queue files are deleted in the same pass as the commit-log segments they point into"
 	confWhyThreads     = "requests run on goroutines: there are no thread pools or request queues to size"
 	confWhySockets     = "socket tuning is left to the operating system's defaults"
 	confWhyACL         = "RocketMQ 5's ACL 2.0 is not supported; aclEnable=true turns on ACL 1.0 (plain_acl.yml)"
@@ -119,21 +120,12 @@ var ignoredConfKeys = map[string]string{
 	"duplicationEnable":                 confWhyStoreTuning,
 	"flushDelayOffsetInterval":          confWhyStoreTuning,
 	"flushConsumerOffsetInterval":       confWhyStoreTuning,
-	"timerWheelEnable":                  "timer messages are not supported; use delay levels",
+	"timerWheelEnable":                  "timer messages (deliver-at, TIMER_DELIVER_MS) are always on; they wait in an in-memory heap rebuilt from the timer queue, not in Java's timer wheel files",
 
-	// Retention.
-	"deleteWhen":                       confWhyRetention,
-	"fileReservedTime":                 confWhyRetention,
-	"diskMaxUsedSpaceRatio":            confWhyRetention,
-	"diskSpaceWarningLevelRatio":       confWhyRetention,
-	"diskSpaceCleanForciblyRatio":      confWhyRetention,
-	"cleanFileForciblyEnable":          confWhyRetention,
-	"cleanResourceInterval":            confWhyRetention,
-	"deleteCommitLogFilesInterval":     confWhyRetention,
-	"deleteConsumeQueueFilesInterval":  confWhyRetention,
+	// Retention (the others are keys: retention.go).
+	"deleteConsumeQueueFilesInterval":  confWhyCQClean,
 	"destroyMapedFileIntervalForcibly": confWhyRetention,
 	"redeleteHangedFileInterval":       confWhyRetention,
-	"deleteFileBatchMax":               confWhyRetention,
 
 	// Threads and queues.
 	"sendMessageThreadPoolNums":              confWhyThreads,

@@ -67,6 +67,43 @@ var confKeys = map[string]confKey{
 	}},
 	"mappedFileSizeCommitLog": {"segment-size", confSetSegmentSize},
 	"mapedFileSizeCommitLog":  {"segment-size", confSetSegmentSize},
+	// Retention (retention.go).
+	"fileReservedTime": {"file-reserved-time", func(p *confParser, e *ConfEntry) error {
+		return confSetHoursZeroNone(&p.cfg.FileReservedTime, e.Value)
+	}},
+	"deleteWhen": {"delete-when", func(p *confParser, e *ConfEntry) error {
+		if _, err := ParseDeleteWhen(e.Value); err != nil {
+			return err
+		}
+		p.cfg.DeleteWhen = e.Value
+		return nil
+	}},
+	"diskMaxUsedSpaceRatio": {"disk-max-used-space-ratio", func(p *confParser, e *ConfEntry) error {
+		return confSetInt(&p.cfg.DiskMaxUsedSpaceRatio, e.Value)
+	}},
+	"diskSpaceCleanForciblyRatio": {"disk-space-clean-forcibly-ratio", func(p *confParser, e *ConfEntry) error {
+		return confSetInt(&p.cfg.DiskSpaceCleanForciblyRatio, e.Value)
+	}},
+	"diskSpaceWarningLevelRatio": {"disk-space-warning-level-ratio", func(p *confParser, e *ConfEntry) error {
+		return confSetInt(&p.cfg.DiskSpaceWarningLevelRatio, e.Value)
+	}},
+	"cleanFileForciblyEnable": {"disable-forced-clean", func(p *confParser, e *ConfEntry) error {
+		var on bool
+		if err := confSetBool(&on, e.Value); err != nil {
+			return err
+		}
+		p.cfg.DisableForcedClean = !on
+		return nil
+	}},
+	"cleanResourceInterval": {"clean-resource-interval", func(p *confParser, e *ConfEntry) error {
+		return confSetMillis(&p.cfg.CleanResourceInterval, e.Value, 32)
+	}},
+	"deleteCommitLogFilesInterval": {"delete-commit-log-files-interval", func(p *confParser, e *ConfEntry) error {
+		return confSetMillisZeroNone(&p.cfg.DeleteCommitLogFilesInterval, e.Value)
+	}},
+	"deleteFileBatchMax": {"delete-file-batch-max", func(p *confParser, e *ConfEntry) error {
+		return confSetInt(&p.cfg.DeleteFileBatchMax, e.Value)
+	}},
 	"aclEnable": {"acl-enable", func(p *confParser, e *ConfEntry) error {
 		return confSetBool(&p.cfg.ACLEnable, e.Value)
 	}},

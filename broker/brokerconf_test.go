@@ -137,6 +137,27 @@ func TestParseBrokerConf(t *testing.T) {
 			want: func(c *broker.Config) { c.SegmentSize = 64 << 20 },
 		},
 		{
+			name: "retention keys",
+			conf: "fileReservedTime=0\ndeleteWhen=00;01;23\ndiskMaxUsedSpaceRatio=60\ndiskSpaceCleanForciblyRatio=70\n" +
+				"diskSpaceWarningLevelRatio=80\ncleanFileForciblyEnable=false\ncleanResourceInterval=500\n" +
+				"deleteCommitLogFilesInterval=0\ndeleteFileBatchMax=50",
+			want: func(c *broker.Config) {
+				c.FileReservedTime, c.DeleteWhen, c.DiskMaxUsedSpaceRatio = -1, "00;01;23", 60
+				c.DiskSpaceCleanForciblyRatio, c.DiskSpaceWarningLevelRatio, c.DisableForcedClean = 70, 80, true
+				c.CleanResourceInterval, c.DeleteCommitLogFilesInterval, c.DeleteFileBatchMax = 500*time.Millisecond, -1, 50
+			},
+		},
+		{
+			name: "fileReservedTime in hours",
+			conf: "fileReservedTime=48",
+			want: func(c *broker.Config) { c.FileReservedTime = 48 * time.Hour },
+		},
+		{
+			name:    "deleteWhen with an hour out of range",
+			conf:    "deleteWhen=04;24",
+			wantErr: `broker.conf:1: deleteWhen: "04;24": "24" is not an hour of the day (0-23); write hours separated by ';', as "04" or "00;01"`,
+		},
+		{
 			name: "autoCreateTopicEnable=false",
 			conf: "autoCreateTopicEnable=false",
 			want: func(c *broker.Config) { c.DisableAutoCreateTopic = true },
@@ -291,13 +312,13 @@ func TestParseBrokerConf(t *testing.T) {
 		// Ignored and unknown keys.
 		{
 			name: "ignored keys",
-			conf: "brokerId=0\ndeleteWhen=04\nfileReservedTime=48\nbrokerRole=ASYNC_MASTER\n" +
+			conf: "brokerId=0\nredeleteHangedFileInterval=1\ndeleteConsumeQueueFilesInterval=1\nbrokerRole=ASYNC_MASTER\n" +
 				"namesrvAddr=127.0.0.1:9876\nstorePathCommitLog=/s/commitlog\nstorePathConsumeQueue=/s/cq\n" +
 				"sendMessageThreadPoolNums=16\nenableAcl=true\nbrokerId",
 			report: []string{
 				"ignored 1 brokerId=0 (replication is not supported: this broker is a standalone master)",
-				"ignored 2 deleteWhen=04 (file retention and disk clean-up are not configurable here)",
-				"ignored 3 fileReservedTime=48 (file retention and disk clean-up are not configurable here)",
+				"ignored 2 redeleteHangedFileInterval=1 (a deleted segment is unlinked at once; a read in flight keeps its descriptor and closes it when done, so no file hangs to delete again)",
+				"ignored 3 deleteConsumeQueueFilesInterval=1 (consume-queue files are deleted in the same pass as the commit-log segments they point into)",
 				"ignored 4 brokerRole=ASYNC_MASTER (replication is not supported: this broker is a standalone master)",
 				"ignored 5 namesrvAddr=127.0.0.1:9876 (the name server runs in this process, on the broker's listener)",
 				"ignored 6 storePathCommitLog=/s/commitlog (store files live under storePathRootDir in a fixed layout)",
@@ -324,14 +345,15 @@ func TestParseBrokerConf(t *testing.T) {
 			conf: rocketmqBrokerConf,
 			want: func(c *broker.Config) {
 				c.ClusterName, c.BrokerName, c.FlushDiskType = "DefaultCluster", "broker-a", broker.AsyncFlush
+				c.DeleteWhen, c.FileReservedTime = "04", 48*time.Hour
 			},
 			report: []string{
 				"applied 16 brokerClusterName=DefaultCluster -> cluster-name",
 				"applied 17 brokerName=broker-a -> broker-name",
+				"applied 19 deleteWhen=04 -> delete-when",
+				"applied 20 fileReservedTime=48 -> file-reserved-time",
 				"applied 22 flushDiskType=ASYNC_FLUSH -> flush-disk-type",
 				"ignored 18 brokerId=0 (replication is not supported: this broker is a standalone master)",
-				"ignored 19 deleteWhen=04 (file retention and disk clean-up are not configurable here)",
-				"ignored 20 fileReservedTime=48 (file retention and disk clean-up are not configurable here)",
 				"ignored 21 brokerRole=ASYNC_MASTER (replication is not supported: this broker is a standalone master)",
 				"ignored 23 enableAcl=true (RocketMQ 5's ACL 2.0 is not supported; aclEnable=true turns on ACL 1.0 (plain_acl.yml))",
 				"ignored 24 namesrvAddr=127.0.0.1:9876 (the name server runs in this process, on the broker's listener)",

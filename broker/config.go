@@ -54,6 +54,37 @@ type Config struct {
 	// SegmentSize is the commit-log segment size in bytes. Default 1 GiB.
 	SegmentSize int64 `koanf:"segment-size"`
 
+	// FileReservedTime (fileReservedTime) is how long a commit-log segment
+	// is kept after its last write; older ones are deleted in DeleteWhen
+	// hours, with their consume-queue and index files (retention.go).
+	// Default 72h; negative: no time (segments go once the next started).
+	FileReservedTime time.Duration `koanf:"file-reserved-time"`
+	// DeleteWhen (deleteWhen) is the hours of the day, local time, in
+	// which expired segments are deleted: "04" or "00;01;02". Default "04".
+	DeleteWhen string `koanf:"delete-when"`
+	// DiskMaxUsedSpaceRatio (diskMaxUsedSpaceRatio) is the disk usage in
+	// percent above which expired segments are deleted at any hour.
+	// Default 75 (Java clamps to 10-95, and so does the store).
+	DiskMaxUsedSpaceRatio int `koanf:"disk-max-used-space-ratio"`
+	// DiskSpaceCleanForciblyRatio (diskSpaceCleanForciblyRatio) and
+	// DiskSpaceWarningLevelRatio (diskSpaceWarningLevelRatio) are the disk
+	// usages in percent above which segments are deleted whatever their
+	// age, oldest first. Defaults 85 and 90 (clamped to 30-85 and 35-90).
+	DiskSpaceCleanForciblyRatio int `koanf:"disk-space-clean-forcibly-ratio"`
+	DiskSpaceWarningLevelRatio  int `koanf:"disk-space-warning-level-ratio"`
+	// DisableForcedClean (cleanFileForciblyEnable=false) keeps the age
+	// rule above those two ratios too.
+	DisableForcedClean bool `koanf:"disable-forced-clean"`
+	// CleanResourceInterval (cleanResourceInterval) is how often the
+	// cleaner runs. Default 10s.
+	CleanResourceInterval time.Duration `koanf:"clean-resource-interval"`
+	// DeleteCommitLogFilesInterval (deleteCommitLogFilesInterval) is the
+	// pause between two segment deletions. Default 100ms; negative: none.
+	DeleteCommitLogFilesInterval time.Duration `koanf:"delete-commit-log-files-interval"`
+	// DeleteFileBatchMax (deleteFileBatchMax) caps the segments one clean
+	// deletes. Default 10.
+	DeleteFileBatchMax int `koanf:"delete-file-batch-max"`
+
 	// DisableAutoCreateTopic refuses unknown topics with TOPIC_NOT_EXIST
 	// (autoCreateTopicEnable=false). Default: topics are auto-created.
 	DisableAutoCreateTopic bool `koanf:"disable-auto-create-topic"`
@@ -243,6 +274,7 @@ func (c *Config) setDefaults() {
 	c.MaxInflightRequests = cmp.Or(c.MaxInflightRequests, defaultMaxInflight)
 	c.IdleTimeout = cmp.Or(c.IdleTimeout, defaultIdleTimeout)
 	c.FrameTimeout = cmp.Or(c.FrameTimeout, defaultFrameTimeout)
+	c.setRetentionDefaults()
 }
 
 // Validate reports the first field that is out of range, by its koanf key.
@@ -312,6 +344,7 @@ func (c *Config) Validate() error {
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		bad("tls-cert-file", "tls-cert-file and tls-key-file go together (got cert %q, key %q)", c.TLSCertFile, c.TLSKeyFile)
 	}
+	errs = append(errs, c.validateRetention()...)
 	if c.MaxPullHold > 25*time.Second {
 		bad("max-pull-hold", "%v exceeds 25s; the client's pull RPC times out at 30s", c.MaxPullHold)
 	}

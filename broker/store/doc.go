@@ -43,9 +43,10 @@
 //
 // # Consume queue
 //
-// One file per (topic, queueId), named by the queue offset of its first
-// entry (always 0 today), holding 20-byte entries, entry i for queue offset
-// first+i:
+// Files of 300,000 entries per (topic, queueId), each named by the queue
+// offset of its first entry and ending at the next multiple of 300,000
+// (a file written before files were split may hold more), holding
+// 20-byte entries, entry i for queue offset first+i:
 //
 //	commitLogOffset int64 | size int32 | tagsCode int64
 //
@@ -88,8 +89,9 @@
 // <dir>/checkpoint, replaced atomically (write checkpoint.tmp, fsync,
 // rename, fsync dir; see WriteFileAtomic):
 //
-//	magic "RKCP" u32 | version u32 (1) | dispatched int64 | logFlushed int64 |
+//	magic "RKCP" u32 | version u32 (2) | dispatched int64 | logFlushed int64 |
 //	cqEntries int64 | indexEntries int64 | storeTime int64 (ms) |
+//	logMin int64 (version 2; version 1, still read, lacks it) |
 //	deletedCount u32 | deletedCount × (topicLen u8 | topic | logOffset int64) |
 //	CRC32C of everything before u32
 //
@@ -162,6 +164,30 @@
 // Open: it was synced before the checkpoint was written (this includes the
 // index entries covered by a saved slot table).
 //
+// # Retention
+//
+// A cleaner (retention.go, Retention) runs every CleanInterval, as Java's
+// CleanCommitLogService: in a DeleteHours hour, or when the disk is fuller
+// than DiskMaxUsedRatio, it deletes the segments whose last write (bounded
+// by the store time of the first record after them) is older than
+// ReservedTime, oldest first, at most BatchMax, never the last; above
+// CleanForciblyRatio or WarningRatio it deletes them whatever their age.
+// With the log it raises each consume queue's min past entries below the
+// new log minimum and deletes the queue files wholly below it (never a
+// queue's last file, which carries its max offset), and deletes index
+// files whose last entry lies below it (never the active one), as
+// CleanConsumeQueueService and IndexService.deleteExpiredFile do. A Get
+// below a queue's min answers OffsetMoved with its min. Segments and index
+// files count their readers: a deleted file is unlinked at once and
+// closed when the last read in flight ends.
+//
+// Order, for crash safety: checkpoint; move queue mins, index and log
+// minimum in memory; write a checkpoint with logMin; delete consume-queue
+// and index files; delete segments oldest first. Open deletes segments
+// below the checkpoint's logMin that a crash left, raises queue mins to
+// the first segment, and drops index files below logMin, so a crash at any
+// point ends in the old state or the new one.
+//
 // # Locking
 //
 // Lock order: Store.ckMu, Store.mu, Store.qmu, consumeQueue.mu, index.mu,
@@ -171,9 +197,8 @@
 //
 // # Not implemented
 //
-//   - Retention: segments, consume-queue entries and index files are never
-//     deleted (min offsets stay 0), and a deleted topic's records stay in
-//     the log. There is one consume-queue file per queue.
+//   - Disk-full write refusal: above diskSpaceWarningLevelRatio Java also
+//     refuses writes; here the forced clean runs but appends go on.
 //   - Memory-mapped I/O and transient store pools; reads are pread(2).
 //   - The RocketMQ v2 record layout, Java's BLANK padding records, and
 //     file-format compatibility with Java's store (the record encoding is
