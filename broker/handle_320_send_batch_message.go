@@ -7,10 +7,15 @@ package broker
 // single append. The answer's msgId lists every offset message id, comma
 // separated, and queueOffset is the first one's.
 //
-// Deviations: like Java, batches to %RETRY% topics and batches holding
-// delayed, timed or transactional messages are refused; the broker
-// does not add UNIQ_KEY or CLUSTER to inner messages (the client sets no
-// UNIQ_KEY on batches, so their MsgId is the offset message id).
+// As in Java, batches to %RETRY% topics are refused, and so is a batch
+// whose own header is transactional (sysFlag) or delayed (DELAY in its
+// properties): MESSAGE_ILLEGAL with Java's remark and the reason. Inner
+// messages carrying DELAY, TIMER_DELIVER_MS or TRAN_MSG are stored as they
+// are, as ordinary immediate messages (Java does not look at them either).
+//
+// Deviations: the broker does not add UNIQ_KEY or CLUSTER to inner
+// messages (the client sets no UNIQ_KEY on batches, so their MsgId is the
+// offset message id); TIMER_DELIVER_MS on the batch header is ignored.
 
 import "github.com/rocketkit/rocketkit/protocol/remoting"
 

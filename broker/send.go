@@ -154,6 +154,9 @@ func (b *Broker) sendBatch(ctx context.Context, c *conn, req *remoting.Command, 
 	if message.IsRetryTopic(h.topic) {
 		return errorResponse(req, remoting.MessageIllegal, "batch messages cannot be sent to retry topic "+h.topic)
 	}
+	if resp := b.refuseBatchWrapper(req, h); resp != nil {
+		return resp
+	}
 	items, err := message.DecodeBatch(req.Body)
 	if err != nil {
 		return errorResponse(req, remoting.MessageIllegal, "batch body: "+err.Error())
@@ -165,9 +168,6 @@ func (b *Broker) sendBatch(ctx context.Context, c *conn, req *remoting.Command, 
 	entries := make([]store.Entry, len(items))
 	for i, it := range items {
 		if resp := b.checkMessage(req, it.Properties, len(it.Body)); resp != nil {
-			return resp
-		}
-		if resp := refuseInBatch(req, i, it.Properties); resp != nil {
 			return resp
 		}
 		entry, err := encodeEntry(&message.Ext{
@@ -187,16 +187,25 @@ func (b *Broker) sendBatch(ctx context.Context, c *conn, req *remoting.Command, 
 	return b.sendResponse(req, results, h.queueID, "")
 }
 
-// refuseInBatch refuses what Java refuses in a batch: delayed, timed and
-// transactional messages.
-func refuseInBatch(req *remoting.Command, i int, props string) *remoting.Command {
-	for _, key := range []string{message.PropertyDelay, message.PropertyTimerDeliverMS, message.PropertyTransactionPrepared} {
-		if v, ok := message.GetProperty(props, key); ok && v != "" && v != "0" && v != "false" {
-			return errorResponse(req, remoting.MessageIllegal, "batch message "+strconv.Itoa(i)+
-				": "+key+" is not supported in batches; send it on its own")
+// refuseBatchWrapper refuses what Java's CommitLog.asyncPutMessages refuses:
+// a batch whose header has transaction bits in sysFlag or a delay level in
+// its properties, with Java's code and remark (and the reason). Inner
+// messages are stored as they are, immediate and not transactional, whatever
+// DELAY, TIMER_DELIVER_MS or TRAN_MSG they carry (Java ignores those too).
+func (b *Broker) refuseBatchWrapper(req *remoting.Command, h sendHeader) *remoting.Command {
+	var reason string
+	if message.TransactionType(h.sysFlag) != 0 {
+		reason = "a batch cannot be transactional (sysFlag " + strconv.Itoa(int(h.sysFlag)) + ")"
+	} else if v, ok := message.GetProperty(h.properties, message.PropertyDelay); ok {
+		if level, err := strconv.Atoi(v); err == nil && level > 0 {
+			reason = "a batch cannot be delayed (DELAY " + v + ")"
 		}
 	}
-	return nil
+	if reason == "" {
+		return nil
+	}
+	return errorResponse(req, remoting.MessageIllegal, "the message is illegal, maybe msg body or properties length not matched. "+
+		"msg body length limit "+strconv.Itoa(b.cfg.MaxMessageSize)+"B, msg properties length limit 32KB. ("+reason+")")
 }
 
 // checkMessage enforces the size limits.
