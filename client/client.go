@@ -43,6 +43,8 @@ type Client struct {
 	hbMu   sync.Mutex
 	closed bool // guarded by mu
 
+	replies replyTable // Producer.Request calls waiting for their reply (request.go)
+
 	heartbeatNow chan struct{} // buffered 1
 	refreshTopic chan string   // topics whose route to re-read now; buffered
 	done         chan struct{}

@@ -30,6 +30,14 @@ var (
 	// ErrGroupTaken is returned when a producer group is registered twice
 	// in one Client.
 	ErrGroupTaken = errors.New("client: producer group already registered in this client")
+
+	// ErrReplyTimeout is returned by Producer.Request when no reply came
+	// before ctx's deadline (the error wraps context.DeadlineExceeded too).
+	ErrReplyTimeout = errors.New("client: no reply before the deadline")
+
+	// ErrNotRequest is returned by NewReply for a message that was not
+	// sent by a request (it lacks REPLY_TO_CLIENT or CORRELATION_ID).
+	ErrNotRequest = errors.New("client: message is not a request")
 )
 
 // BrokerError is a non-success answer from a broker or name server. It

@@ -11,7 +11,7 @@ import (
 // prefix in front: "%RETRY%namespace%group".
 func (c *Client) wireName(name string) string {
 	ns := c.cfg.Namespace
-	if ns == "" {
+	if ns == "" || message.IsReplyTopic(name) { // a cluster's, as Java's system topics
 		return name
 	}
 	for _, prefix := range []string{message.RetryTopicPrefix, message.DLQTopicPrefix} {

@@ -145,6 +145,7 @@ type sendRequest struct {
 	born    int64
 	group   string
 	uniqIDs string // UNIQ_KEY of the message(s), comma separated
+	reply   bool   // MSG_TYPE=reply: sent as SEND_REPLY_MESSAGE (request.go)
 }
 
 // forQueue returns the request for queue q. Single messages use
@@ -163,7 +164,11 @@ func (r *sendRequest) forQueue(q MessageQueue) *remoting.Command {
 			{Key: "l", Value: "0"}, {Key: "m", Value: "true"}, {Key: "n", Value: q.BrokerName},
 		}, r.body)
 	}
-	return remoting.NewClientRequest(remoting.SendMessage, remoting.Fields{
+	code := remoting.SendMessage
+	if r.reply {
+		code = remoting.SendReplyMessage // same header, as the Go client sends replies
+	}
+	return remoting.NewClientRequest(code, remoting.Fields{
 		{Key: "producerGroup", Value: r.group}, {Key: "topic", Value: r.topic}, {Key: "queueId", Value: qid},
 		{Key: "sysFlag", Value: sys}, {Key: "bornTimestamp", Value: born}, {Key: "flag", Value: flag},
 		{Key: "reconsumeTimes", Value: "0"}, {Key: "unitMode", Value: "false"}, {Key: "maxReconsumeTimes", Value: "0"},
@@ -188,7 +193,8 @@ func (p *Producer) prepare(msg *Message, extraSysFlag int32) (*sendRequest, erro
 	uniq := message.NewUniqKey(p.c.host, time.Now())
 	props = message.SetProperty(props, message.PropertyUniqKey, uniq)
 	r := &sendRequest{topic: p.c.wireName(msg.Topic), sysFlag: extraSysFlag, flag: msg.Flag, props: props,
-		body: msg.Body, born: time.Now().UnixMilli(), group: p.group, uniqIDs: uniq}
+		body: msg.Body, born: time.Now().UnixMilli(), group: p.group, uniqIDs: uniq,
+		reply: msg.Properties[message.PropertyMsgType] == message.ReplyMessageFlag}
 	if p.cfg.CompressOver >= 0 && len(msg.Body) > p.cfg.CompressOver {
 		if z, err := compress(msg.Body, p.cfg.CompressLevel); err == nil && len(z) < len(msg.Body) {
 			r.body = z

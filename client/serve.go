@@ -9,7 +9,7 @@ import (
 )
 
 // serveRequest answers what brokers send on their own: transaction
-// check-backs and member changes. It runs on a goroutine of its own per
+// check-backs, member changes and replies to requests. It runs on a goroutine of its own per
 // request (package rpc), so a slow checker delays nothing else.
 func (c *Client) serveRequest(ctx context.Context, conn *rpc.Conn, req *remoting.Command) *remoting.Command {
 	switch req.Code {
@@ -36,6 +36,8 @@ func (c *Client) serveRequest(ctx context.Context, conn *rpc.Conn, req *remoting
 	case remoting.ResetConsumerClientOffset:
 		c.serveReset(ctx, conn, req)
 		return nil
+	case remoting.PushReplyMessageToClient:
+		return c.serveReply(conn, req)
 	}
 	if req.IsOneway() {
 		return nil
