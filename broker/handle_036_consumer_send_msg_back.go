@@ -8,10 +8,13 @@ package broker
 // when it has been reconsumed maxReconsumeTimes times (header, else the
 // group's retryMaxTimes: 16 unless configured, subgroup_policy.go)
 // or the level is negative. RETRY_TOPIC and ORIGIN_MESSAGE_ID are set when
-// absent; UNIQ_KEY and every other property are kept.
+// absent, ORIGIN_MESSAGE_ID to the looked-up message's offset message id
+// as Java does (the request's originMsgId is not used, as in Java), and
+// WAIT=false; UNIQ_KEY and every other property are kept.
 //
-// Deviations: none known. Anything but SUCCESS makes the client fall back
-// to sending the message to %RETRY%<group> itself.
+// Deviations: Java's consume-message hooks and metrics do not exist here.
+// Anything but SUCCESS makes the client fall back to sending the message to
+// %RETRY%<group> itself.
 
 import (
 	"github.com/rocketkit/rocketkit/protocol/message"
@@ -22,8 +25,7 @@ func init() { register(remoting.ConsumerSendMsgBack, handleConsumerSendMsgBack) 
 
 func handleConsumerSendMsgBack(b *Broker, _ *conn, req *remoting.Command) *remoting.Command {
 	f := req.ExtFields
-	sb := sendBackRequest{group: f.Get("group"), delayLevel: 0, maxTimes: b.groupRetryMaxTimes(f.Get("group")),
-		originMsgID: f.Get("originMsgId")}
+	sb := sendBackRequest{group: f.Get("group"), delayLevel: 0, maxTimes: b.groupRetryMaxTimes(f.Get("group"))}
 	if err := message.ValidateGroup(sb.group); err != nil {
 		return errorResponse(req, remoting.InvalidParameter, err.Error())
 	}

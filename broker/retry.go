@@ -9,6 +9,7 @@ package broker
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rocketkit/rocketkit/protocol/message"
@@ -24,14 +25,14 @@ type sendBackRequest struct {
 	offset      int64  // commit-log offset of the failed message
 	delayLevel  int32  // 0 = 3 + reconsumeTimes; negative = dead-letter now
 	maxTimes    int32  // maxReconsumeTimes
-	originMsgID string // the client's id for the original message, if sent
 }
 
 // sendBack stores the failed message again with reconsumeTimes+1: into
 // %RETRY%<group> with the delay level, or into %DLQ%<group> when it has
 // been reconsumed maxTimes times or the level is negative. RETRY_TOPIC and
-// ORIGIN_MESSAGE_ID are set when absent; UNIQ_KEY and every other property
-// are kept. It returns the error response, or nil when stored.
+// ORIGIN_MESSAGE_ID (the original's offset message id) are set when absent,
+// WAIT is set to false; UNIQ_KEY and every other property are kept. It
+// returns the error response, or nil when stored.
 func (b *Broker) sendBack(req *remoting.Command, sb sendBackRequest) *remoting.Command {
 	rec, err := b.store.ReadRecord(sb.offset)
 	if err != nil {
@@ -46,13 +47,14 @@ func (b *Broker) sendBack(req *remoting.Command, sb sendBackRequest) *remoting.C
 	if _, ok := message.GetProperty(props, message.PropertyRetryTopic); !ok {
 		props = message.SetProperty(props, message.PropertyRetryTopic, orig.Topic)
 	}
-	if _, ok := message.GetProperty(props, message.PropertyOriginMessageID); !ok {
-		id := sb.originMsgID
-		if id == "" {
-			id = orig.MsgID()
-		}
-		props = message.SetProperty(props, message.PropertyOriginMessageID, id)
+	if v, _ := message.GetProperty(props, message.PropertyOriginMessageID); strings.TrimSpace(v) == "" {
+		// Java: the looked-up message's id, which in the broker is its
+		// offset message id (not the client's UNIQ_KEY, nor the
+		// originMsgId of the request header, which only feeds hooks).
+		props = message.SetProperty(props, message.PropertyOriginMessageID, orig.OffsetMsgID())
 	}
+	// Java stores the copy with WAIT=false (msgExt.setWaitStoreMsgOK(false)).
+	props = message.SetProperty(props, message.PropertyWaitStoreMsgOK, "false")
 	props = message.DeleteProperties(props, message.PropertyDelay)
 
 	dest := message.RetryTopic(sb.group)
