@@ -21,10 +21,10 @@ const defaultMaxReconsumeTimes = 16
 
 // sendBackRequest is a decoded CONSUMER_SEND_MSG_BACK.
 type sendBackRequest struct {
-	group       string
-	offset      int64  // commit-log offset of the failed message
-	delayLevel  int32  // 0 = 3 + reconsumeTimes; negative = dead-letter now
-	maxTimes    int32  // maxReconsumeTimes
+	group      string
+	offset     int64 // commit-log offset of the failed message
+	delayLevel int32 // 0 = 3 + reconsumeTimes; negative = dead-letter now
+	maxTimes   int32 // maxReconsumeTimes
 }
 
 // sendBack stores the failed message again with reconsumeTimes+1: into
