@@ -58,11 +58,13 @@
 //	              or tags separated by "||" ("created || paid"); spaces
 //	              around tags are ignored, a tag holds no space or '|'.
 //	sql           a SQL92 selector on message properties instead of tags
-//	              ("amount > 100"); excludes tags. The embedded broker
-//	              filters by tag only: with it, a listener with sql fails
-//	              start-up. A RocketMQ cluster needs
-//	              enablePropertyFilter=true; otherwise every pull fails and
-//	              the client retries every 3 seconds (logged as warnings).
+//	              ("amount > 100 AND TAGS IN ('paid')"), in RocketMQ's
+//	              grammar; excludes tags. The broker filters: the embedded
+//	              one always does (package broker/sqlfilter); a RocketMQ
+//	              cluster needs enablePropertyFilter=true, otherwise every
+//	              pull fails and the client retries every 3 seconds (logged
+//	              as warnings). The starter refuses a selector that does
+//	              not compile at start-up, naming its line and column.
 //	model         clustering (default: each message to one member of the
 //	              group) or broadcasting (each message to every member).
 //	consumers     handler concurrency, 1..1000. Default:

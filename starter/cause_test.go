@@ -72,6 +72,8 @@ func TestCauseStripsFxInternals(t *testing.T) {
 			listener.ErrInvalidTag, `listener BadConsumers, field Concurrent: tag consumers: "many" is not a number`},
 		{"unset placeholder", []startertest.Option{startertest.Listener(func() *ConfiguredListener { return &ConfiguredListener{} })},
 			listener.ErrInvalidTag, "listener ConfiguredListener, field Concurrent: tag topic: placeholder ${billing.topic}: billing.topic is not set"},
+		{"bad sql", []startertest.Option{startertest.Listener(func() *BadSQLListener { return &BadSQLListener{} })},
+			listener.ErrInvalidTag, `listener BadSQLListener, field Concurrent: tag sql: "amount >": sqlfilter: invalid selector at line 1, column 9: unexpected end of expression`},
 		{"shared group", []startertest.Option{
 			startertest.Listener(func() *GroupOrders { return &GroupOrders{} }),
 			startertest.Listener(func() *GroupRefunds { return &GroupRefunds{} }),
@@ -91,8 +93,6 @@ func TestCauseStripsFxInternals(t *testing.T) {
 			starter.ErrNameServerUnreachable, "starter: no name server reachable: rocketmq.name-server"},
 		{"embedded listen address taken", []startertest.Option{cfg("rocketmq.embedded.listen", busy.Addr().String())},
 			nil, "starter: start embedded broker: "},
-		{"sql on the embedded broker", []startertest.Option{startertest.Listener(func() *SQLListener { return &SQLListener{} })},
-			starter.ErrSQLNotSupported, "starter: SQL92 selectors are not supported by the embedded broker: listener SQLListener"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/rocketkit/rocketkit/admin"
+	"github.com/rocketkit/rocketkit/broker/sqlfilter"
 	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/listener"
 	"github.com/rocketkit/rocketkit/transport"
@@ -41,6 +42,10 @@ func newListenerSet(s *settings, ep *Endpoint, targets []any, codec listener.Cod
 	for _, t := range targets {
 		spec, err := listener.Parse(t, s.lookup)
 		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := checkSQL(spec); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -90,13 +95,6 @@ func (ls *listenerSet) specs() []*listener.Spec {
 func (ls *listenerSet) start(ctx context.Context) error {
 	if len(ls.items) == 0 {
 		return nil
-	}
-	if ls.ep.Embedded() {
-		for _, it := range ls.items {
-			if it.spec.SQL != "" {
-				return fmt.Errorf("%w: listener %s: the embedded broker filters by tag only; use tags, or a RocketMQ cluster with enablePropertyFilter=true", ErrSQLNotSupported, it.spec)
-			}
-		}
 	}
 	if ls.cfg.Listener.SubscriptionCheck != CheckOff {
 		adminOf := func(s *listener.Spec) (*admin.Client, error) { return ls.ep.adminWith(ls.credentials(s)) }
@@ -205,4 +203,18 @@ func (ls *listenerSet) stop(ctx context.Context) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// checkSQL refuses, at start-up, a sql selector the broker would not
+// compile (RocketMQ's grammar, package sqlfilter), naming the line and
+// column; the embedded broker and a RocketMQ cluster parse alike. A
+// remote broker needs enablePropertyFilter=true as well.
+func checkSQL(s *listener.Spec) error {
+	if s.SQL == "" {
+		return nil
+	}
+	if _, err := sqlfilter.Parse(s.SQL); err != nil {
+		return &listener.TagError{Listener: s.Listener, Field: s.Field, Tag: "sql", Err: fmt.Errorf("%q: %w", s.SQL, err)}
+	}
+	return nil
 }

@@ -15,10 +15,6 @@ var (
 	// share a consumer group, or when another live member of a listener's
 	// group subscribes differently (S6).
 	ErrSubscriptionConflict = errors.New("starter: consumer group subscription conflict")
-	// ErrSQLNotSupported is returned at start-up for a listener with an
-	// sql selector while the embedded broker, which filters by tag only,
-	// is in use.
-	ErrSQLNotSupported = errors.New("starter: SQL92 selectors are not supported by the embedded broker")
 	// ErrNotStarted is returned by Template methods before the fx app has
 	// started or after it stopped.
 	ErrNotStarted = errors.New("starter: template not started")

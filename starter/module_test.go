@@ -77,11 +77,12 @@ type BadConsumers struct {
 
 func (*BadConsumers) Handle(context.Context, *listener.Message) error { return nil }
 
-type SQLListener struct {
-	listener.Concurrent `topic:"orders" sql:"amount > 100"`
+// BadSQLListener's selector does not compile: the start-up names where.
+type BadSQLListener struct {
+	listener.Concurrent `topic:"orders" sql:"amount >"`
 }
 
-func (*SQLListener) Handle(context.Context, *listener.Message) error { return nil }
+func (*BadSQLListener) Handle(context.Context, *listener.Message) error { return nil }
 
 func TestStartupErrors(t *testing.T) {
 	tests := []struct {
@@ -96,8 +97,8 @@ func TestStartupErrors(t *testing.T) {
 			listener.ErrInvalidTag, `listener BadConsumers, field Concurrent: tag consumers: "many" is not a number`},
 		{"unset placeholder", []startertest.Option{startertest.Listener(func() *ConfiguredListener { return &ConfiguredListener{} })},
 			listener.ErrInvalidTag, "billing.topic is not set"},
-		{"sql on the embedded broker", []startertest.Option{startertest.Listener(func() *SQLListener { return &SQLListener{} })},
-			starter.ErrSQLNotSupported, "listener SQLListener"},
+		{"bad sql", []startertest.Option{startertest.Listener(func() *BadSQLListener { return &BadSQLListener{} })},
+			listener.ErrInvalidTag, `tag sql: "amount >": sqlfilter: invalid selector at line 1, column 9`},
 		{"dead name server", []startertest.Option{startertest.Config(map[string]any{"rocketmq.name-server": "127.0.0.1:1"})},
 			starter.ErrNameServerUnreachable, "rocketmq.name-server"},
 		{"unknown client", []startertest.Option{startertest.Config(map[string]any{"rocketmq.client": "java"})},
