@@ -8,16 +8,20 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/apache/rocketmq-client-go/v2/consumer"
+	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/rocketkit/rocketkit/admin"
 	"github.com/rocketkit/rocketkit/broker"
 	"github.com/rocketkit/rocketkit/broker/brokertest"
 	"github.com/rocketkit/rocketkit/client"
+	"github.com/rocketkit/rocketkit/internal/clienttest"
 	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
@@ -346,4 +350,122 @@ func mustMembers(t *testing.T, ad *admin.Client, group string, n int) []admin.Me
 		return err == nil && len(members) == n
 	})
 	return members
+}
+
+// GET_CONSUMER_RUNNING_INFO sent to the broker reaches the consumer and
+// brings back its own account: RocketKit's client and the official one.
+func TestConsumerRunningInfo(t *testing.T) {
+	b := brokertest.Start(t)
+	ad := newAdmin(t, b)
+	kc := kitClient(t, b)
+	sendKit(t, kc, "ri-topic", "x")
+	in := &inbox{}
+	kitCon := startKitConsumer(t, kc, "ri-kit", "ri-topic", in)
+	waitFor(t, "the kit consumer's message", func() bool { return len(in.snapshot()) == 1 })
+
+	got := &received{}
+	official := clienttest.NewConsumer(t, b, consumer.WithNameServer(primitive.NamesrvAddr{b.Addr()}),
+		consumer.WithGroupName("ri-official"), consumer.WithInstance(clienttest.UniqueName("ri-official")),
+		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset))
+	if err := official.Subscribe("ri-topic", consumer.MessageSelector{Type: consumer.TAG, Expression: "*"},
+		func(_ context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
+			got.add(msgs...)
+			return consumer.ConsumeSuccess, nil
+		}); err != nil {
+		t.Fatal(err)
+	}
+	if err := official.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the official consumer's message", func() bool { return len(got.snapshot()) == 1 })
+
+	for _, tc := range []struct{ group, clientID string }{
+		{"ri-kit", kitCon.MemberID()},
+		{"ri-official", mustMembers(t, ad, "ri-official", 1)[0].ClientID},
+	} {
+		var info admin.RunningInfo
+		// The consumer reports a queue once it holds it; wait for all four.
+		waitFor(t, tc.group+"'s four queues", func() bool {
+			var err error
+			info, err = ad.ConsumerRunningInfo(t.Context(), tc.group, tc.clientID)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.group, err)
+			}
+			n := 0
+			for _, q := range info.Queues {
+				if q.Topic == "ri-topic" {
+					n++
+				}
+			}
+			return n == 4
+		})
+		if info.Properties["PROP_CONSUME_TYPE"] != "CONSUME_PASSIVELY" || info.Properties["PROP_CLIENT_VERSION"] == "" {
+			t.Errorf("%s: properties %v", tc.group, info.Properties)
+		}
+		var subscribed bool
+		for _, s := range info.Subscriptions {
+			subscribed = subscribed || s.Topic == "ri-topic"
+		}
+		if !subscribed {
+			t.Errorf("%s: subscriptions %+v lack ri-topic", tc.group, info.Subscriptions)
+		}
+		info.Queues = slices.DeleteFunc(info.Queues, func(q admin.RunningQueue) bool { return q.Topic != "ri-topic" })
+		for i, q := range info.Queues {
+			if q.Topic != "ri-topic" || q.QueueID != i || q.BrokerName != b.Config().BrokerName || q.Dropped {
+				t.Errorf("%s: queue %d is %+v", tc.group, i, q)
+			}
+		}
+	}
+
+	_, err := ad.ConsumerRunningInfo(t.Context(), "ri-kit", "nobody@nowhere")
+	if !errors.Is(err, &remoting.Error{Code: remoting.SystemError}) || !strings.Contains(err.Error(), "not online") {
+		t.Errorf("running info of an unknown client: %v, want SYSTEM_ERROR ... not online", err)
+	}
+}
+
+// A live group consuming with RocketKit's client is moved back to a moment
+// and receives again exactly the messages stored after it, without being
+// restarted.
+func TestResetOffsetOfLiveGroup(t *testing.T) {
+	b := brokertest.Start(t)
+	ad := newAdmin(t, b)
+	const topic, group = "live-reset", "live-reset-kit"
+	resetTo := sendEarlyAndLate(t, b, topic)
+	kc := kitClient(t, b)
+	in := &inbox{}
+	startKitConsumer(t, kc, group, topic, in)
+	waitFor(t, "the first 10 messages, committed", func() bool {
+		stats, err := ad.ConsumeStats(t.Context(), group, topic)
+		var committed int64
+		for _, q := range stats {
+			committed += q.ConsumerOffset
+		}
+		return err == nil && committed == 10 && len(in.snapshot()) == 10
+	})
+	members := mustMembers(t, ad, group, 1)
+
+	resets, err := ad.ResetOffset(t.Context(), group, topic, resetTo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var moved int64
+	for _, r := range resets {
+		moved += r.OldOffset - r.NewOffset
+	}
+	if len(resets) != 4 || moved != 4 {
+		t.Fatalf("resets %+v move %d messages back, want 4 queues and 4 messages", resets, moved)
+	}
+	waitFor(t, "the 4 late messages again", func() bool { return len(in.snapshot()) >= 14 })
+	again := in.snapshot()[10:]
+	for _, body := range again {
+		if !strings.HasPrefix(body, "late-") {
+			t.Errorf("after the reset the group received %q, stored before the reset time", body)
+		}
+	}
+	if len(again) != 4 {
+		t.Errorf("after the reset the group received %v, want the 4 late messages once", again)
+	}
+	if now := mustMembers(t, ad, group, 1); now[0].ClientID != members[0].ClientID {
+		t.Errorf("member %s replaced by %s: the consumer was restarted", members[0].ClientID, now[0].ClientID)
+	}
 }

@@ -12,14 +12,14 @@ package broker
 // read); the consumers drop what they hold of those queues and consume
 // again from there, without a restart. SUCCESS carries the same offset
 // table. Refusals, with Java's remarks (reset_offset.go): TOPIC_NOT_EXIST;
-// SYSTEM_ERROR when the group has no offset on the topic;
-// CONSUMER_NOT_ONLINE when it has no live member (mqadmin then falls back
-// to setting the offsets of a stopped group itself).
+// SYSTEM_ERROR when the group has no offset on the topic and no live
+// member; CONSUMER_NOT_ONLINE when it has no live member (mqadmin then
+// falls back to setting the offsets of a stopped group itself).
 //
 // Deviations: Java leaves storing the offsets to the consumers; here the
-// broker stores them too, so queues no member holds move as well. A queue
-// the group has no offset on yet is moved, where Java refuses the whole
-// reset. RocketMQ 5's server-side reset of one queue (queueId, offset,
+// broker stores them too, so queues no member holds move as well. A live
+// group that has not committed an offset on some queue (or any) yet is
+// reset, where Java refuses the whole reset. RocketMQ 5's server-side reset of one queue (queueId, offset,
 // useServerSideResetOffset) and the C++ body form are not implemented.
 
 import (

@@ -26,8 +26,9 @@ type offsetReset struct {
 // (the first message stored at or after the timestamp; without force a
 // queue already before it keeps its offset), stores them, and sends the
 // table to every live member. It returns the answer to req: TOPIC_NOT_EXIST,
-// SYSTEM_ERROR when the group has no offset on the topic, and
-// CONSUMER_NOT_ONLINE when it has no live member, with Java's remarks; on
+// SYSTEM_ERROR when the group has neither an offset on the topic nor a
+// live member, and CONSUMER_NOT_ONLINE when it has no live member, with
+// Java's remarks; on
 // SUCCESS the body is the offset table.
 func (b *Broker) resetOffsets(req *remoting.Command, r *offsetReset) *remoting.Command {
 	tc, ok := b.topics.get(r.topic)
@@ -52,10 +53,10 @@ func (b *Broker) resetOffsets(req *remoting.Command, r *offsetReset) *remoting.C
 			r.offsets[i] = cur
 		}
 	}
-	if !known {
+	members := b.clients.memberConns(r.group)
+	if !known && len(members) == 0 {
 		return errorResponse(req, remoting.SystemError, fmt.Sprintf("THe consumer group <%s> not exist", r.group))
 	}
-	members := b.clients.memberConns(r.group)
 	if len(members) == 0 {
 		return errorResponse(req, remoting.ConsumerNotOnline, fmt.Sprintf(
 			"Consumer not online, so can not reset offset, Group: %s Topic: %s Timestamp: %d", r.group, r.topic, r.timestamp))
