@@ -33,6 +33,9 @@ type Producer interface {
 	SendOneway(ctx context.Context, msg *client.Message, opts ...client.SendOption) error
 	SendInTransaction(ctx context.Context, msg *client.Message,
 		execute func(ctx context.Context, res *client.SendResult) client.TransactionState) (*client.SendResult, client.TransactionState, error)
+	// Request sends msg as a request and waits, until ctx's deadline, for
+	// the reply a responder sends back (client.NewReply): request-reply.
+	Request(ctx context.Context, msg *client.Message, opts ...client.SendOption) (*client.MessageExt, error)
 	Close() error
 }
 

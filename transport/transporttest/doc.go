@@ -40,6 +40,9 @@
 //   - Transactions: commit is delivered, rollback never, unknown is checked
 //     back through the TransactionChecker and delivered once it commits;
 //     the transaction producer also sends plain messages.
+//   - RequestReply: Request gets the reply a responder built with
+//     client.NewReply and sent, each concurrent request its own; one
+//     nobody answers fails with client.ErrReplyTimeout at ctx's deadline.
 //   - ShutdownDrain: Close waits for a handler call in flight, and its
 //     message is not delivered again to the group's next member.
 //   - CloseTimeout: when Close's ctx ends before a handler call returns,

@@ -70,6 +70,7 @@ var subtests = []subtest{
 	{name: "DelayLevel", run: testDelayLevel},
 	{name: "DeliverAt", run: testDeliverAt},
 	{name: "Transactions", run: testTransactions},
+	{name: "RequestReply", run: testRequestReply},
 	{name: "ShutdownDrain", run: testShutdownDrain},
 	{name: "CloseTimeout", run: testCloseTimeout},
 	{name: "Lifecycle", run: testLifecycle},
