@@ -41,7 +41,7 @@ type Subscription struct {
 	Expression string `koanf:"expression"`
 	// SQL makes Expression an SQL92 filter. The broker must support
 	// property filtering (Java: enablePropertyFilter=true; the rocketkit
-	// broker refuses SQL92 pulls).
+	// broker always does, package broker/sqlfilter).
 	SQL bool `koanf:"sql"`
 }
 

@@ -279,8 +279,8 @@ func TestConsumerStartFailsWithoutRoute(t *testing.T) {
 	closeConsumer(t, con) // idempotent
 }
 
-// A SQL92 subscription is registered as such (the rocketkit broker refuses
-// the pulls, so nothing is consumed).
+// A SQL92 subscription is registered as such (TestConsumerSQLSubscriptionFilters
+// shows the broker filtering by it).
 func TestConsumerSQLSubscriptionRegistered(t *testing.T) {
 	b := startBroker(t)
 	c := newTestClient(t, b, "c1")
