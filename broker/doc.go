@@ -22,12 +22,14 @@
 // # What it serves
 //
 // Name-server requests (routes, topic list, cluster info) and broker
-// requests (send, batch send, pull with long polling, consumer groups and
-// offsets, orderly queue locks, topic admin) on the same address; route
-// data advertises that address as master (id 0) of one broker. Each request
-// code is handled in its own file, handle_<code>_<name>.go, whose comment
-// states the behaviour and any deviation from the Java broker. What is not
-// supported yet is listed in UNSUPPORTED.md; lock ordering is in LOCKS.md.
+// requests (send, batch send, pull with long polling and filtering by tag
+// or by SQL92 selector over message properties (package sqlfilter),
+// consumer groups and offsets, orderly queue locks, topic admin) on the
+// same address; route data advertises that address as master (id 0) of
+// one broker. Each request code is handled in its own file,
+// handle_<code>_<name>.go, whose comment states the behaviour and any
+// deviation from the Java broker. What is not supported yet is listed in
+// UNSUPPORTED.md; lock ordering is in LOCKS.md.
 //
 // # Storage
 //
