@@ -46,6 +46,10 @@ type layout struct {
 // size in bytes. Body aliases b (with its capacity clipped); Topic and
 // Properties are copies.
 //
+// Both layouts are read: v1 (MagicCode, one-byte topic length, read
+// unsigned) and v2 (MagicCodeV2, two-byte topic length), which a Java 5
+// broker sends for topics longer than 127 bytes.
+//
 // Malformed input returns an error wrapping ErrMalformed and never panics:
 // a bad magic code, TOTALSIZE below MinRecordSize or past the end of b,
 // negative or overlong lengths, a port outside 0..65535, an IPv4-mapped
@@ -154,8 +158,10 @@ func parse(b []byte) (layout, error) {
 	}
 	rec := b[:size]
 	be := binary.BigEndian
-	if magic := int32(be.Uint32(rec[posMagic:])); magic != MagicCode {
-		return l, fmt.Errorf("decode record: magic code %08x, want %08x: %w", uint32(magic), magicV1, ErrMalformed)
+	magic := int32(be.Uint32(rec[posMagic:]))
+	if magic != MagicCode && magic != MagicCodeV2 {
+		return l, fmt.Errorf("decode record: magic code %08x, want %08x (v1) or %08x (v2): %w",
+			uint32(magic), magicV1, magicV2, ErrMalformed)
 	}
 	sysFlag := int32(be.Uint32(rec[posSysFlag:]))
 	r := reader{b: rec, pos: posBornHost}
@@ -167,7 +173,11 @@ func parse(b []byte) (layout, error) {
 	l.preparedTxOffset = r.int64("PREPAREDTRANSACTIONOFFSET")
 	l.bodyN = int(r.int32("BODYLENGTH"))
 	l.bodyStart = r.skip(l.bodyN, "BODY")
-	l.topN = int(r.uint8("TOPICLENGTH"))
+	if magic == MagicCodeV2 {
+		l.topN = int(r.int16("TOPICLENGTH")) // negative: rejected by skip
+	} else {
+		l.topN = int(r.uint8("TOPICLENGTH"))
+	}
 	l.topicStart = r.skip(l.topN, "TOPIC")
 	l.propN = int(r.int16("PROPERTIESLENGTH"))
 	l.propsStart = r.skip(l.propN, "PROPERTIES")

@@ -12,7 +12,7 @@
 //
 //	pos  field                      size   notes
 //	  0  TOTALSIZE                  4      int32, whole record
-//	  4  MAGICCODE                  4      MagicCode 0xDAA320A7 (layout v1 only)
+//	  4  MAGICCODE                  4      MagicCode 0xDAA320A7 (layout v1; v2 below)
 //	  8  BODYCRC                    4      CRC32 IEEE of BODY
 //	 12  QUEUEID                    4      int32
 //	 16  FLAG                       4      int32 user flag
@@ -26,7 +26,7 @@
 //	  .  RECONSUMETIMES             4      int32
 //	  .  PREPAREDTRANSACTIONOFFSET  8      int64
 //	  .  BODYLENGTH, BODY           4+n    int32 + bytes (zlib if FlagCompressed)
-//	  .  TOPICLENGTH, TOPIC         1+n    unsigned byte + bytes (<= 255)
+//	  .  TOPICLENGTH, TOPIC         1+n    unsigned byte + bytes (<= 255); v2: int16 + bytes
 //	  .  PROPERTIESLENGTH, PROPS    2+n    int16 + bytes (<= 32767)
 //
 // The fixed overhead is MinRecordSize (91) bytes with IPv4 hosts and 115
@@ -35,6 +35,14 @@
 // STORETIMESTAMP after encoding, so a store can encode outside its lock.
 // Decode, DecodeAll and PeekHeader validate every length against TOTALSIZE
 // and return errors wrapping ErrMalformed instead of panicking.
+//
+// Layout v2 (MagicCodeV2) differs only in TOPICLENGTH: two bytes. A Java 5
+// broker writes it for topics over 127 bytes (retry and dead-letter topics
+// of long group names), because Java reads the v1 length as a signed byte.
+// Decode reads both. AppendEncode writes v1 only, whose unsigned length
+// covers the 255-byte limit: the official Go client ignores MAGICCODE and
+// reads one length byte, so it cannot decode v2 (and a Java client cannot
+// decode a v1 record of a topic over 127 bytes).
 //
 // The client's decoder ignores TOTALSIZE, MAGICCODE and BODYCRC and steps
 // by the sizes it computes, so those sizes must be exact; it also has no

@@ -25,10 +25,19 @@ const (
 	FlagStoreHostV6 = 0x20
 )
 
-// MagicCode is the MAGICCODE of every stored record: Java's
-// MESSAGE_MAGIC_CODE (0xDAA320A7), layout v1. Layout v2 (0xDAA320AB, 2-byte
-// topic length) is never written or accepted: the Go client cannot parse it.
+// MagicCode is the MAGICCODE of every record AppendEncode writes: Java's
+// MESSAGE_MAGIC_CODE (0xDAA320A7), layout v1, with a one-byte topic
+// length.
 const MagicCode = int32(-626843481)
+
+// MagicCodeV2 is Java's MESSAGE_MAGIC_CODE_V2 (0xDAA320AB), layout v2: as
+// v1 but with a two-byte topic length. A Java 5 broker stores (and serves)
+// records of topics longer than 127 bytes in it (autoMessageVersionOnTopicLen),
+// since Java reads the v1 length as a signed byte. Decode reads it; nothing
+// here writes it: the official Go client ignores MAGICCODE and reads a
+// one-byte length, so it can only decode v1, where a length up to 255 is
+// read unsigned.
+const MagicCodeV2 = int32(-626843477)
 
 // Limits of the encodings and Java's defaults for what a broker accepts
 // (wire doc §8.7).
@@ -55,5 +64,9 @@ func SetTransactionType(sysFlag, typ int32) int32 {
 	return sysFlag&^FlagTransactionMask | typ&FlagTransactionMask
 }
 
-// magicV1 is MagicCode as the unsigned value on the wire.
-const magicV1 uint32 = 0xDAA320A7
+// magicV1 and magicV2 are MagicCode and MagicCodeV2 as the unsigned values
+// on the wire.
+const (
+	magicV1 uint32 = 0xDAA320A7
+	magicV2 uint32 = 0xDAA320AB
+)

@@ -253,7 +253,7 @@ func TestDecodeMalformed(t *testing.T) {
 		{"total below minimum", mod(valid, put32(0, 90)), message.ErrMalformed, "below minimum"},
 		{"negative total", mod(valid, put32(0, 0xFFFFFFFF)), message.ErrMalformed, "below minimum"},
 		{"bad magic", mod(valid, put32(4, 0xDEADBEEF)), message.ErrMalformed, "magic"},
-		{"magic v2 rejected", mod(valid, put32(4, 0xDAA320AB)), message.ErrMalformed, "magic"},
+		{"v1 record marked v2", mod(valid, put32(4, 0xDAA320AB)), message.ErrMalformed, "TOPIC"},
 		{"total larger than parts", append(mod(valid, put32(0, uint32(len(valid)+1))), 0), message.ErrMalformed, "sum of the parts"},
 		{"total smaller than parts", mod(valid, put32(0, uint32(len(valid)-1))), message.ErrMalformed, "past TOTALSIZE"},
 		{"negative body length", mod(valid, put32(posBodyLen, 0xFFFFFFF0)), message.ErrMalformed, "negative BODY"},
