@@ -67,7 +67,7 @@ func (b *Broker) parsePull(req *remoting.Command) (*pullRequest, *remoting.Comma
 	if !ok {
 		return nil, errorResponse(req, remoting.TopicNotExist, "topic "+p.topic+" does not exist")
 	}
-	if p.queueID < 0 || int(p.queueID) >= max(tc.ReadQueues, tc.WriteQueues) {
+	if p.queueID < 0 || int(p.queueID) >= tc.ReadQueues {
 		return nil, errorResponse(req, remoting.InvalidParameter,
 			"queueId "+strconv.Itoa(int(p.queueID))+" is out of range for topic "+p.topic)
 	}
