@@ -12,9 +12,24 @@ package broker
 // flag (bit 1) is set, the pull is held (long polling) until a message
 // arrives or min(suspendTimeoutMillis, MaxPullHold) passes.
 //
+// The subscription is the one the request carries (sysFlag bit 2) or the
+// group's registered one, read again each time a held pull runs, so a
+// pull held across a re-subscription is served by the new expression (as
+// Java re-runs a woken pull). A SQL92 subscription filters by the
+// message's properties (package sqlfilter; TAGS is the tag); retry topics
+// are subscribed with "*", so their messages are not SQL-filtered (Java's
+// filterSupportRetry=false). Refusals (pull.go, subscribe): a carried
+// expression that does not compile is SUBSCRIPTION_PARSE_FAILED, a
+// registered one FILTER_DATA_NOT_EXIST, each with the compile error and
+// its position as remark; a registered subscription older than the pull's
+// subVersion is SUBSCRIPTION_NOT_LATEST.
+//
 // Deviations: a group with no registered subscription for the topic is
 // served as "*" instead of SUBSCRIPTION_NOT_EXIST (the client filters tags
-// again anyway); SQL92 subscriptions are refused with SYSTEM_ERROR.
+// again anyway). SQL92 is evaluated on every message (no bloom-filter bit
+// map on the consume queue; the result is the same), and cannot be turned
+// off (enablePropertyFilter is always true). A registered expression type
+// other than TAG or SQL92 is FILTER_DATA_NOT_EXIST too.
 
 import (
 	"strconv"
@@ -74,15 +89,16 @@ func (b *Broker) parsePull(req *remoting.Command) (*pullRequest, *remoting.Comma
 	if tc.Perm&PermRead == 0 {
 		return nil, errorResponse(req, remoting.NoPermission, "topic "+p.topic+" is not readable")
 	}
+	p.subVersion, _ = f.Int64("subVersion") // absent or malformed: 0, older than any
 	if p.sysFlag&pullFlagSubscription != 0 {
 		p.filter = newSubFilter(Subscription{Topic: p.topic, Expression: f.Get("subscription"),
-			ExpressionType: f.Get("expressionType")})
+			ExpressionType: f.Get("expressionType"), SubVersion: p.subVersion})
 	} else {
-		p.filter = b.clients.filter(p.group, p.topic)
+		group, topic := p.group, p.topic
+		p.registered = func() (*subFilter, int64) { return b.clients.subscription(group, topic) }
 	}
-	if p.filter != nil && p.filter.sql {
-		return nil, errorResponse(req, remoting.SystemError,
-			"SQL92 filtering is not supported by the rocketkit broker; subscribe by tag")
+	if resp := p.subscribe(); resp != nil {
+		return nil, resp
 	}
 	return p, nil
 }
