@@ -3,7 +3,10 @@
 // protocol). It does what the official Go client does not: look messages
 // up by key or id, list topics and the cluster, read queue offsets and a
 // group's consumption progress, browse a topic's messages by store time,
-// reset a stopped group's offsets to a moment, and create or delete topics. The CLI (rocketkit admin) and the outbox's
+// reset a group's offsets to a moment (a live group's through the broker),
+// create or delete topics, read a broker's runtime counters and
+// configuration and change it, manage subscription groups, and ask a live
+// consumer for its state. The CLI (rocketkit admin) and the outbox's
 // key-based compensation are built on it.
 //
 // # Connections

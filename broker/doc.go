@@ -39,8 +39,9 @@
 // broker's own metadata are JSON files under DataDir/config, each replaced
 // atomically (configFile): topics.json (topic configuration),
 // consumerOffset.json (each group's offsets), delayOffset.json (how far
-// each delay level's schedule queue is delivered) and timer.json (which
-// timed messages are delivered). Transactions need no file: pending half
+// each delay level's schedule queue is delivered), timer.json (which
+// timed messages are delivered) and subscriptionGroup.json (the consumer
+// groups' settings, in Java's layout). Transactions need no file: pending half
 // messages are rebuilt from the half and op queues at start.
 //
 // # Layout

@@ -42,6 +42,7 @@ type adminArgs struct {
 	order                 bool
 	brokerAddr, cluster   string
 	bodyMax               int
+	broker                brokerArgs // cmd_admin_broker.go
 }
 
 // adminCommand is one `rocketkit admin` command, named as in mqadmin.
@@ -70,7 +71,7 @@ var adminCommands = []adminCommand{
 		}, required: []string{"consumerGroup"}, run: adminConsumerProgress},
 	{name: "consumerConnection", args: "-g group", summary: "list a group's live members and their subscriptions",
 		flags: groupFlag, required: []string{"consumerGroup"}, run: adminConsumerConnection},
-	{name: "resetOffsetByTime", args: "-g group -t topic -s time", summary: "move a stopped group's offsets to the first message stored at or after a time",
+	{name: "resetOffsetByTime", args: "-g group -t topic -s time", summary: "move a group's offsets (its live consumers' too) to the first message stored at or after a time",
 		flags: func(fs *flag.FlagSet, a *adminArgs) {
 			groupFlag(fs, a)
 			topicFlag(fs, a)

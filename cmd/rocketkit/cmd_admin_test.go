@@ -269,11 +269,9 @@ func TestAdminCommands(t *testing.T) {
 		}
 	})
 	t.Run("resetOffsetByTime", func(t *testing.T) {
+		// A stopped group (live ones: admin's TestResetOffsetOfLiveGroup;
+		// the official client's own reset handler races with its pulls).
 		reset := []string{"admin", "resetOffsetByTime", "-n", ns, "-g", group, "-t", topic, "-s", "0"}
-		code, _, errOut := runCLI(t, reset...)
-		if code != exitFailure || !strings.Contains(errOut, "consumer group has live members: cli-billing has 1") {
-			t.Fatalf("reset of a live group: exit %d, stderr %s", code, errOut)
-		}
 		if err := cons.Shutdown(); err != nil {
 			t.Fatal(err)
 		}
@@ -294,7 +292,7 @@ func TestAdminCommands(t *testing.T) {
 		if rep.TotalConsumerOffset != 0 || rep.TotalLag != n {
 			t.Errorf("after a reset to 1970: consumer offset %d and lag %d, want 0 and %d", rep.TotalConsumerOffset, rep.TotalLag, n)
 		}
-		code, _, errOut = runCLI(t, "admin", "resetOffsetByTime", "-n", ns, "-g", group, "-t", topic, "-s", "yesterday")
+		code, _, errOut := runCLI(t, "admin", "resetOffsetByTime", "-n", ns, "-g", group, "-t", topic, "-s", "yesterday")
 		if code == exitOK || !strings.Contains(errOut, `-s "yesterday"`) {
 			t.Errorf("a bad time: exit %d, stderr %s", code, errOut)
 		}

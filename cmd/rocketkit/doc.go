@@ -86,10 +86,20 @@
 //	                                     lag per queue, with totals
 //	consumerConnection -g group          live members and their subscriptions
 //	resetOffsetByTime -g group -t topic -s time
-//	                                     move a stopped group's offsets to
-//	                                     the first message stored at or
-//	                                     after the time (-s: now, Unix ms,
-//	                                     RFC 3339 or yyyy-MM-dd#HH:mm:ss:SSS)
+//	                                     move a group's offsets to the first
+//	                                     message stored at or after the time
+//	                                     (-s: now, Unix ms, RFC 3339 or
+//	                                     yyyy-MM-dd#HH:mm:ss:SSS); live
+//	                                     consumers are moved by the broker
+//	consumerStatus -g group [-i clientId] what each live consumer reports:
+//	                                     settings, subscriptions, queues
+//	brokerStatus [-b addr | -c cluster]  a broker's runtime counters
+//	getBrokerConfig [-b addr | -c cluster]  its configuration
+//	updateBrokerConfig -k key -v value   change a setting at runtime
+//	updateSubGroup -g group [-s bool] [-r n] ...
+//	                                     create or change a consumer group's
+//	                                     settings (consumeEnable, retryMaxTimes)
+//	deleteSubGroup -g group [-r]         delete them (-r: and its offsets)
 //	printMsg -t topic [-b time] [-e time] a topic's messages stored between
 //	                                     two times (--max, default 100),
 //	                                     read without consuming them
