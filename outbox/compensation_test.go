@@ -93,7 +93,7 @@ func testRelayRetriesBrokerErrors(t *testing.T, kind backendKind) {
 	r := startRelay(t, db.DB, cfg, flaky, outboxtest.KeyLookup(t, b.Addr()))
 	waitBacklog(t, r, 60*time.Second)
 	rec.waitDistinct(t, total, 20*time.Second)
-	time.Sleep(300 * time.Millisecond)
+	quietWindow(300 * time.Millisecond) // no duplicate follows
 	want := map[string]int{}
 	for e := range entities {
 		want[fmt.Sprintf("entity-%d", e)] = perKey
@@ -167,7 +167,7 @@ func testUnknownRowsResolvedByKey(t *testing.T, kind backendKind) {
 	r := startRelay(t, db.DB, cfg, p, lookup)
 	waitBacklog(t, r, 20*time.Second)
 	rec.waitDistinct(t, 3, 10*time.Second)
-	time.Sleep(300 * time.Millisecond)
+	quietWindow(300 * time.Millisecond) // no duplicate follows
 	checkDelivery(t, rec.snapshot(), 3, map[string]int{"e": 3}, false)
 	if s := r.Stats(); s.Found != 1 || s.Sent != 2 {
 		t.Errorf("stats %+v: want 1 found by key, 2 sent", s)

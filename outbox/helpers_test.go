@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -252,20 +253,39 @@ func startConsumer(t testing.TB, b *broker.Broker, topic string, rec *recorder, 
 // waitBacklog waits until the relay sent everything.
 func waitBacklog(t testing.TB, r *outbox.Relay, timeout time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		n, err := r.Backlog(context.Background())
-		if err != nil {
+	var n int64
+	eventually(t, timeout, func() bool {
+		var err error
+		if n, err = r.Backlog(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		if n == 0 {
-			return
-		}
+		return n == 0
+	}, func() string { return fmt.Sprintf("backlog still %d", n) })
+}
+
+// eventually polls cond until it holds, and fails t, saying what (called
+// then) was awaited, when it still does not after timeout. It returns as
+// soon as cond holds; the pause between polls is not a wait for an event.
+func eventually(t testing.TB, timeout time.Duration, cond func() bool, what func() string) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("backlog still %d after %v", n, timeout)
+			t.Fatalf("after %v: %s", timeout, what())
 		}
-		time.Sleep(20 * time.Millisecond)
+		<-tick.C
 	}
+}
+
+// quietWindow lets d pass so that what must not happen (a duplicate
+// delivery, a late resend) has the time to show. It is never a wait for an
+// event: a test first waits for what it expects (waitDistinct,
+// waitBacklog, eventually), then opens a quiet window to see that nothing
+// more arrives.
+func quietWindow(d time.Duration) {
+	time.Sleep(d)
 }
 
 // countRows counts rows of table matching where.

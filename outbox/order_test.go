@@ -192,7 +192,7 @@ func TestTwoRelaysKeepPerKeyOrder(t *testing.T) {
 	total := publishLoad(t, ctx, db.DB, pub, topic, entities, perKey, keyless, 4)
 	waitBacklog(t, r1, 60*time.Second)
 	msgs := rec.waitDistinct(t, total, 30*time.Second)
-	time.Sleep(300 * time.Millisecond)
+	quietWindow(300 * time.Millisecond) // no duplicate follows
 	want := map[string]int{}
 	for e := range entities {
 		want[fmt.Sprintf("entity-%d", e)] = perKey

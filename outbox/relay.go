@@ -65,13 +65,16 @@ type relayLoop interface {
 
 var _ relayLoop = (*Relay)(nil)
 
-// hooks let tests stop a relay at chosen points (crash tests).
+// hooks let tests stop a relay at chosen points (crash tests). Each gets
+// the token of the claim it belongs to, so that a test can tell apart the
+// claims the workers process at once.
 type hooks struct {
-	afterClaim  func(rows int)
-	beforeSend  func()
-	afterSend   func()
-	beforeMark  func()
-	afterMarked func(rows int)
+	afterClaim  func(token int64, rows int)
+	sendPlan    func(token int64, chunks int) // the sends a claim is about to make
+	beforeSend  func(token int64)
+	afterSend   func(token int64, err error)
+	beforeMark  func(token int64)
+	afterMarked func(token int64, rows int)
 }
 
 // RelayStats counts what a relay did since it was created (Relay.Stats),

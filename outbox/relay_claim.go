@@ -82,7 +82,7 @@ func (r *Relay) claim(ctx context.Context, withDead bool) (*batch, error) {
 	if b != nil {
 		r.stats.claimed.Add(int64(len(b.rows)))
 		if h := r.hooks.afterClaim; h != nil {
-			h(len(b.rows))
+			h(b.token, len(b.rows))
 		}
 	}
 	return b, nil

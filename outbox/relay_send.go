@@ -37,11 +37,33 @@ type processResult struct {
 // the relay stops; the lease bounds the work.
 func (r *Relay) process(ctx context.Context, b *batch) processResult {
 	rc := r.cfg.Relay
+	// Everything, the mark included, ends a SendTimeout before the lease.
+	ctx, cancel := context.WithDeadline(ctx, b.start.Add(rc.Lease-rc.SendTimeout))
+	defer cancel()
+	outcomes, res := r.deliver(ctx, b)
+	if h := r.hooks.beforeMark; h != nil {
+		h(b.token)
+	}
+	if err := r.mark(ctx, b, outcomes, res.err); err != nil {
+		if errors.Is(err, ErrDBClosed) {
+			res.fatal = err
+		}
+		r.log.Warn("outbox mark failed; the lease will expire and the rows be looked up by key",
+			"rows", len(b.rows), "error", err)
+	}
+	return res
+}
+
+// deliver looks up the batch's unknown rows by key and sends the rest in
+// order per sharding key, each send bounded by SendTimeout; no send starts
+// later than Lease - 2×SendTimeout after the claim (the rows left then
+// stay not attempted). It returns every row's outcome and does not touch
+// the database.
+func (r *Relay) deliver(ctx context.Context, b *batch) ([]outcome, processResult) {
+	rc := r.cfg.Relay
 	// Sends may start until this instant, so that they end (SendTimeout)
 	// well before the lease expires and another relay looks the rows up.
 	sendDeadline := b.start.Add(rc.Lease - 2*rc.SendTimeout)
-	ctx, cancel := context.WithDeadline(ctx, b.start.Add(rc.Lease-rc.SendTimeout))
-	defer cancel()
 
 	outcomes := make([]outcome, len(b.rows))
 	r.resolveUnknown(ctx, b, outcomes)
@@ -70,6 +92,13 @@ func (r *Relay) process(ctx context.Context, b *batch) processResult {
 	var resMu sync.Mutex
 	r.learnQueueCounts(ctx, b, toSend)
 	groups := r.group(b, toSend)
+	if h := r.hooks.sendPlan; h != nil {
+		n := 0
+		for _, g := range groups {
+			n += len(g.chunks)
+		}
+		h(b.token, n)
+	}
 	sem := make(chan struct{}, rc.SendConcurrency)
 	var wg sync.WaitGroup
 	for _, g := range groups {
@@ -82,11 +111,11 @@ func (r *Relay) process(ctx context.Context, b *batch) processResult {
 					return // the rest stay not attempted
 				}
 				if h := r.hooks.beforeSend; h != nil {
-					h()
+					h(b.token)
 				}
 				err := r.send(ctx, b, g.topic, chunk)
 				if h := r.hooks.afterSend; h != nil {
-					h()
+					h(b.token, err)
 				}
 				if err != nil {
 					for _, i := range chunk {
@@ -108,18 +137,7 @@ func (r *Relay) process(ctx context.Context, b *batch) processResult {
 		}()
 	}
 	wg.Wait()
-
-	if h := r.hooks.beforeMark; h != nil {
-		h()
-	}
-	if err := r.mark(ctx, b, outcomes, res.err); err != nil {
-		if errors.Is(err, ErrDBClosed) {
-			res.fatal = err
-		}
-		r.log.Warn("outbox mark failed; the lease will expire and the rows be looked up by key",
-			"rows", len(b.rows), "error", err)
-	}
-	return res
+	return outcomes, res
 }
 
 // resolveUnknown looks up the rows whose outcome is unknown.
@@ -395,7 +413,7 @@ func (r *Relay) mark(ctx context.Context, b *batch, outcomes []outcome, sendErr 
 			Compensated: nFound + nRetried, Failed: int64(len(failed)), Released: nReleased})
 	}
 	if h := r.hooks.afterMarked; h != nil {
-		h(len(b.rows))
+		h(b.token, len(b.rows))
 	}
 	return nil
 }

@@ -74,7 +74,7 @@ func testCommitDeliveredRollbackNever(t *testing.T, kind backendKind) {
 	r := startRelay(t, db.DB, cfg, newProducer(t, kind.open(t, b)), outboxtest.KeyLookup(t, b.Addr()))
 	rec.waitDistinct(t, 1, 20*time.Second)
 	waitBacklog(t, r, 10*time.Second)
-	time.Sleep(300 * time.Millisecond)
+	quietWindow(300 * time.Millisecond) // neither a duplicate nor a rolled-back message follows
 	msgs := rec.snapshot()
 	if len(msgs) != 1 {
 		t.Fatalf("delivered %d messages, want 1: %+v", len(msgs), msgs)

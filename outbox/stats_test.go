@@ -41,13 +41,8 @@ func (m *sumMetrics) total() outbox.RelayStats {
 // waitStats waits until the relay's stats satisfy ok.
 func waitStats(t testing.TB, r *outbox.Relay, timeout time.Duration, what string, ok func(outbox.RelayStats) bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !ok(r.Stats()) {
-		if time.Now().After(deadline) {
-			t.Fatalf("stats %+v after %v, want %s", r.Stats(), timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	eventually(t, timeout, func() bool { return ok(r.Stats()) },
+		func() string { return fmt.Sprintf("stats %+v, want %s", r.Stats(), what) })
 }
 
 // checkMetrics fails t unless what the relay reported to its Metrics adds
