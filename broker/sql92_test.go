@@ -272,4 +272,3 @@ func nextResponse(t testing.TB, c *rawConn, wait time.Duration) *remoting.Comman
 		}
 	}
 }
-
