@@ -66,7 +66,7 @@ func (p *Producer) Request(ctx context.Context, msg *Message, opts ...SendOption
 		return nil, ErrClosed
 	case <-ctx.Done():
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, fmt.Errorf("%w: request to %s (correlation id %s), sent %d ms before the deadline: %w",
+			return nil, fmt.Errorf("%w: request to %s (correlation id %s) waited %d ms: %w",
 				ErrReplyTimeout, msg.Topic, id, ttl, ctx.Err())
 		}
 		return nil, fmt.Errorf("client: request to %s (correlation id %s): %w", msg.Topic, id, ctx.Err())

@@ -25,6 +25,8 @@ type Dispatcher struct {
 	spec    Spec
 	single  Handler
 	batch   BatchHandler
+	reply   ReplyHandler // reply.go
+	send    ReplySender
 	codec   Codec
 	log     *slog.Logger
 	observe func(Result)
@@ -59,11 +61,14 @@ func NewDispatcher(spec *Spec, l any, opts ...Option) (*Dispatcher, error) {
 	}
 	if spec.Batch > 0 {
 		d.batch, _ = l.(BatchHandler)
-	} else {
-		d.single, _ = l.(Handler)
+	} else if d.single, _ = l.(Handler); d.single == nil {
+		d.reply, _ = l.(ReplyHandler)
 	}
-	if d.batch == nil && d.single == nil {
+	if d.batch == nil && d.single == nil && d.reply == nil {
 		return nil, fmt.Errorf("listener %s: %w", spec.Listener, ErrNoHandler)
+	}
+	if d.reply != nil && d.send == nil {
+		return nil, fmt.Errorf("listener %s: HandleReply needs WithReplySender: %w", spec.Listener, ErrNoHandler)
 	}
 	if spec.Group == "" {
 		return nil, fmt.Errorf("listener %s: dispatcher needs a group", spec.Listener)
@@ -140,8 +145,11 @@ func (d *Dispatcher) call(parent context.Context, msgs []*Message) (err error) {
 			err = pe
 		}
 	}()
-	if d.batch != nil {
+	switch {
+	case d.batch != nil:
 		return d.batch.HandleBatch(ctx, msgs)
+	case d.reply != nil:
+		return d.handleReply(ctx, msgs[0])
 	}
 	return d.single.Handle(ctx, msgs[0])
 }

@@ -27,6 +27,10 @@
 //
 //	fx.New(starter.Module, fx.Provide(NewBilling), starter.Listener(NewBillOrders), ...)
 //
+// A listener whose method is HandleReply (ReplyHandler) instead of Handle
+// answers requests (Template.SendAndReceive): what it returns is sent back
+// as the reply, like rocketmq-spring's RocketMQReplyListener.
+//
 // Numbers such as S4 and S6 below name experiments of the RocketMQ study
 // the kit answers; examples/scenarios/README.md lists them.
 //

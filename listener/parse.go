@@ -72,7 +72,7 @@ func Parse(l any, lookup Lookup) (*Spec, error) {
 }
 
 func checkHandler(t reflect.Type, s *Spec) error {
-	single, batch := t.Implements(handlerType), t.Implements(batchType)
+	single, batch := t.Implements(handlerType) || t.Implements(replyType), t.Implements(batchType)
 	hint := ""
 	if t.Kind() != reflect.Pointer {
 		hint = " (methods with pointer receivers need a pointer: register *" + s.Listener + ")"
@@ -83,7 +83,7 @@ func checkHandler(t reflect.Type, s *Spec) error {
 	case s.Batch == 0 && !single && batch:
 		return fmt.Errorf("listener %s: HandleBatch needs tag batch (the most messages per call): %w", s.Listener, ErrNoHandler)
 	case s.Batch == 0 && !single:
-		return fmt.Errorf("listener %s: needs a method Handle(context.Context, *listener.Message) error%s: %w", s.Listener, hint, ErrNoHandler)
+		return fmt.Errorf("listener %s: needs a method Handle(context.Context, *listener.Message) error (or HandleReply(context.Context, *listener.Message) (any, error))%s: %w", s.Listener, hint, ErrNoHandler)
 	}
 	return nil
 }

@@ -30,6 +30,8 @@ type runningListener struct {
 	disp    *listener.Dispatcher
 	c       transport.Consumer // nil until started
 	running atomic.Bool        // from a successful start until stop begins (Health)
+
+	replies atomic.Pointer[producerHolder] // a reply listener's, while started (reply_listener.go)
 }
 
 // newListenerSet parses every listener, derives missing groups, applies
@@ -61,7 +63,8 @@ func newListenerSet(s *settings, ep *Endpoint, targets []any, codec listener.Cod
 		if spec.Suspend < 0 {
 			spec.Suspend = cc.SuspendCurrentQueueTime
 		}
-		opts := []listener.Option{listener.WithCodec(codec), listener.WithLogger(log)}
+		it := &runningListener{}
+		opts := []listener.Option{listener.WithCodec(codec), listener.WithLogger(log), listener.WithReplySender(it.sendReply)}
 		if m != nil {
 			opts = append(opts, listener.WithObserver(m.Handled))
 		}
@@ -71,7 +74,8 @@ func newListenerSet(s *settings, ep *Endpoint, targets []any, codec listener.Cod
 			continue
 		}
 		specs = append(specs, d.Spec())
-		ls.items = append(ls.items, &runningListener{spec: d.Spec(), disp: d})
+		it.spec, it.disp = d.Spec(), d
+		ls.items = append(ls.items, it)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -148,12 +152,15 @@ func (ls *listenerSet) startOne(ctx context.Context, it *runningListener) error 
 			return fmt.Errorf("starter: listener %s is broadcasting: %w", s.Listener, err)
 		}
 	}
+	if err := it.startReplies(backend); err != nil {
+		return err
+	}
 	c, err := backend.NewConsumer(cfg, it.disp.Consume)
 	if err != nil {
-		return fmt.Errorf("starter: listener %s: new consumer: %w", s.Listener, err)
+		return errors.Join(fmt.Errorf("starter: listener %s: new consumer: %w", s.Listener, err), it.stopReplies())
 	}
 	if err := c.Start(ctx); err != nil {
-		return fmt.Errorf("starter: listener %s: start consumer: %w", s.Listener, err)
+		return errors.Join(fmt.Errorf("starter: listener %s: start consumer: %w", s.Listener, err), it.stopReplies())
 	}
 	it.c = c
 	it.running.Store(true)
@@ -191,13 +198,14 @@ func (ls *listenerSet) stop(ctx context.Context) error {
 		wg.Go(func() {
 			err := it.c.Close(ctx)
 			it.c = nil
+			errs[i] = it.stopReplies()
 			switch {
 			case err == nil:
 			case errors.Is(err, context.DeadlineExceeded):
 				ls.log.Warn("listener did not drain in time; running handlers were cancelled and their messages will be redelivered",
 					"listener", it.spec.Listener, "group", it.spec.Group, "timeout", ls.cfg.ShutdownTimeout)
 			default:
-				errs[i] = fmt.Errorf("starter: listener %s: close consumer: %w", it.spec.Listener, err)
+				errs[i] = errors.Join(fmt.Errorf("starter: listener %s: close consumer: %w", it.spec.Listener, err), errs[i])
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rocketkit/rocketkit/client"
 	"go.uber.org/dig"
 )
 
@@ -27,6 +28,10 @@ var (
 	// ErrBadDestination is returned for a destination that is not
 	// "topic" or "topic:tag".
 	ErrBadDestination = errors.New("starter: bad destination")
+	// ErrReplyTimeout is returned by Template.SendAndReceive when no reply
+	// came before ctx's deadline (the error matches
+	// context.DeadlineExceeded too). It is client.ErrReplyTimeout.
+	ErrReplyTimeout = client.ErrReplyTimeout
 	// ErrMessageTooLarge is returned when a body exceeds
 	// rocketmq.producer.max-message-size.
 	ErrMessageTooLarge = errors.New("starter: message too large")

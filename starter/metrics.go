@@ -48,6 +48,7 @@ const (
 	ModeOneway  SendMode = "oneway"
 	ModeOrderly SendMode = "orderly"
 	ModeBatch   SendMode = "batch"
+	ModeRequest SendMode = "request" // SendAndReceive; Latency until the reply came
 )
 
 // SendEvent describes one send.
