@@ -45,6 +45,12 @@
 // when a queue moves or the consumer closes, so another member takes over
 // at once. Broadcasting consumers keep offsets in ConsumerConfig.OffsetDir.
 //
+// Request-reply (RocketMQ 4.6+): Producer.Request sends a request and
+// waits until ctx's deadline for its reply, which a responder builds with
+// NewReply from the request it consumed and sends like any message; the
+// broker pushes it back (ExampleProducer_Request). Java and official Go
+// clients may be on either side.
+//
 // Close producers and consumers first, the Client last.
 //
 // # Wire behaviour

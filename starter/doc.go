@@ -215,6 +215,10 @@
 // []byte and string are sent as they are, others encoded by the Codec
 // (listener.JSON unless one is provided through fx). Every producer and
 // consumer the module creates gets its own client instance name (S10).
+// SendAndReceive is sendAndReceive: a request whose typed reply comes from
+// a listener with HandleReply (listener.ReplyHandler, rocketmq-spring's
+// RocketMQReplyListener), sent back through a producer of the listener's
+// group plus "-reply"; ErrReplyTimeout when none came by ctx's deadline.
 //
 // Other components that send or consume take the *Endpoint the module
 // provides and use its backends (ProducerBackend, ConsumerBackend), so
