@@ -192,17 +192,30 @@ func parseRuntimeKey(key, v string) (string, error) {
 	return "", fmt.Errorf("%w: unknown key %q%s", errConfRefused, key, hint)
 }
 
-// rewriteBrokerConf sets each key of changes in the broker.conf at path:
-// its last entry (the one that counts) is replaced, other lines and
-// comments are kept, and a key the file lacks is appended.
+// rewriteBrokerConf sets each key of changes in the broker.conf at path
+// (rewriteConfText) and replaces the file atomically.
 func rewriteBrokerConf(path string, changes map[string]string) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("broker: write config back: %w", err)
 	}
-	lines := strings.SplitAfter(string(data), "\n")
+	if err := store.WriteFileAtomic(path, []byte(rewriteConfText(string(data), changes))); err != nil {
+		return fmt.Errorf("broker: write config back to %s: %w", path, err)
+	}
+	return nil
+}
+
+// rewriteConfText sets each key of changes in a properties text: the
+// key's last entry (the one that counts) is replaced by key=value, other
+// lines and comments are kept (with \n line breaks), and a key the text
+// lacks is appended. Values must need no escaping (runtimeKeys' values do
+// not).
+func rewriteConfText(data string, changes map[string]string) string {
+	// Line numbers as javaprops counts them: every line break becomes \n.
+	text := strings.ReplaceAll(strings.ReplaceAll(data, "\r\n", "\n"), "\r", "\n")
+	lines := strings.SplitAfter(text, "\n")
 	last := map[string]int{} // key -> 0-based first line of its last entry
-	for _, e := range javaprops.Read(string(data)) {
+	for _, e := range javaprops.Read(text) {
 		if _, ok := changes[e.Key]; ok {
 			last[e.Key] = e.Line - 1
 		}
@@ -226,13 +239,13 @@ func rewriteBrokerConf(path string, changes map[string]string) error {
 			if out != "" && !strings.HasSuffix(out, "\n") {
 				out += "\n"
 			}
+			if i := strings.LastIndexByte(out[:max(len(out)-1, 0)], '\n'); out != "" && confLineContinues(out[i+1:]) {
+				out += "\n" // the last line goes on: give it an empty line to end on
+			}
 			out += key + "=" + changes[key] + "\n"
 		}
 	}
-	if err := store.WriteFileAtomic(path, []byte(out)); err != nil {
-		return fmt.Errorf("broker: write config back to %s: %w", path, err)
-	}
-	return nil
+	return out
 }
 
 // confLineContinues reports whether a properties line ends in an odd
