@@ -414,6 +414,9 @@ type rawConn struct {
 	nc     net.Conn
 	r      *bufio.Reader
 	opaque int32 // of the last request
+	// language is the requests' language field: "GO" unless set (a Java
+	// client writes "JAVA").
+	language string
 }
 
 func dialRaw(t testing.TB, addr string) *rawConn {
@@ -441,7 +444,11 @@ func (c *rawConn) write(b []byte) error {
 // requests the broker sends on its own.
 func (c *rawConn) call(code int16, fields remoting.Fields, body []byte) (*remoting.Command, error) {
 	c.opaque++
-	req := &remoting.Command{Code: code, Language: "GO", Version: remoting.Version, Opaque: c.opaque,
+	lang := c.language
+	if lang == "" {
+		lang = "GO"
+	}
+	req := &remoting.Command{Code: code, Language: lang, Version: remoting.Version, Opaque: c.opaque,
 		ExtFields: fields, Body: body}
 	if err := c.write(remoting.AppendFrame(nil, req)); err != nil {
 		return nil, fmt.Errorf("write %s: %w", remoting.RequestName(code), err)

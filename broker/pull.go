@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rocketkit/rocketkit/broker/store"
+	"github.com/rocketkit/rocketkit/protocol/message"
 	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
@@ -124,7 +125,26 @@ func readPull(st *store.Store, p *pullRequest) (resp *remoting.Command, found bo
 	}
 	if res.Status == store.GetFound {
 		resp.Body = res.Records
+		if p.req.Language == remoting.Language {
+			resp.Body = javaLayout(res.Records)
+		}
 		return resp, true
 	}
 	return resp, false
+}
+
+// javaLayout serves records to a Java client as a Java 5 broker stores them:
+// those of topics over 127 bytes (retry and dead-letter topics of long
+// group names) in layout v2, which a Java client reads where it would
+// misread the v1 length byte as negative. The Go clients read v1 only, so
+// the store keeps v1 and other languages get the records as stored.
+func javaLayout(records []byte) []byte {
+	if need, err := message.NeedsLayoutV2(records); err != nil || !need {
+		return records // the store wrote them; an error here would be the store's
+	}
+	out, err := message.AppendLayoutV2(make([]byte, 0, len(records)+64), records)
+	if err != nil {
+		return records
+	}
+	return out
 }

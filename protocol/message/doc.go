@@ -41,8 +41,9 @@
 // of long group names), because Java reads the v1 length as a signed byte.
 // Decode reads both. AppendEncode writes v1 only, whose unsigned length
 // covers the 255-byte limit: the official Go client ignores MAGICCODE and
-// reads one length byte, so it cannot decode v2 (and a Java client cannot
-// decode a v1 record of a topic over 127 bytes).
+// reads one length byte, so it cannot decode v2; a Java client cannot
+// decode a v1 record of a topic over 127 bytes, so AppendLayoutV2 rewrites
+// such records for Java readers.
 //
 // The client's decoder ignores TOTALSIZE, MAGICCODE and BODYCRC and steps
 // by the sizes it computes, so those sizes must be exact; it also has no

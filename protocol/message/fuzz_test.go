@@ -92,6 +92,14 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 
+		// Served to a Java client, the record decodes to the same message.
+		if java, err := message.AppendLayoutV2(nil, rec); err != nil {
+			t.Fatalf("AppendLayoutV2 of a record Decode reads: %v", err)
+		} else if jm, jn, err := message.Decode(java, false); err != nil || jn != len(java) || jm.Topic != m.Topic ||
+			jm.Properties != m.Properties || !bytes.Equal(jm.Body, m.Body) || jm.CommitLogOffset != m.CommitLogOffset {
+			t.Fatalf("AppendLayoutV2 record decodes to %+v (%d of %d bytes), %v; want %+v", jm, jn, len(java), err, m)
+		}
+
 		v2 := int32(binary.BigEndian.Uint32(rec[4:])) == message.MagicCodeV2
 		if v2 {
 			if len(m.Topic) > message.MaxTopicSize {
