@@ -26,6 +26,10 @@ type commitLog struct {
 	flushed  atomic.Int64 // bytes [0, flushed) are durable
 
 	flushMu sync.Mutex // serialises sync
+	// syncErr is the first failed sync. After it every sync fails with it:
+	// the kernel may have dropped the dirty pages whose write-back failed,
+	// so a later fsync that succeeds proves nothing about them.
+	syncErr error // Lock flushMu.
 }
 
 func newCommitLog(fsys fileSystem, dir string, segSize int64) *commitLog {
@@ -145,10 +149,14 @@ func grow(b []byte, n int) []byte {
 }
 
 // sync makes everything written so far durable and returns the new flushed
-// offset. It is called by the flusher, the checkpointer and Close.
+// offset. It is called by the flusher, the checkpointer and Close. Once a
+// sync failed, every later one returns that error and flushed stays.
 func (c *commitLog) sync() (int64, error) {
 	c.flushMu.Lock()
 	defer c.flushMu.Unlock()
+	if c.syncErr != nil {
+		return c.flushed.Load(), c.syncErr
+	}
 	target := c.written.Load()
 	done := c.flushed.Load()
 	if target <= done {
@@ -168,7 +176,8 @@ func (c *commitLog) sync() (int64, error) {
 			_ = seg.f.Close()
 		}
 		if err != nil {
-			return done, fmt.Errorf("sync %s: %w", filepath.Base(seg.path), err)
+			c.syncErr = fmt.Errorf("sync %s: %w", filepath.Base(seg.path), err)
+			return done, c.syncErr
 		}
 	}
 	c.flushed.Store(target)

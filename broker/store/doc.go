@@ -155,7 +155,13 @@
 // after a power loss, everything up to the last background sync
 // (FlushInterval) does. A failed write or sync is sticky: every later
 // Append returns ErrWriteFailed, and the abort marker stays so that the
-// next Open recovers.
+// next Open recovers. After a failed sync no later sync counts (the kernel
+// may have dropped the pages whose write-back failed, so a retried fsync
+// proves nothing about them): waiters get ErrWriteFailed, and neither the
+// checkpoint nor Close claims those records durable. A failure writing
+// consume-queue, index or checkpoint files fails only that checkpoint
+// (Append goes on; the previous checkpoint stays in place, and the next
+// one retries). Store.Recovery reports how the last Open recovered.
 //
 // The record format has a CRC over the body only. Damage to other fields
 // is caught when it breaks the structure, the magic or PHYSICALOFFSET;

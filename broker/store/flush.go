@@ -71,7 +71,7 @@ func (s *Store) runFlusher() {
 // after the deadline (both may be ready at once) is late, so the status
 // never depends on which of the two the select happens to pick.
 func (s *Store) waitFlushed(ctx context.Context, end int64) (PutStatus, error) {
-	deadline := time.Now().Add(s.cfg.SyncFlushTimeout)
+	deadline := s.cfg.now().Add(s.cfg.SyncFlushTimeout)
 	timer := time.NewTimer(s.cfg.SyncFlushTimeout)
 	defer timer.Stop()
 	for {
@@ -79,7 +79,7 @@ func (s *Store) waitFlushed(ctx context.Context, end int64) (PutStatus, error) {
 		done, err := s.flush.done, s.flush.err
 		s.flush.mu.Unlock()
 		if s.cl.flushed.Load() >= end {
-			if time.Now().After(deadline) {
+			if s.cfg.now().After(deadline) {
 				return PutFlushDiskTimeout, nil
 			}
 			return PutOK, nil

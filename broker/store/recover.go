@@ -24,6 +24,7 @@ type recovery struct {
 	only    map[QueueID]bool // second pass: dispatch only to these queues
 	lastTs  int64            // newest store timestamp replayed
 	logMin  int64            // records below were deleted by retention
+	info    RecoveryInfo     // reported by Store.Recovery
 }
 
 // recover brings the store to a consistent state; see doc.go, Recovery.
@@ -31,6 +32,7 @@ func (s *Store) recover() error {
 	r := &recovery{s: s, gapped: map[QueueID]bool{}}
 	if _, err := s.fsys.Stat(s.path("abort")); err == nil {
 		r.crashed = true
+		r.info.Crashed = true
 		s.log.Warn("abort marker found: the previous run did not close cleanly; recovering")
 	}
 	if err := r.readCheckpoint(); err != nil {
@@ -67,9 +69,15 @@ func (s *Store) recover() error {
 		return err
 	}
 	from := first
+	r.info.Checkpoint = -1
+	if r.ckOK {
+		r.info.Checkpoint = r.ck.Dispatched
+	}
 	if cqOK && ixOK {
 		from = max(first, r.ck.Dispatched)
+		r.info.FromCheckpoint = true
 	}
+	r.info.ReplayedFrom = from
 
 	r.ixFrom = from
 	if ixOK {
@@ -84,6 +92,7 @@ func (s *Store) recover() error {
 	}
 	s.cl.setEnd(validEnd)
 	s.cl.flushed.Store(validEnd)
+	r.info.End = validEnd
 	if err := r.fixQueues(validEnd); err != nil {
 		return err
 	}
@@ -92,6 +101,8 @@ func (s *Store) recover() error {
 	for t, off := range r.ck.Deleted {
 		s.deleted[t] = off
 	}
+	r.info.RebuiltQueues = len(r.gapped)
+	s.recovery = r.info
 	// Persist what recovery rebuilt before accepting appends.
 	s.lastCk = checkpoint{Dispatched: -1}
 	if err := s.checkpoint(); err != nil {
@@ -194,8 +205,13 @@ func (r *recovery) rawEnd() int64 {
 // setAside renames a file to <name>.broken (or .broken.N if taken).
 func (r *recovery) setAside(path string) error {
 	dst := r.brokenName(path)
+	fi, statErr := r.s.fsys.Stat(path)
 	if err := r.s.fsys.Rename(path, dst); err != nil {
 		return fmt.Errorf("set aside %s: %w", path, err)
+	}
+	r.info.SetAside++
+	if statErr == nil {
+		r.info.DroppedBytes += fi.Size()
 	}
 	r.s.log.Warn("set aside damaged file", "file", dst)
 	return r.s.fsys.SyncDir(filepath.Dir(path))
@@ -234,6 +250,7 @@ func (r *recovery) scanAndReplay(from int64) (int64, error) {
 			// boundary: distrust it and validate the segment from its start.
 			s.log.Warn("checkpoint offset does not start a record; rescanning the segment",
 				"segment", segmentName(seg.base), "offset", start)
+			r.info.FromCheckpoint, r.info.ReplayedFrom = false, seg.base
 			end, err = scanSegment(seg.f, seg.base, r.sizes[i], seg.base, r.dispatch)
 			if err != nil {
 				return 0, err
@@ -256,6 +273,9 @@ func (r *recovery) scanAndReplay(from int64) (int64, error) {
 // Replay is idempotent: entries already present are kept when they match.
 func (r *recovery) dispatch(m *message.Ext, rec []byte, pos int64) {
 	s := r.s
+	if r.only == nil {
+		r.info.Replayed++
+	}
 	r.lastTs = max(r.lastTs, m.StoreTimestamp)
 	if d, ok := r.ck.Deleted[m.Topic]; ok && pos < d {
 		return
@@ -294,6 +314,7 @@ func (r *recovery) dispatchCQ(id QueueID, m *message.Ext, pos int64, size int32)
 		s.log.Warn("consume-queue entry disagrees with the log; truncating the queue",
 			"topic", id.Topic, "queue_id", id.QueueID, "offset", qo)
 		q.truncateLocked(qo)
+		r.info.TruncatedQueues++
 	case qo > q.max:
 		if r.only == nil {
 			r.gapped[id] = true
@@ -351,6 +372,8 @@ func (r *recovery) repairLog(validEnd int64) error {
 		if err := r.copyBroken(seg, r.sizes[i]); err != nil {
 			return err
 		}
+		r.info.SetAside++
+		r.info.DroppedBytes += end - validEnd
 		if err := seg.f.Truncate(validEnd - seg.base); err != nil {
 			return fmt.Errorf("truncate %s: %w", seg.path, err)
 		}

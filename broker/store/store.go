@@ -63,10 +63,11 @@ type Config struct {
 	// sooner when the disk fills.
 	Retention Retention
 
-	fsys          fileSystem // nil: the OS
-	cqFileEntries int64      // 0: defaultCQFileEntries
-	indexSlots    uint32     // 0: defaultIxSlot
-	indexEntries  uint32     // 0: defaultIxMax
+	fsys          fileSystem       // nil: the OS
+	now           func() time.Time // nil: time.Now; the SyncFlushTimeout clock
+	cqFileEntries int64            // 0: defaultCQFileEntries
+	indexSlots    uint32           // 0: defaultIxSlot
+	indexEntries  uint32           // 0: defaultIxMax
 }
 
 func (c *Config) setDefaults() {
@@ -90,6 +91,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.fsys == nil {
 		c.fsys = osFS{}
+	}
+	if c.now == nil {
+		c.now = time.Now
 	}
 	if c.indexSlots == 0 {
 		c.indexSlots = defaultIxSlot
@@ -202,7 +206,8 @@ type Store struct {
 	logMin  int64            // retention's minimum, checkpointed as LogMin. Lock mu.
 
 	flush     flusher
-	counts    counters // stats.go
+	counts    counters     // stats.go
+	recovery  RecoveryInfo // set by Open; recoveryinfo.go
 	stop      chan struct{}
 	wg        sync.WaitGroup
 	closeOnce sync.Once

@@ -419,7 +419,14 @@ func TestConcurrentAppendGet(t *testing.T) {
 					return
 				}
 				if r.Status == GetFound {
-					for _, m := range decodeAll(t, r.Records) {
+					// Not decodeAll: t.Fatalf must not run outside the
+					// test's goroutine.
+					ms, err := message.DecodeAll(r.Records, true)
+					if err != nil {
+						t.Errorf("queue %d @%d: %v", q, off, err)
+						return
+					}
+					for _, m := range ms {
 						if m.QueueOffset != off {
 							t.Errorf("queue %d: got offset %d, want %d", q, m.QueueOffset, off)
 							return
