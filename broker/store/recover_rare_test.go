@@ -166,7 +166,7 @@ func TestRecoverQueueEntryDisagreesWithLog(t *testing.T) {
 func TestRecoverNonContiguousSegments(t *testing.T) {
 	tests := []struct {
 		name       string
-		checkpoint bool // a checkpoint covers every record
+		checkpoint bool                                  // a checkpoint covers every record
 		hurt       func(t *testing.T, seg2 string) int64 // returns the bytes of segment 2 kept
 	}{
 		{"segment missing", false, func(t *testing.T, seg2 string) int64 {
