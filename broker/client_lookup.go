@@ -1,5 +1,7 @@
 package broker
 
+import "time"
+
 // clientConn returns an open connection of the client instance clientID
 // (a consumer group member or a producer), or nil. Java's broker finds a
 // requester's channel the same way to push it a reply
@@ -36,4 +38,16 @@ func (t *clientTable) memberConns(group string) map[string]*conn {
 		conns[id] = m.conn
 	}
 	return conns
+}
+
+// addRequester registers c as a connection of client clientID, a producer
+// of group, unless the client has an open connection here already: for
+// the sender of a request, whose reply is pushed to it (reply.go).
+func (t *clientTable) addRequester(group, clientID string, c *conn) {
+	if t.clientConn(clientID) != nil {
+		return
+	}
+	t.mu.Lock()
+	t.addProducerLocked(group, clientID, c, time.Now())
+	t.mu.Unlock()
 }

@@ -72,13 +72,9 @@ func (b *Broker) sendReply(ctx context.Context, c *conn, req *remoting.Command, 
 // this broker routes every topic (auto-creation), so it would wait for its
 // 30 s heartbeat. Java's broker finds requesters by heartbeat only.
 func (b *Broker) noteRequester(group, props string, c *conn) {
-	id, _ := message.GetProperty(props, message.PropertyReplyToClient)
-	if id == "" || b.clients.clientConn(id) != nil {
-		return
+	if id, _ := message.GetProperty(props, message.PropertyReplyToClient); id != "" {
+		b.clients.addRequester(group, id, c)
 	}
-	b.clients.mu.Lock()
-	b.clients.addProducerLocked(group, id, c, time.Now())
-	b.clients.mu.Unlock()
 }
 
 // pushReply sends ext to the client named by its REPLY_TO_CLIENT and waits
