@@ -469,3 +469,42 @@ func TestResetOffsetOfLiveGroup(t *testing.T) {
 		t.Errorf("member %s replaced by %s: the consumer was restarted", members[0].ClientID, now[0].ClientID)
 	}
 }
+
+// The keys UPDATE_BROKER_CONFIG changes at runtime take effect at once:
+// with autoCreateTopicEnable=false a new topic is refused, with
+// defaultTopicQueueNums=2 a new topic gets two queues.
+func TestBrokerConfigRuntimeKeysTakeEffect(t *testing.T) {
+	b := brokertest.Start(t)
+	ad := newAdmin(t, b)
+	kc := kitClient(t, b)
+	ctx := t.Context()
+	if err := ad.UpdateBrokerConfig(ctx, b.Addr(), map[string]string{"defaultTopicQueueNums": "2"}); err != nil {
+		t.Fatal(err)
+	}
+	sendKit(t, kc, "rk-two-queues", "x")
+	route, err := ad.Route(ctx, "rk-two-queues")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(route.Queues) != 1 || route.Queues[0].WriteQueues != 2 {
+		t.Errorf("a topic auto-created after defaultTopicQueueNums=2 has %+v", route.Queues)
+	}
+
+	if err := ad.UpdateBrokerConfig(ctx, b.Addr(), map[string]string{"autoCreateTopicEnable": "false"}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := kc.NewProducer(client.ProducerConfig{Group: "rk-refused"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if _, err := p.Send(ctx, &client.Message{Topic: "rk-not-created", Body: []byte("x")}); err == nil {
+		t.Error("a send to a new topic succeeded with autoCreateTopicEnable=false")
+	}
+	if topics, err := ad.Topics(ctx); err != nil || slices.Contains(topics, "rk-not-created") {
+		t.Errorf("topics %v (%v): rk-not-created was created", topics, err)
+	}
+	if err := ad.UpdateBrokerConfig(ctx, b.Addr(), map[string]string{"defaultTopicQueueNums": "0"}); !errors.Is(err, &remoting.Error{Code: remoting.InvalidParameter}) {
+		t.Errorf("defaultTopicQueueNums=0: %v, want INVALID_PARAMETER", err)
+	}
+}

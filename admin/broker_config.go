@@ -107,7 +107,8 @@ func parseProperties(text string) map[string]string {
 // UpdateBrokerConfig changes the configuration of the broker at addr
 // (mqadmin updateBrokerConfig): it sends props as a properties body. A
 // RocketKit broker applies only the keys it can change while running
-// (autoCreateSubscriptionGroup) and writes them back to its broker.conf;
+// (autoCreateTopicEnable, defaultTopicQueueNums,
+// autoCreateSubscriptionGroup) and writes them back to its broker.conf;
 // it refuses the whole update, with an error naming the key, when one is
 // unknown or needs a restart. Keys Java guards (brokerConfigPath) are
 // refused with NO_PERMISSION. Cancelling ctx aborts the call.

@@ -39,6 +39,19 @@ var runtimeKeys = map[string]runtimeKey{
 	"autoCreateSubscriptionGroup": {parse: parseConfBool, apply: func(b *Broker, v string) {
 		b.subGroups.autoCreate.Store(v == "true")
 	}},
+	"autoCreateTopicEnable": {parse: parseConfBool, apply: func(b *Broker, v string) {
+		b.topics.autoCreate.Store(v == "true")
+	}},
+	"defaultTopicQueueNums": {parse: func(v string) (string, error) {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 || n > 1024 {
+			return "", fmt.Errorf("%q is not a queue count (1-1024)", v)
+		}
+		return strconv.Itoa(n), nil
+	}, apply: func(b *Broker, v string) {
+		n, _ := strconv.Atoi(v) // parsed above
+		b.topics.queueNums.Store(int32(n))
+	}},
 }
 
 func parseConfBool(v string) (string, error) {
@@ -87,9 +100,9 @@ func (b *Broker) configProperties() map[string]string {
 		"flushIntervalCommitLog":          ms(c.FlushInterval),
 		"syncFlushTimeout":                ms(c.SyncFlushTimeout),
 		"mappedFileSizeCommitLog":         strconv.FormatInt(c.SegmentSize, 10),
-		"autoCreateTopicEnable":           strconv.FormatBool(!c.DisableAutoCreateTopic),
+		"autoCreateTopicEnable":           strconv.FormatBool(b.topics.autoCreate.Load()),
 		"autoCreateSubscriptionGroup":     strconv.FormatBool(b.subGroups.autoCreate.Load()),
-		"defaultTopicQueueNums":           strconv.Itoa(c.DefaultTopicQueueNums),
+		"defaultTopicQueueNums":           strconv.Itoa(int(b.topics.queueNums.Load())),
 		"maxMessageSize":                  strconv.Itoa(c.MaxMessageSize),
 		"messageDelayLevel":               c.MessageDelayLevel,
 		"transactionTimeOut":              ms(c.TransactionTimeout),

@@ -4,7 +4,8 @@ package broker
 //
 // Behavior: the body is a properties text (key=value lines). Every key
 // must be one a running broker applies at once (runtimeKeys in
-// brokerconf_runtime.go: autoCreateSubscriptionGroup), or nothing is
+// brokerconf_runtime.go: autoCreateTopicEnable, defaultTopicQueueNums,
+// autoCreateSubscriptionGroup), or nothing is
 // applied: brokerConfigPath, rocketmqHome and configBlackList are refused
 // NO_PERMISSION "Can not update config in black list." as Java does; a
 // key that takes effect only at start, a key with no effect here, an

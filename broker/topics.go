@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/rocketkit/rocketkit/broker/store"
 	"github.com/rocketkit/rocketkit/protocol/message"
@@ -53,19 +54,19 @@ func isSystemTopic(name string) bool {
 // topicTable is the broker's topic configuration, persisted as JSON.
 type topicTable struct {
 	file       *configFile
-	autoCreate bool
-	queueNums  int
+	autoCreate atomic.Bool  // autoCreateTopicEnable; changes at runtime (brokerconf_runtime.go)
+	queueNums  atomic.Int32 // defaultTopicQueueNums; changes at runtime
 	mu         sync.RWMutex
 	topics     map[string]TopicConfig // guarded by mu
 }
 
 func loadTopicTable(cfg Config) (*topicTable, error) {
 	t := &topicTable{
-		file:       newConfigFile(cfg.DataDir, "topics.json", "topics"),
-		autoCreate: !cfg.DisableAutoCreateTopic,
-		queueNums:  cfg.DefaultTopicQueueNums,
-		topics:     make(map[string]TopicConfig),
+		file:   newConfigFile(cfg.DataDir, "topics.json", "topics"),
+		topics: make(map[string]TopicConfig),
 	}
+	t.autoCreate.Store(!cfg.DisableAutoCreateTopic)
+	t.queueNums.Store(int32(cfg.DefaultTopicQueueNums))
 	t.file.indent = true
 	var list []TopicConfig
 	if _, err := t.file.load(&list); err != nil {
@@ -75,8 +76,8 @@ func loadTopicTable(cfg Config) (*topicTable, error) {
 		t.topics[tc.Name] = tc
 	}
 	if _, ok := t.topics[DefaultTopic]; !ok {
-		t.topics[DefaultTopic] = TopicConfig{Name: DefaultTopic, ReadQueues: t.queueNums,
-			WriteQueues: t.queueNums, Perm: permRW | PermInherit}
+		n := int(t.queueNums.Load())
+		t.topics[DefaultTopic] = TopicConfig{Name: DefaultTopic, ReadQueues: n, WriteQueues: n, Perm: permRW | PermInherit}
 		t.file.markDirty()
 	}
 	// Replies to requests go to the cluster's reply topic; Java creates it
@@ -128,14 +129,14 @@ func (t *topicTable) ensure(name string, queues int) (TopicConfig, error) {
 		return TopicConfig{}, err
 	}
 	internal := message.IsRetryTopic(name) || message.IsDLQTopic(name)
-	if !internal && !t.autoCreate {
+	if !internal && !t.autoCreate.Load() {
 		return TopicConfig{}, fmt.Errorf("%w: %s (auto-creation is disabled)", errTopicNotExist, name)
 	}
 	switch {
 	case internal:
 		queues = 1
 	case queues <= 0:
-		queues = t.queueNums
+		queues = int(t.queueNums.Load())
 	}
 	return t.put(TopicConfig{Name: name, ReadQueues: queues, WriteQueues: queues, Perm: permRW}, false), nil
 }
