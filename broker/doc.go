@@ -55,7 +55,8 @@
 //     and batches share), put.go (every way a message enters the store,
 //     and parking of delayed ones), pull.go and pull_hold.go (serving and
 //     holding pulls), retry.go (send-back, retry and dead-letter routing),
-//     query.go, route.go, response.go.
+//     query.go, route.go, response.go, reply.go (request-reply: pushing
+//     a reply to its requester, then storing it).
 //   - The components with state of their own: topics.go, offsets.go,
 //     clients.go, locks.go, transaction.go (half messages and check-back),
 //     delay_level.go (DELAY levels), delay_time.go (TIMER_DELIVER_MS). The
