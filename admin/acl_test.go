@@ -102,6 +102,18 @@ func TestCredentials(t *testing.T) {
 	if !slices.Contains(topics, "by-ops") || slices.Contains(topics, "by-app") {
 		t.Errorf("topics %v: want by-ops, not by-app", topics)
 	}
+
+	// Subscription groups and the broker's configuration are changed by
+	// admin accounts only, as Java's ADMIN_CODE.
+	err = app.UpdateSubscriptionGroup(ctx, b.Addr(), admin.NewSubscriptionGroup("by-app"))
+	wantNoPermission(t, "subscription group creation as app", err, "needs an admin account")
+	err = app.UpdateBrokerConfig(ctx, b.Addr(), map[string]string{"autoCreateSubscriptionGroup": "false"})
+	wantNoPermission(t, "broker config update as app", err, "needs an admin account")
+	if err := ops.UpdateSubscriptionGroup(ctx, b.Addr(), admin.NewSubscriptionGroup("by-ops")); err != nil {
+		t.Fatalf("subscription group creation as ops: %v", err)
+	}
+	err = app.DeleteSubscriptionGroup(ctx, b.Addr(), "by-ops", false)
+	wantNoPermission(t, "subscription group deletion as app", err, "needs an admin account")
 }
 
 func TestCredentialsNeedBothKeys(t *testing.T) {

@@ -31,15 +31,15 @@ func (r Resource) String() string {
 // adminCodes are the requests only an admin account may send (Java's
 // Permission.ADMIN_CODE).
 var adminCodes = map[int16]bool{
-	remoting.UpdateAndCreateTopic:    true,
-	remoting.DeleteTopicInBroker:     true,
-	remoting.DeleteTopicInNameServer: true,
-	25:                               true, // UPDATE_BROKER_CONFIG
-	200:                              true, // UPDATE_AND_CREATE_SUBSCRIPTIONGROUP
-	207:                              true, // DELETE_SUBSCRIPTIONGROUP
-	50:                               true, // UPDATE_AND_CREATE_ACL_CONFIG
-	51:                               true, // DELETE_ACL_CONFIG
-	53:                               true, // UPDATE_GLOBAL_WHITE_ADDRS_CONFIG
+	remoting.UpdateAndCreateTopic:             true,
+	remoting.DeleteTopicInBroker:              true,
+	remoting.DeleteTopicInNameServer:          true,
+	remoting.UpdateBrokerConfig:               true,
+	remoting.UpdateAndCreateSubscriptionGroup: true,
+	remoting.DeleteSubscriptionGroup:          true,
+	50:                                        true, // UPDATE_AND_CREATE_ACL_CONFIG
+	51:                                        true, // DELETE_ACL_CONFIG
+	53:                                        true, // UPDATE_GLOBAL_WHITE_ADDRS_CONFIG
 }
 
 // NeedsAdmin reports whether request code needs an admin account.
