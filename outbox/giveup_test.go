@@ -99,10 +99,10 @@ func TestRelayGivesUpAfterMaxFailures(t *testing.T) {
 	createTopic(t, b, topic)
 	cfg := testConfig("outbox_giveup")
 	cfg.Relay.MaxFailures = 3
-	// Room for the held send: the test waits up to SendTimeout for the
-	// other worker's claim.
-	cfg.Relay.SendTimeout = 10 * time.Second
-	cfg.Relay.Lease = 40 * time.Second
+	// Room for the held send: the test waits up to 30s (generous: the
+	// other worker polls every 20ms) for the other worker's claim.
+	cfg.Relay.SendTimeout = time.Minute
+	cfg.Relay.Lease = 4 * time.Minute
 	pub := migrateAndPublisher(t, db, cfg)
 	if err := pub.Publish(ctx, db, outbox.Message{Destination: topic, Key: "poison", ShardingKey: "e", Payload: payload{Entity: "e", Seq: 1}}); err != nil {
 		t.Fatal(err)
@@ -155,7 +155,7 @@ func TestRelayGivesUpAfterMaxFailures(t *testing.T) {
 		if rows != 1 {
 			t.Errorf("a claim while the poison row was unsettled took %d rows, want only the keyless one", rows)
 		}
-	case <-time.After(cfg.Relay.SendTimeout / 2):
+	case <-time.After(30 * time.Second):
 		t.Error("no claim while the poison row's second send was held")
 	}
 	close(ps.release)
