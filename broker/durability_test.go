@@ -29,6 +29,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/producer"
 	"github.com/rocketkit/rocketkit/broker"
 	"github.com/rocketkit/rocketkit/broker/brokertest"
+	"github.com/rocketkit/rocketkit/broker/store"
 	"github.com/rocketkit/rocketkit/internal/clienttest"
 	"github.com/rocketkit/rocketkit/protocol/message"
 	"github.com/rocketkit/rocketkit/protocol/remoting"
@@ -122,11 +123,14 @@ func TestCrashDuringSyncFlushLosesNoAckedMessage(t *testing.T) {
 		// reached before the first checkpoint, so recovery scans the
 		// whole log; with 1.5s it starts from a checkpoint.
 		minTime time.Duration
+		// fromCheckpoint: recovery must replay the log from a checkpoint
+		// past its start (store.RecoveryInfo), not from the first record.
+		fromCheckpoint bool
 	}{
 		{name: "after 50 acks", killAfter: 50},
 		{name: "after 300 acks", killAfter: 300},
 		{name: "after 1000 acks", killAfter: 1000},
-		{name: "after 1.5s, past a checkpoint", killAfter: 1, minTime: 1500 * time.Millisecond},
+		{name: "after 1.5s, past a checkpoint", killAfter: 1, minTime: 1500 * time.Millisecond, fromCheckpoint: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -194,6 +198,17 @@ func TestCrashDuringSyncFlushLosesNoAckedMessage(t *testing.T) {
 			cancel()
 			wg.Wait()
 
+			var recovery store.RecoveryInfo
+			if tt.fromCheckpoint {
+				// The broker does not expose its store: recover a copy of
+				// the data as it would, and ask the store how it went.
+				recovery = recoverCopy(t, dir)
+				t.Logf("recovery of a copy: %+v", recovery)
+				if !recovery.Crashed || !recovery.FromCheckpoint || recovery.Checkpoint <= 0 || recovery.ReplayedFrom != recovery.Checkpoint {
+					t.Errorf("recovery %+v: want a crash recovery replaying from a checkpoint past the start of the log", recovery)
+				}
+			}
+
 			var logs clienttest.LockedBuffer
 			b := brokertest.Start(t, brokertest.WithConfig(func(c *broker.Config) { c.DataDir = dir }),
 				brokertest.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))))
@@ -215,6 +230,9 @@ func TestCrashDuringSyncFlushLosesNoAckedMessage(t *testing.T) {
 					unackedPresent++
 				}
 				repeated += n - 1
+			}
+			if tt.fromCheckpoint && recovery.Replayed >= int64(len(present)+repeated) {
+				t.Errorf("recovery replayed %d records of the %d in the log: not from the checkpoint", recovery.Replayed, len(present)+repeated)
 			}
 			t.Logf("killed after %d acks (%v of sending): %d acknowledged SEND_OK in all, other outcomes %v; "+
 				"after recovery %d present: %d acknowledged, %d unacknowledged but present, %d stored twice, %d acknowledged MISSING",
@@ -454,6 +472,43 @@ func (s tornSite) halfNextRecord(t *testing.T, at int64) []byte {
 
 // --- helpers ---------------------------------------------------------------
 
+// recoverCopy copies a crashed broker's data directory (without its lock
+// file), opens the store in the copy (recovering it as the broker's Open
+// would) and returns how it recovered.
+func recoverCopy(t *testing.T, dataDir string) store.RecoveryInfo {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(dataDir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dataDir, p)
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		if d.Name() == "lock" {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatalf("copy data directory: %v", err)
+	}
+	s, err := store.Open(store.Config{Dir: dst, Retention: store.Retention{Disabled: true}})
+	if err != nil {
+		t.Fatalf("open the store of the copy: %v", err)
+	}
+	defer s.Close()
+	return s.Recovery()
+}
+
 // consumerOffsets asks for group's offset of each queue; -1 when none is
 // stored.
 func consumerOffsets(t testing.TB, c *rawConn, group, topic string, queues int) []int64 {
@@ -667,7 +722,7 @@ func TestLiveConsumerSurvivesBrokerRestart(t *testing.T) {
 		}
 		// Sends fail until the producer has reconnected; keep trying.
 		_, _ = p.SendSync(t.Context(), primitive.NewMessage(topic, []byte(fmt.Sprintf("after-%d", i))))
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond) // the pace of the sends, not a wait for an event
 	}
 	t.Logf("first message after the restart consumed %v after the broker was back", time.Since(start).Round(time.Millisecond))
 }
