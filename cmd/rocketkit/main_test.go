@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -275,6 +276,13 @@ brokerNmae = typo
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The broker.conf read is where UPDATE_BROKER_CONFIG writes back.
+			if i := slices.Index(tt.args, "-c"); i >= 0 && cfg.BrokerConfigPath != tt.args[i+1] {
+				t.Errorf("BrokerConfigPath = %q, want the -c file %s", cfg.BrokerConfigPath, tt.args[i+1])
+			} else if i < 0 && cfg.BrokerConfigPath != "" {
+				t.Errorf("BrokerConfigPath = %q without -c", cfg.BrokerConfigPath)
+			}
+			cfg.BrokerConfigPath = ""
 			if cfg != tt.want {
 				t.Errorf("config:\n got %+v\nwant %+v", cfg, tt.want)
 			}
