@@ -68,7 +68,7 @@ func TestTagSubscriptions(t *testing.T) {
 
 	gotB := bodies(onlyB.waitFor(t, 10, 20*time.Second))
 	gotAC := bodies(aOrC.waitFor(t, 20, 20*time.Second))
-	time.Sleep(500 * time.Millisecond) // let any stray delivery arrive
+	quietWindow(500 * time.Millisecond) // a stray delivery would arrive now
 
 	var wantB, wantA, wantC []string
 	for i := range 30 {
@@ -360,9 +360,9 @@ func TestIdleConsumersAreHeld(t *testing.T) {
 		startConsumer(t, b, uniqueName(fmt.Sprintf("g_idle%d", i)), topic, "*", r)
 		r.waitFor(t, 1, 10*time.Second)
 	}
-	time.Sleep(500 * time.Millisecond)
+	waitUntil(t, 20*time.Second, func() bool { return b.Stats().HeldPulls >= 50 })
 	before := b.Stats()
-	time.Sleep(3 * time.Second)
+	quietWindow(3 * time.Second) // the idle window measured
 	after := b.Stats()
 	pulls := after.Requests["PULL_MESSAGE"] - before.Requests["PULL_MESSAGE"]
 	// 10 groups x (4 queues + 1 retry queue) = 50 held pulls; with a 20 s

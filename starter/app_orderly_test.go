@@ -87,7 +87,7 @@ func runOrdersScenario(t *testing.T, opts ...startertest.Option) {
 	}
 	waitUntil(t, 30*time.Second, func() bool { return bill.count() >= orders*steps })
 	refunds := audit.in.waitFor(t, 5, 10*time.Second)
-	time.Sleep(200 * time.Millisecond) // anything extra would arrive now
+	quietWindow(200 * time.Millisecond) // anything extra would arrive now
 
 	bill.mu.Lock()
 	defer bill.mu.Unlock()

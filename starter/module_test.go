@@ -188,7 +188,7 @@ func TestMetricsHooks(t *testing.T) {
 		defer rec.mu.Unlock()
 		return len(rec.handled) >= 4
 	})
-	time.Sleep(100 * time.Millisecond)
+	quietWindow(100 * time.Millisecond) // extra observations would arrive now
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	if len(rec.sent) != 2 || rec.sent[0].Mode != starter.ModeSync || rec.sent[0].Status != starter.SendOK ||

@@ -101,7 +101,7 @@ func TestDiscardDeadLettersAtOnce(t *testing.T) {
 	if got[0].MsgID != res.MsgID || string(got[0].Body) != "poison" || got[0].Property("RETRY_TOPIC") != "results-discard" {
 		t.Errorf("dead letter %+v", got[0])
 	}
-	time.Sleep(300 * time.Millisecond) // a retry would come back within this
+	quietWindow(300 * time.Millisecond) // a retry would come back within this
 	if n := a.in.count(); n != 1 {
 		t.Errorf("handler saw the message %d times, want 1", n)
 	}

@@ -54,10 +54,14 @@ func TestShutdownDrainsInFlightHandlers(t *testing.T) {
 	}
 	send(app, "m1")
 	<-slow.entered
+	pulls := func() int64 { return b.Stats().Requests["PULL_MESSAGE"] }
+	before := pulls()
 	for _, body := range []string{"m2", "m3", "m4", "m5"} {
 		send(app, body)
 	}
-	time.Sleep(200 * time.Millisecond) // let them be pulled and queued behind m1
+	// They are pulled and queued behind m1: each of the 4 queues' held
+	// pulls answered and its next pull sent.
+	waitUntil(t, 10*time.Second, func() bool { return pulls() >= before+4 })
 
 	stopped := make(chan struct{})
 	go func() { app.RequireStop(); close(stopped) }()
@@ -80,7 +84,7 @@ func TestShutdownDrainsInFlightHandlers(t *testing.T) {
 	app2 := startertest.New(t, ns, startertest.Listener(func() *AuditShutdown { return next }))
 	send(app2, "after-restart")
 	got := next.in.waitFor(t, 5, 10*time.Second)
-	time.Sleep(300 * time.Millisecond)
+	quietWindow(300 * time.Millisecond) // m1 again would arrive now
 	b2 := bodies(next.in.snapshot())
 	slices.Sort(b2)
 	if !slices.Equal(b2, []string{"after-restart", "m2", "m3", "m4", "m5"}) {

@@ -48,7 +48,7 @@ func TestReconnectAfterBrokerRestart(t *testing.T) {
 				if err = pub.Publish("restart", msg); err == nil {
 					break
 				}
-				time.Sleep(100 * time.Millisecond)
+				time.Sleep(100 * time.Millisecond) // between retries while the broker is down
 			}
 			if err != nil {
 				t.Fatalf("publish %s: %v", msg.UUID, err)
@@ -68,7 +68,7 @@ func TestReconnectAfterBrokerRestart(t *testing.T) {
 		if try == 50 {
 			t.Fatalf("restart broker: %v", err)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // between retries of the listen
 	}
 	publish(n/2, n)
 
