@@ -90,7 +90,12 @@ func (t *clientTable) register(c *conn, hb *heartbeat, now time.Time) {
 		for _, s := range cd.Subscriptions {
 			subs[s.Topic] = s
 			if old := g.subs[s.Topic]; old == nil || old.sub.Expression != s.Expression || old.sub.ExpressionType != s.ExpressionType {
-				g.subs[s.Topic] = newSubFilter(s)
+				f := newSubFilter(s)
+				g.subs[s.Topic] = f
+				if f.sqlErr != nil { // as Java's ConsumerFilterManager.register logs it; pulls answer FILTER_DATA_NOT_EXIST
+					t.b.log.Warn("consumer subscription does not compile", "group", cd.GroupName, "topic", s.Topic,
+						"client", hb.ClientID, "err", f.sqlErr)
+				}
 			}
 		}
 		g.members[hb.ClientID] = &member{

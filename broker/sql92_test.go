@@ -3,6 +3,8 @@ package broker_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/rocketkit/rocketkit/internal/clienttest"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -148,7 +150,8 @@ func rawSend(t testing.TB, c *rawConn, topic, body string, props ...string) {
 // registered it FILTER_DATA_NOT_EXIST; a good one is accepted and filters.
 // A pull newer than the registered subscription is SUBSCRIPTION_NOT_LATEST.
 func TestSQL92BadExpressionRefused(t *testing.T) {
-	b := brokertest.Start(t)
+	logs := &clienttest.LockedBuffer{}
+	b := brokertest.Start(t, brokertest.WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
 	c := dialRaw(t, b.Addr())
 	topic, group := uniqueName("t_sqlbad"), uniqueName("c_sqlbad")
 	rawSend(t, c, topic, "twelve", "a", "12")
@@ -185,6 +188,10 @@ func TestSQL92BadExpressionRefused(t *testing.T) {
 
 	if resp := c.mustCall(t, remoting.HeartBeat, nil, heartbeatBody(t, "cid", group, topic, "SQL92", bad, 5)); resp.Code != remoting.Success {
 		t.Fatalf("heartbeat: %d %s", resp.Code, resp.Remark)
+	}
+	// Logged at registration, as Java's ConsumerFilterManager does.
+	if !strings.Contains(logs.String(), "consumer subscription does not compile") || !strings.Contains(logs.String(), where) {
+		t.Errorf("the bad registered expression was not logged; logs:\n%s", logs)
 	}
 	registered := sqlPull(group, topic, 0, 0, 0, "TAG", "", 5)
 	expect("PULL by the group that registered it", c.mustCall(t, remoting.PullMessage, registered, nil),
