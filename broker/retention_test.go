@@ -103,7 +103,7 @@ func TestRetentionThroughBroker(t *testing.T) {
 
 	body := make([]byte, 64<<10)
 	_, _ = rand.Read(body) // incompressible: the client compresses large bodies
-	const n = 800 // 50 MiB
+	const n = 800          // 50 MiB
 	for i := range n {
 		if _, err := p.Send(ctx, &client.Message{Topic: topic, Body: body}); err != nil {
 			t.Fatalf("send %d: %v", i, err)

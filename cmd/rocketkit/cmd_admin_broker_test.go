@@ -37,7 +37,10 @@ func TestAdminBrokerCommands(t *testing.T) {
 	got := make(chan struct{}, 3)
 	con, err := kc.NewConsumer(client.ConsumerConfig{Group: "cli-broker-g", ConsumeFrom: client.ConsumeFromFirstOffset,
 		Subscriptions: []client.Subscription{{Topic: "cli-broker"}}},
-		func(context.Context, []*client.MessageExt) client.ConsumeResult { got <- struct{}{}; return client.ConsumeSuccess })
+		func(context.Context, []*client.MessageExt) client.ConsumeResult {
+			got <- struct{}{}
+			return client.ConsumeSuccess
+		})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,4 +51,3 @@ func AppendLayoutV2(dst, records []byte) ([]byte, error) {
 	}
 	return dst, nil
 }
-
