@@ -283,6 +283,10 @@ func (c *Client) ConsumeStats(ctx context.Context, group, topic string) ([]Queue
 type Member struct {
 	ClientID string
 	Addr     string
+	// Language and Version are the client's as it reported them in its
+	// heartbeat ("JAVA", "GO"; RocketMQ's MQVersion ordinal, 317 = V4_5_2).
+	Language string
+	Version  int
 	// Subscriptions maps topic to the member's expression ("*", "TagA || TagB").
 	// Brokers that report only the group's subscription (Java) give every
 	// member the group's.
@@ -320,6 +324,8 @@ func (c *Client) GroupMembers(ctx context.Context, group string) ([]Member, erro
 			Connections []struct {
 				ClientID string `json:"clientId"`
 				Addr     string `json:"clientAddr"`
+				Language string `json:"language"`
+				Version  int    `json:"version"`
 			} `json:"connectionSet"`
 			Table map[string]struct {
 				SubString string `json:"subString"`
@@ -336,7 +342,8 @@ func (c *Client) GroupMembers(ctx context.Context, group string) ([]Member, erro
 			return nil, fmt.Errorf("admin: decode members of %s: %w", group, err)
 		}
 		for _, conn := range body.Connections {
-			m := &Member{ClientID: conn.ClientID, Addr: conn.Addr, Subscriptions: map[string]string{}}
+			m := &Member{ClientID: conn.ClientID, Addr: conn.Addr, Language: conn.Language, Version: conn.Version,
+				Subscriptions: map[string]string{}}
 			for topic, s := range body.Table {
 				m.Subscriptions[topic] = s.SubString
 			}
