@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rocketkit/rocketkit/client"
+	"github.com/rocketkit/rocketkit/tracing"
 )
 
 // Dispatcher is a listener's client.Handler: it calls the listener's
@@ -30,6 +31,7 @@ type Dispatcher struct {
 	codec   Codec
 	log     *slog.Logger
 	observe func(Result)
+	tracer  tracing.Tracer // nil: none
 }
 
 // Option configures a Dispatcher. Options are sealed.
@@ -48,6 +50,11 @@ func WithLogger(l *slog.Logger) Option { return optionFunc(func(d *Dispatcher) {
 // WithObserver registers f to be called after every handler call (for
 // metrics). f runs on the consuming goroutine and must not block.
 func WithObserver(f func(Result)) Option { return optionFunc(func(d *Dispatcher) { d.observe = f }) }
+
+// WithTracer makes the dispatcher call t around every handler call: the
+// handler's context is the one t.StartDelivery returns, and the end
+// function gets the call's Outcome (see package tracing). Default: none.
+func WithTracer(t tracing.Tracer) Option { return optionFunc(func(d *Dispatcher) { d.tracer = t }) }
 
 // NewDispatcher returns a dispatcher calling l, a listener that Parse
 // accepted with spec. spec.Group must be set.
@@ -97,8 +104,9 @@ func (d *Dispatcher) Consume(ctx context.Context, exts []*client.MessageExt) cli
 		}
 	}
 
+	hctx, end := d.traceDelivery(ctx, exts)
 	start := time.Now()
-	err := d.call(ctx, msgs)
+	err := d.call(hctx, msgs)
 	res := Result{Listener: d.spec.Listener, Group: d.spec.Group, Topic: d.spec.Topic,
 		Messages: len(msgs), Latency: time.Since(start), Err: err}
 	result := client.ConsumeSuccess
@@ -123,9 +131,22 @@ func (d *Dispatcher) Consume(ctx context.Context, exts []*client.MessageExt) cli
 			d.logFailure(msgs, err, "handler failed; will retry")
 		}
 	}
+	end(res.Outcome.String(), err)
 	d.notify(res)
 	return result
 }
+
+// traceDelivery starts the tracer's delivery of exts.
+func (d *Dispatcher) traceDelivery(ctx context.Context, exts []*client.MessageExt) (context.Context, func(string, error)) {
+	if d.tracer == nil {
+		return ctx, endDelivery
+	}
+	return d.tracer.StartDelivery(ctx, tracing.Delivery{Listener: d.spec.Listener, Group: d.spec.Group, Topic: d.spec.Topic,
+		Broadcasting: d.spec.Model == Broadcasting, Orderly: d.spec.Kind == KindOrderly, Messages: exts})
+}
+
+// endDelivery ends an untraced delivery.
+func endDelivery(string, error) {}
 
 // call runs the handler, recovering panics. Its context is the consumer's
 // (cancelled when shutdown gives up on it), with the listener's timeout and

@@ -1,6 +1,10 @@
 package outbox
 
-import "log/slog"
+import (
+	"log/slog"
+
+	"github.com/rocketkit/rocketkit/tracing"
+)
 
 // Option injects what only code can provide. Options that do not concern
 // a component are ignored by it.
@@ -10,6 +14,7 @@ type settings struct {
 	logger  *slog.Logger
 	codec   Codec
 	metrics Metrics
+	tracer  tracing.Tracer
 }
 
 func newSettings(opts []Option) settings {
@@ -41,6 +46,14 @@ func WithCodec(c Codec) Option {
 			s.codec = c
 		}
 	})
+}
+
+// WithTracer traces the outbox with t (nil traces nothing): a Publisher
+// records the trace context of Publish's ctx in each row's properties
+// (t.Inject), and a Relay calls t.StartSend around each send (mode
+// "outbox"), whose messages carry their writer's trace context.
+func WithTracer(t tracing.Tracer) Option {
+	return optionFunc(func(s *settings) { s.tracer = t })
 }
 
 // WithMetrics makes a Relay report what it does to m (nil reports

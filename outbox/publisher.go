@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/rocketkit/rocketkit/outbox/sqlkit"
+	"github.com/rocketkit/rocketkit/tracing"
 )
 
 // maxPublishBatch bounds the messages of one Publish call (one INSERT).
@@ -19,7 +20,8 @@ type Publisher struct {
 	cfg    Config
 	codec  Codec
 	log    *slog.Logger
-	insert string // INSERT … VALUES prefix
+	tracer tracing.Tracer // nil: none
+	insert string         // INSERT … VALUES prefix
 }
 
 // NewPublisher returns a publisher for the table in cfg. It does not touch
@@ -31,9 +33,10 @@ func NewPublisher(cfg Config, opts ...Option) (*Publisher, error) {
 	}
 	s := newSettings(opts)
 	return &Publisher{
-		cfg:   cfg,
-		codec: s.codec,
-		log:   s.logger,
+		cfg:    cfg,
+		codec:  s.codec,
+		log:    s.logger,
+		tracer: s.tracer,
 		insert: "INSERT INTO " + sqlkit.QuoteTable(cfg.Table) +
 			" (msg_key, topic, tag, msg_keys, sharding_key, shard_hash, properties, delay_level, payload) VALUES ",
 	}, nil
@@ -64,6 +67,12 @@ func (p *Publisher) Publish(ctx context.Context, exec ContextExecutor, msgs ...M
 		r, err := NewRecord(p.codec, m, p.cfg.MaxPayloadSize)
 		if err != nil {
 			return err
+		}
+		if p.tracer != nil {
+			if r.Properties == nil {
+				r.Properties = map[string]string{}
+			}
+			p.tracer.Inject(ctx, r.Properties) // the writer's trace context, sent with the row
 		}
 		var props any
 		if len(r.Properties) > 0 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/outbox/sqlkit"
+	"github.com/rocketkit/rocketkit/tracing"
 )
 
 // Relay sends committed outbox rows to the broker. See the package
@@ -29,7 +30,8 @@ type Relay struct {
 	sendOpt client.SendOption // client.WithSelector(sel)
 	lister  queueLister       // nil unless the sender can list a topic's queues
 	log     *slog.Logger
-	metrics Metrics // nil: none
+	metrics Metrics        // nil: none
+	tracer  tracing.Tracer // nil: none
 	q       queries
 	hooks   hooks // tests only
 	loop    relayLoop
@@ -132,7 +134,7 @@ func NewRelay(cfg Config, db Beginner, sender Sender, lookup KeyLookup, opts ...
 	r := &Relay{
 		cfg: cfg, db: db, sender: sender, lookup: lookup,
 		sel: sel, sendOpt: client.WithSelector(sel), lister: listerOf(sender),
-		log: s.logger.With("table", cfg.Table), metrics: s.metrics, q: newQueries(cfg.Table),
+		log: s.logger.With("table", cfg.Table), metrics: s.metrics, tracer: s.tracer, q: newQueries(cfg.Table),
 	}
 	r.loop = r
 	return r, nil

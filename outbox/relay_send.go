@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rocketkit/rocketkit/client"
+	"github.com/rocketkit/rocketkit/tracing"
 )
 
 // outcome of one claimed row.
@@ -279,11 +280,16 @@ func (r *Relay) send(ctx context.Context, b *batch, topic string, chunk []int) e
 		res *client.SendResult
 		err error
 	)
+	end := endSend
+	if r.tracer != nil {
+		ctx, end = r.tracer.StartSend(ctx, tracing.Send{Mode: "outbox", Messages: msgs})
+	}
 	if len(msgs) == 1 {
 		res, err = r.sender.Send(ctx, msgs[0], r.sendOpt)
 	} else {
 		res, err = r.sender.SendBatch(ctx, msgs, r.sendOpt)
 	}
+	end(res, err)
 	if err != nil {
 		return fmt.Errorf("outbox: send %d message(s) to %s: %w", len(chunk), topic, err)
 	}
@@ -296,6 +302,9 @@ func (r *Relay) send(ctx context.Context, b *batch, topic string, chunk []int) e
 	}
 	return nil
 }
+
+// endSend ends an untraced send.
+func endSend(*client.SendResult, error) {}
 
 // message rebuilds the RocketMQ message of a row.
 func (rw *row) message() (*client.Message, error) {

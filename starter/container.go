@@ -12,6 +12,7 @@ import (
 	"github.com/rocketkit/rocketkit/broker/sqlfilter"
 	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/listener"
+	"github.com/rocketkit/rocketkit/tracing"
 	"github.com/rocketkit/rocketkit/transport"
 )
 
@@ -36,7 +37,7 @@ type runningListener struct {
 
 // newListenerSet parses every listener, derives missing groups, applies
 // configured defaults and checks that no two listeners share a group.
-func newListenerSet(s *settings, ep *Endpoint, targets []any, codec listener.Codec, log *slog.Logger, m Metrics) (*listenerSet, error) {
+func newListenerSet(s *settings, ep *Endpoint, targets []any, codec listener.Codec, log *slog.Logger, m Metrics, tr tracing.Tracer) (*listenerSet, error) {
 	ls := &listenerSet{cfg: s.cfg, ep: ep, log: log, metrics: m}
 	cc := s.cfg.Consumer
 	var errs []error
@@ -67,6 +68,9 @@ func newListenerSet(s *settings, ep *Endpoint, targets []any, codec listener.Cod
 		opts := []listener.Option{listener.WithCodec(codec), listener.WithLogger(log), listener.WithReplySender(it.sendReply)}
 		if m != nil {
 			opts = append(opts, listener.WithObserver(m.Handled))
+		}
+		if tr != nil {
+			opts = append(opts, listener.WithTracer(tr))
 		}
 		d, err := listener.NewDispatcher(spec, t, opts...)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/rocketkit/rocketkit/listener"
+	"github.com/rocketkit/rocketkit/tracing"
 	"go.uber.org/fx"
 )
 
@@ -34,6 +35,9 @@ type Params struct {
 	Logger *slog.Logger `optional:"true"`
 	// Metrics receives send and handler measurements.
 	Metrics Metrics `optional:"true"`
+	// Tracer is called around every send and delivery, and by Outbox's
+	// relay and TxCheck (see package tracing). Default: none.
+	Tracer tracing.Tracer `optional:"true"`
 	// Codec encodes template payloads and decodes Message.Decode targets.
 	// Default listener.JSON.
 	Codec listener.Codec `optional:"true"`
@@ -74,7 +78,7 @@ func provideEndpoint(p Params, s *settings) *Endpoint {
 }
 
 func provideTemplate(p Params, s *settings, ep *Endpoint) *Template {
-	t := newTemplate(s.cfg, ep, p.codec(), p.logger(), p.Metrics)
+	t := newTemplate(s.cfg, ep, p.codec(), p.logger(), p.Metrics, p.Tracer)
 	p.Lifecycle.Append(fx.Hook{OnStart: t.start, OnStop: t.stop})
 	return t
 }
@@ -91,7 +95,7 @@ type listenerParams struct {
 }
 
 func runListeners(p listenerParams) error {
-	ls, err := newListenerSet(p.Settings, p.Endpoint, p.Listeners, p.codec(), p.logger(), p.Metrics)
+	ls, err := newListenerSet(p.Settings, p.Endpoint, p.Listeners, p.codec(), p.logger(), p.Metrics, p.Tracer)
 	if err != nil {
 		return err
 	}

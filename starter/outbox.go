@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/rocketkit/rocketkit/outbox"
+	"github.com/rocketkit/rocketkit/tracing"
 	"go.uber.org/fx"
 )
 
@@ -25,6 +26,16 @@ type OutboxParams struct {
 	// Metrics, when it implements OutboxMetrics, receives the relay's
 	// counts as they happen.
 	Metrics Metrics `optional:"true"`
+	// Tracer traces the relay's sends (outbox.WithTracer).
+	Tracer tracing.Tracer `optional:"true"`
+}
+
+// outboxPublisherParams is what Outbox's publisher takes from the graph.
+type outboxPublisherParams struct {
+	fx.In
+
+	// Tracer makes Publish record the writer's trace context in each row.
+	Tracer tracing.Tracer `optional:"true"`
 }
 
 // Outbox adds the transactional outbox to an app that uses Module: it
@@ -40,7 +51,9 @@ type OutboxParams struct {
 //	fx.New(starter.Module, starter.Outbox(outbox.Config{}), fx.Provide(openDB), ...)
 func Outbox(cfg outbox.Config, opts ...outbox.Option) fx.Option {
 	return fx.Options(
-		fx.Provide(func() (*outbox.Publisher, error) { return outbox.NewPublisher(cfg, opts...) }),
+		fx.Provide(func(p outboxPublisherParams) (*outbox.Publisher, error) {
+			return outbox.NewPublisher(cfg, withTracer(opts, p.Tracer)...)
+		}),
 		fx.Provide(func() *OutboxRelay { return &OutboxRelay{} }),
 		fx.Invoke(func(p OutboxParams, o *OutboxRelay) { runOutboxRelay(p, o, cfg, opts) }),
 	)
@@ -107,7 +120,7 @@ func runOutboxRelay(p OutboxParams, o *OutboxRelay, cfg outbox.Config, opts []ou
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	opts = append(opts[:len(opts):len(opts)], outbox.WithLogger(log))
+	opts = append(withTracer(opts, p.Tracer), outbox.WithLogger(log))
 	if m, ok := p.Metrics.(OutboxMetrics); ok {
 		opts = append(opts, outbox.WithMetrics(outboxMetrics{m}))
 	}
@@ -149,6 +162,16 @@ func runOutboxRelay(p OutboxParams, o *OutboxRelay, cfg outbox.Config, opts []ou
 			return errors.Join(errs...)
 		},
 	})
+}
+
+// withTracer returns opts, after outbox.WithTracer(tr) when tr is set
+// (so that an option of the app's comes after it and wins).
+func withTracer(opts []outbox.Option, tr tracing.Tracer) []outbox.Option {
+	opts = opts[:len(opts):len(opts)]
+	if tr == nil {
+		return opts
+	}
+	return append([]outbox.Option{outbox.WithTracer(tr)}, opts...)
 }
 
 // outboxMetrics passes a relay's counts on to an OutboxMetrics.

@@ -12,6 +12,7 @@ import (
 	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/listener"
 	"github.com/rocketkit/rocketkit/protocol/message"
+	"github.com/rocketkit/rocketkit/tracing"
 	"github.com/rocketkit/rocketkit/transport"
 )
 
@@ -37,6 +38,7 @@ type Template struct {
 	codec   listener.Codec
 	log     *slog.Logger
 	metrics Metrics
+	tracer  tracing.Tracer // nil: none
 	p       atomic.Pointer[producerHolder]
 }
 
@@ -49,8 +51,8 @@ type BatchMessage struct {
 	Properties map[string]string
 }
 
-func newTemplate(cfg Config, ep *Endpoint, codec listener.Codec, log *slog.Logger, m Metrics) *Template {
-	return &Template{cfg: cfg, ep: ep, codec: codec, log: log, metrics: m}
+func newTemplate(cfg Config, ep *Endpoint, codec listener.Codec, log *slog.Logger, m Metrics, tr tracing.Tracer) *Template {
+	return &Template{cfg: cfg, ep: ep, codec: codec, log: log, metrics: m, tracer: tr}
 }
 
 func (t *Template) start(context.Context) error {
@@ -120,8 +122,10 @@ func (t *Template) sendSync(ctx context.Context, mode SendMode, dest string, pay
 	if hashKey != "" {
 		opt = append(opt, client.HashKey(hashKey))
 	}
+	ctx, end := t.traceSend(ctx, mode, m, nil)
 	start := time.Now()
 	r, err := p.Send(ctx, m, opt...)
+	end(r, err)
 	return t.finish(mode, m.Topic, 1, start, r, err)
 }
 
@@ -137,8 +141,10 @@ func (t *Template) SendAsync(ctx context.Context, dest string, payload any, call
 	if err != nil {
 		return err
 	}
+	ctx, end := t.traceSend(ctx, ModeAsync, m, nil)
 	start := time.Now()
 	p.SendAsync(ctx, m, func(r *client.SendResult, err error) {
+		end(r, err)
 		res, err := t.finish(ModeAsync, m.Topic, 1, start, r, err)
 		if callback != nil {
 			callback(ctx, res, err)
@@ -158,8 +164,10 @@ func (t *Template) SendOneway(ctx context.Context, dest string, payload any, opt
 	if err != nil {
 		return err
 	}
+	ctx, end := t.traceSend(ctx, ModeOneway, m, nil)
 	start := time.Now()
 	err = p.SendOneway(ctx, m)
+	end(nil, err)
 	t.observe(SendEvent{Topic: m.Topic, Mode: ModeOneway, Messages: 1, Status: SendUnknown, Latency: time.Since(start), Err: err})
 	if err != nil {
 		return fmt.Errorf("starter: send oneway to %s: %w", m.Topic, err)
@@ -200,8 +208,10 @@ func (t *Template) SendBatch(ctx context.Context, dest string, msgs []BatchMessa
 	if size > t.cfg.Producer.MaxMessageSize {
 		return nil, fmt.Errorf("%w: batch of %d bytes exceeds rocketmq.producer.max-message-size %d", ErrMessageTooLarge, size, t.cfg.Producer.MaxMessageSize)
 	}
+	ctx, end := t.traceSend(ctx, ModeBatch, nil, out)
 	start := time.Now()
 	r, err := p.SendBatch(ctx, out)
+	end(r, err)
 	return t.finish(ModeBatch, out[0].Topic, len(out), start, r, err)
 }
 
@@ -260,6 +270,21 @@ func (t *Template) finish(mode SendMode, topic string, n int, start time.Time, r
 	t.observe(ev)
 	return res, nil
 }
+
+// traceSend starts the tracer's send of m, or of the batch msgs when m
+// is nil (built only with a tracer: without one nothing is allocated).
+func (t *Template) traceSend(ctx context.Context, mode SendMode, m *client.Message, msgs []*client.Message) (context.Context, func(*client.SendResult, error)) {
+	if t.tracer == nil {
+		return ctx, endSend
+	}
+	if m != nil {
+		msgs = []*client.Message{m}
+	}
+	return t.tracer.StartSend(ctx, tracing.Send{Mode: string(mode), Group: t.cfg.Producer.Group, Messages: msgs})
+}
+
+// endSend ends an untraced send.
+func endSend(*client.SendResult, error) {}
 
 func (t *Template) observe(ev SendEvent) {
 	if t.metrics != nil {

@@ -34,8 +34,10 @@ func (t *Template) SendAndReceive(ctx context.Context, dest string, payload any,
 	if err != nil {
 		return err
 	}
+	ctx, end := t.traceSend(ctx, ModeRequest, m, nil)
 	start := time.Now()
 	ext, err := p.Request(ctx, m)
+	end(nil, err)
 	ev := SendEvent{Topic: m.Topic, Mode: ModeRequest, Messages: 1, Status: SendUnknown, Latency: time.Since(start), Err: err}
 	if err == nil {
 		ev.Status = SendOK

@@ -12,6 +12,7 @@ import (
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/sqlkit"
 	"github.com/rocketkit/rocketkit/protocol/message"
+	"github.com/rocketkit/rocketkit/tracing"
 	"github.com/rocketkit/rocketkit/transport"
 	"github.com/rocketkit/rocketkit/txcheck"
 	"go.uber.org/fx"
@@ -116,6 +117,7 @@ type txCheckParams struct {
 	DB       *sql.DB
 	Endpoint *Endpoint
 	Logger   *slog.Logger   `optional:"true"`
+	Tracer   tracing.Tracer `optional:"true"` // txcheck.WithTracer
 	Checkers []txCheckRoute `group:"rocketmq.txcheck.checkers"`
 }
 
@@ -131,7 +133,7 @@ func newTxCheck(p txCheckParams, opts []txcheck.Option) (*txcheck.Producer, erro
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	opts = append([]txcheck.Option{txcheck.WithLogger(log.With("component", "rocketmq-txcheck"))}, opts...)
+	opts = append([]txcheck.Option{txcheck.WithLogger(log.With("component", "rocketmq-txcheck")), txcheck.WithTracer(p.Tracer)}, opts...)
 	topics := map[string]bool{}
 	for _, r := range p.Checkers {
 		if topics[r.topic] {

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/rocketkit/rocketkit/outbox"
+	"github.com/rocketkit/rocketkit/tracing"
 )
 
 // Option injects what only code can provide. Options that do not concern
@@ -14,6 +15,7 @@ type settings struct {
 	logger *slog.Logger
 	codec  outbox.Codec
 	routes map[string]route
+	tracer tracing.Tracer
 }
 
 // route is where a topic's local transactions run and how its check-backs
@@ -52,6 +54,15 @@ func WithCodec(c outbox.Codec) Option {
 			s.codec = c
 		}
 	})
+}
+
+// WithTracer traces a Producer with t (nil traces nothing): t.StartSend
+// around each SendInTransaction (mode "transaction": the half message,
+// the local transaction, which runs in the send's context, and the
+// outcome) and t.StartCheck around each check-back, whose context the
+// Checker gets.
+func WithTracer(t tracing.Tracer) Option {
+	return optionFunc(func(s *settings) { s.tracer = t })
 }
 
 // WithRoute runs the local transactions of messages to topic on db (with

@@ -14,6 +14,7 @@ import (
 	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/sqlkit"
+	"github.com/rocketkit/rocketkit/tracing"
 	"github.com/rocketkit/rocketkit/transport"
 )
 
@@ -49,6 +50,7 @@ type Producer struct {
 	codec   outbox.Codec
 	log     *slog.Logger
 	routes  map[string]route
+	tracer  tracing.Tracer // nil: none
 	insert  string
 	hooks   hooks // tests only
 
@@ -90,7 +92,7 @@ func New(b transport.Backend, db outbox.Beginner, cfg Config, opts ...Option) (*
 	}
 	s := newSettings(opts)
 	return &Producer{
-		cfg: cfg, backend: b, db: db, codec: s.codec, log: s.logger.With("group", cfg.Group), routes: s.routes,
+		cfg: cfg, backend: b, db: db, codec: s.codec, log: s.logger.With("group", cfg.Group), routes: s.routes, tracer: s.tracer,
 		insert: "INSERT INTO " + sqlkit.QuoteTable(cfg.Table) +
 			" (msg_key, topic, tag, msg_keys, sharding_key, properties, delay_level, payload) VALUES (?,?,?,?,?,?,?,?)",
 	}, nil
@@ -235,14 +237,20 @@ func (p *Producer) SendMessageInTransaction(ctx context.Context, m outbox.Messag
 	if rec.DelayLevel != 0 {
 		return Result{}, fmt.Errorf("%w: a transactional message cannot be delayed (%s)", outbox.ErrInvalidMessage, m.Destination)
 	}
+	msg := rec.Message()
+	end := func(*client.SendResult, error) {}
+	if p.tracer != nil {
+		ctx, end = p.tracer.StartSend(ctx, tracing.Send{Mode: "transaction", Group: p.cfg.Group, Messages: []*client.Message{msg}})
+	}
 	c := &call{ctx: ctx, fn: fn, rec: rec, db: p.dbFor(rec.Topic)}
-	res, st, err := tp.SendInTransaction(ctx, rec.Message(), func(context.Context, *client.SendResult) client.TransactionState {
+	res, st, err := tp.SendInTransaction(ctx, msg, func(context.Context, *client.SendResult) client.TransactionState {
 		st := p.runLocal(c)
 		if h := p.hooks.afterLocal; h != nil {
 			st = h(rec.Key, st)
 		}
 		return st.transaction()
 	})
+	end(res, errors.Join(err, c.err))
 	if c.panicked != nil {
 		panic(c.panicked)
 	}
@@ -340,7 +348,15 @@ func (c checker) Check(ctx context.Context, m *client.MessageExt) client.Transac
 	key := m.Property(outbox.KeyProperty)
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.CheckTimeout)
 	defer cancel()
+	end := func(string, error) {}
+	if p.tracer != nil {
+		ctx, end = p.tracer.StartCheck(ctx, tracing.Check{Group: p.cfg.Group, Message: m})
+	}
 	st, err := p.checkerFor(m.Topic).Check(ctx, CheckParams{Topic: m.Topic, Key: key, Born: m.BornTime, Message: m})
+	if err != nil {
+		st = Unknown
+	}
+	end(st.String(), err)
 	if err != nil {
 		p.log.Warn("txcheck: check-back failed; answering unknown", "topic", m.Topic, "key", key, "error", err)
 		return client.UnknownTransaction
