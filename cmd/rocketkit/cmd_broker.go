@@ -28,6 +28,7 @@ type brokerFlags struct {
 
 	tlsCert, tlsKey, tlsMode string
 	insecure                 bool
+	http                     string // cmd_console.go
 
 	maxConns, maxInflight     int
 	idleTimeout, frameTimeout time.Duration
@@ -77,6 +78,8 @@ func newBrokerFlagSet(f *brokerFlags) *flag.FlagSet {
 		"close a connection that sends nothing for this `duration` (serverChannelMaxIdleTimeSeconds; 0: 2m; negative: never)")
 	fs.DurationVar(&f.frameTimeout, "frame-timeout", 0,
 		"a begun frame, a TLS handshake and each answer's write must complete within this `duration` (0: 30s; negative: no limit)")
+	fs.StringVar(&f.http, "http", "",
+		"serve the web console on this `address` (e.g. 127.0.0.1:8080; signs as $"+envAccessKey+" when ACL is on)")
 	f.logLevel = levelFlag(slog.LevelInfo)
 	fs.Var(&f.logLevel, "log-level",
 		"log `level`: debug, info (default), warn or error")
@@ -350,9 +353,16 @@ func runBroker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitFailure
 	}
 	fmt.Fprintf(stdout, "rocketkit broker listening on %s (data %s)\n", b.Addr(), cfg.DataDir)
+	stopConsole, err := startBrokerConsole(ctx, f.http, f.insecure, cfg, b, log, stdout)
+	if err != nil {
+		printErrors(stderr, "", err)
+		_ = b.Close()
+		return exitFailure
+	}
 
 	<-ctx.Done()
 	log.Info("shutting down; signal again to exit at once", "cause", context.Cause(ctx))
+	stopConsole()
 	if err := b.Close(); err != nil {
 		log.Error("close broker", "err", err)
 		return exitFailure

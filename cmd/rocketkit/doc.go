@@ -9,6 +9,7 @@
 //	admin    administer a cluster with mqadmin's commands
 //	bench    benchmark a cluster (RocketMQ's producer.sh and consumer.sh)
 //	broker   run a RocketMQ-compatible name server and broker
+//	console  serve the web console against a cluster
 //	demo     run the embedded broker end to end through a client (-client)
 //	new      write a new service that runs on the embedded broker
 //
@@ -186,6 +187,21 @@
 // 1); bench consume with --count exits 1 if fewer messages arrived before
 // --duration or an interrupt, and bench produce exits 1 if every send
 // failed.
+//
+// # rocketkit console
+//
+// Serves the web console of package
+// [github.com/rocketkit/rocketkit/console] against any cluster (this
+// broker or Apache RocketMQ), signing as --ak/--sk (the admin command's
+// credential and TLS flags), on --http (default 127.0.0.1:8080):
+//
+//	rocketkit console -n 10.0.0.1:9876 --http 127.0.0.1:8080
+//
+// `rocketkit broker --http 127.0.0.1:8080` serves the same console beside
+// the embedded broker (signing as $ROCKETMQ_ACCESS_KEY and
+// $ROCKETMQ_SECRET_KEY when it checks ACL). The console has no login of
+// its own, so a non-loopback --http is refused without --insecure;
+// --read-only leaves out the producer (no test messages, no DLQ resend).
 //
 // # Credentials and TLS
 //

@@ -31,6 +31,7 @@ var commands = []command{
 	{name: "admin", summary: "administer a cluster: topics, routes, consumer progress, messages (mqadmin's commands)", run: runAdmin},
 	{name: "bench", summary: "benchmark a cluster through the official client (producer.sh and consumer.sh)", run: runBench},
 	{name: "broker", summary: "run a RocketMQ-compatible name server and broker", run: runBroker},
+	{name: "console", summary: "serve the web console against a cluster (the embedded broker's: rocketkit broker --http)", run: runConsole},
 	{name: "demo", summary: "run the embedded broker end to end through the official client", run: runDemo},
 	{name: "new", summary: "write a new service (fx app, listener, template) that runs on the embedded broker", run: runNew},
 }
