@@ -96,7 +96,7 @@ func waitUntil(t *testing.T, timeout time.Duration, cond func() bool, what func(
 func attr(s sdktrace.ReadOnlySpan, key string) string {
 	for _, kv := range s.Attributes() {
 		if string(kv.Key) == key {
-			return kv.Value.Emit()
+			return kv.Value.String()
 		}
 	}
 	return ""
@@ -155,7 +155,7 @@ func points(m metricdata.Metrics) []string {
 		var kvs []string
 		for _, kv := range set.ToSlice() {
 			if kv.Key != "messaging.system" {
-				kvs = append(kvs, string(kv.Key)+"="+kv.Value.Emit())
+				kvs = append(kvs, string(kv.Key)+"="+kv.Value.String())
 			}
 		}
 		out = append(out, strings.Join(kvs, ",")+" → "+fmt.Sprint(v))
