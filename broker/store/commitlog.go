@@ -6,6 +6,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // commitLog is the append-only log of records, split into segments.
@@ -30,6 +31,8 @@ type commitLog struct {
 	// the kernel may have dropped the dirty pages whose write-back failed,
 	// so a later fsync that succeeds proves nothing about them.
 	syncErr error // Lock flushMu.
+
+	flushLat, fsyncLat latencyHistogram // sync rounds and their fsyncs (latency.go)
 }
 
 func newCommitLog(fsys fileSystem, dir string, segSize int64) *commitLog {
@@ -162,6 +165,7 @@ func (c *commitLog) sync() (int64, error) {
 	if target <= done {
 		return done, nil
 	}
+	start := time.Now()
 	segs := c.segments()
 	for i, seg := range segs {
 		segEnd := target
@@ -171,7 +175,9 @@ func (c *commitLog) sync() (int64, error) {
 		if segEnd <= done || seg.base >= target || !seg.users.acquire() {
 			continue // a retired segment was synced before retention took it
 		}
+		t0 := time.Now()
 		err := seg.f.Sync()
+		c.fsyncLat.observe(time.Since(t0))
 		if seg.users.release() {
 			_ = seg.f.Close()
 		}
@@ -181,6 +187,7 @@ func (c *commitLog) sync() (int64, error) {
 		}
 	}
 	c.flushed.Store(target)
+	c.flushLat.observe(time.Since(start))
 	return target, nil
 }
 

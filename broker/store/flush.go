@@ -171,6 +171,7 @@ func (s *Store) persistLocked(snap ckSnapshot) error {
 		snap.logMin == s.lastCk.LogMin {
 		return nil
 	}
+	start := time.Now()
 	if s.cl.flushed.Load() < snap.end {
 		if _, err := s.cl.sync(); err != nil {
 			s.setWriteErr(err)
@@ -194,5 +195,6 @@ func (s *Store) persistLocked(snap ckSnapshot) error {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	s.lastCk = ck
+	s.counts.checkpointLat.observe(time.Since(start))
 	return nil
 }

@@ -7,6 +7,8 @@ import "sync/atomic"
 type counters struct {
 	put atomic.Int64 // records appended
 	got atomic.Int64 // records returned by Get
+
+	checkpointLat latencyHistogram // checkpoints that wrote something (latency.go)
 }
 
 // Counters is a snapshot of the store's message counters.
