@@ -122,3 +122,11 @@ func TestLedgerWrote(t *testing.T) {
 		t.Errorf("committed %v, unknown %d, failed %d", committed, unknown, failed)
 	}
 }
+
+// A missing MariaDB binary fails the run with how to install it.
+func TestMissingBinarySaysHowToInstall(t *testing.T) {
+	_, err := findBinary("no-such-mariadbd-faultrun", t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "apt-get install mariadb-server") {
+		t.Errorf("error %v, want one saying how to install MariaDB", err)
+	}
+}

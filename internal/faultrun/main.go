@@ -31,8 +31,10 @@
 //
 // The fault schedule comes from a seed (printed; FAULTRUN_SEED replays
 // it). The run is not a test of the go test suite: it needs minutes and a
-// MariaDB server of its own, so `task fault-run` runs it (from `task
-// test`), and a run that cannot do its work fails rather than skips.
+// MariaDB server of its own, so `task fault-run` runs it, under -race
+// (relay processes included; their logs are scanned for race reports),
+// from `task test`; a run that cannot do its work fails rather than
+// skips. Its own go test covers the ledger's checks.
 package main
 
 import (
@@ -227,7 +229,24 @@ func (r *run) do() error {
 		return err
 	}
 	r.logf("faults done %v; load stopped; draining", r.faultCounts())
-	return r.drainAndCheck(ctx, consDB)
+	return errors.Join(r.drainAndCheck(ctx, consDB), r.raceReports())
+}
+
+// raceReports fails the run if a child process built with -race (the
+// relays, when the run is) reported a data race in its log; the run's
+// own races make its exit status non-zero anyway.
+func (r *run) raceReports() error {
+	logs, _ := filepath.Glob(filepath.Join(r.work, "*.log"))
+	var raced []string
+	for _, p := range logs {
+		if b, err := os.ReadFile(p); err == nil && strings.Contains(string(b), "WARNING: DATA RACE") {
+			raced = append(raced, filepath.Base(p))
+		}
+	}
+	if len(raced) > 0 {
+		return fmt.Errorf("data races reported in %s", strings.Join(raced, ", "))
+	}
+	return nil
 }
 
 // openDatabases creates the run's database and tables and returns the
