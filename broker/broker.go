@@ -50,6 +50,7 @@ type Broker struct {
 	framesWritten, writes atomic.Int64 // to clients (conn.reply, flushLocked)
 
 	requests requestCounters
+	traffic  trafficCounters // per topic and group (traffic.go)
 
 	mu     sync.Mutex
 	conns  map[*conn]struct{} // guarded by mu
@@ -168,8 +169,8 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 // transactions (recovered from the half and op queues). Their loops start
 // with the accept loop.
 func (b *Broker) startComponents(levels []time.Duration) error {
-	b.writer = &writer{store: b.store, topics: b.topics, storeHost: b.storeHost, levels: len(levels)}
-	b.holds = newPullHolds(b.store)
+	b.writer = &writer{store: b.store, topics: b.topics, storeHost: b.storeHost, levels: len(levels), in: &b.traffic.in}
+	b.holds = newPullHolds(b.store, &b.traffic.out)
 	var err error
 	b.delays, err = newDelayLevels(b.cfg.DataDir, levels, b.store, b.writer, b.log)
 	if err != nil {

@@ -64,6 +64,10 @@
 //     a putter that stores a message, the client table) rather than the
 //     *Broker.
 //
+// traffic.go counts messages and bytes per topic and group on the paths
+// above (atomic adds); introspect.go and stats.go are read-only views for
+// observers such as package broker/brokermetrics (Prometheus).
+//
 // errors.go holds the package's sentinel errors; LOCKS.md the lock order.
 // Tests of time-driven behaviour run in a testing/synctest bubble over
 // internal/memnet (virtualtime_test.go).

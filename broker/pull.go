@@ -81,7 +81,7 @@ func (p *pullRequest) subscribe() *remoting.Command {
 // servePull answers p now, or holds it (answering later) when it finds
 // nothing and asked to be suspended.
 func (b *Broker) servePull(c *conn, p *pullRequest) *remoting.Command {
-	resp, found := readPull(b.store, p)
+	resp, found := readPull(b.store, p, &b.traffic.out)
 	if !found && resp.Code == remoting.PullNotFound && p.sysFlag&pullFlagSuspend != 0 && p.suspend > 0 {
 		c.answerLater() // the hold answers (holds.retry, holds.expire)
 		b.holds.hold(c, p, p.suspend)
@@ -92,8 +92,8 @@ func (b *Broker) servePull(c *conn, p *pullRequest) *remoting.Command {
 
 // readPull reads the queue for p, by the group's registered subscription as
 // it is now unless the request carries one. found reports whether messages
-// are in the response.
-func readPull(st *store.Store, p *pullRequest) (resp *remoting.Command, found bool) {
+// are in the response, which out counts.
+func readPull(st *store.Store, p *pullRequest, out *counterMap[GroupTopic]) (resp *remoting.Command, found bool) {
 	if p.registered != nil {
 		if resp := p.subscribe(); resp != nil {
 			return resp, false
@@ -124,6 +124,7 @@ func readPull(st *store.Store, p *pullRequest) (resp *remoting.Command, found bo
 		{Key: "suggestWhichBrokerId", Value: "0"},
 	}
 	if res.Status == store.GetFound {
+		out.add(GroupTopic{p.group, p.topic}, int64(res.Count), int64(len(res.Records)))
 		resp.Body = res.Records
 		if p.req.Language == remoting.Language {
 			resp.Body = javaLayout(res.Records)

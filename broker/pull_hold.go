@@ -29,13 +29,14 @@ type heldPull struct {
 // Lock order: pullHolds.mu is a leaf; nothing else is locked under it.
 type pullHolds struct {
 	store   *store.Store
+	out     *counterMap[GroupTopic] // messages served, by group and topic (traffic.go)
 	mu      sync.Mutex
 	byQueue map[holdKey][]*heldPull // guarded by mu
 	closed  bool                    // guarded by mu
 }
 
-func newPullHolds(st *store.Store) *pullHolds {
-	return &pullHolds{store: st, byQueue: make(map[holdKey][]*heldPull)}
+func newPullHolds(st *store.Store, out *counterMap[GroupTopic]) *pullHolds {
+	return &pullHolds{store: st, out: out, byQueue: make(map[holdKey][]*heldPull)}
 }
 
 // hold parks p for at most d. If a message arrived between the failed read
@@ -90,7 +91,7 @@ func (h *pullHolds) parkLocked(k holdKey, hp *heldPull) {
 func (h *pullHolds) retry(k holdKey, list []*heldPull) {
 	var again []*heldPull
 	for _, hp := range list {
-		resp, found := readPull(h.store, hp.pull)
+		resp, found := readPull(h.store, hp.pull, h.out)
 		if !found && (resp.Code == remoting.PullNotFound || resp.Code == remoting.PullRetryImmediately) {
 			again = append(again, hp)
 			continue
@@ -120,7 +121,7 @@ func (h *pullHolds) expire(k holdKey, hp *heldPull) {
 	if !h.remove(k, hp) {
 		return // already answered
 	}
-	resp, _ := readPull(h.store, hp.pull)
+	resp, _ := readPull(h.store, hp.pull, h.out)
 	hp.c.answer(resp)
 }
 

@@ -42,8 +42,9 @@ type putter interface {
 type writer struct {
 	store     *store.Store
 	topics    *topicTable
-	storeHost netip.AddrPort // STOREHOST of every record
-	levels    int            // number of delay levels; DELAY values above it are clamped
+	storeHost netip.AddrPort      // STOREHOST of every record
+	levels    int                 // number of delay levels; DELAY values above it are clamped
+	in        *counterMap[string] // records and bytes written per topic (traffic.go)
 }
 
 var _ putter = (*writer)(nil)
@@ -66,12 +67,21 @@ func (w *writer) append(ctx context.Context, ext *message.Ext) (store.AppendResu
 	if err != nil {
 		return store.AppendResult{}, err
 	}
+	w.in.add(ext.Topic, 1, int64(results[0].Size))
 	return results[0], nil
 }
 
 // appendBatch stores entries (from encodeEntry) in one append.
 func (w *writer) appendBatch(ctx context.Context, entries []store.Entry) ([]store.AppendResult, error) {
-	return w.store.Append(ctx, entries)
+	results, err := w.store.Append(ctx, entries)
+	if err == nil {
+		var bytes int64
+		for _, r := range results {
+			bytes += int64(r.Size)
+		}
+		w.in.add(entries[0].Topic, int64(len(results)), bytes) // a batch goes to one queue
+	}
+	return results, err
 }
 
 // encodeEntry encodes ext for the store, with the tag code and index keys

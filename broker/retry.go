@@ -74,6 +74,8 @@ func (b *Broker) sendBack(req *remoting.Command, sb sendBackRequest) *remoting.C
 	if err := b.writer.put(ext, true); err != nil {
 		return errorResponse(req, remoting.SystemError, "store retry message: "+err.Error())
 	}
+	origTopic, _ := message.GetProperty(props, message.PropertyRetryTopic)
+	b.traffic.sentBack.add(GroupTopic{sb.group, origTopic}, 1, int64(len(ext.Body)))
 	b.log.Debug("message sent back", "group", sb.group, "topic", dest, "reconsume_times", ext.ReconsumeTimes,
 		"msg_id", orig.MsgID())
 	return nil
