@@ -34,13 +34,13 @@ func (r *run) faultLoop(f fault, kind int) error {
 		begin := r.faultStart.Add(time.Duration(round) * r.roundLen)
 		at := begin.Add(time.Duration((0.05 + 0.7*rng.Float64()) * float64(r.roundLen)))
 		time.Sleep(time.Until(at)) // the schedule's moment
-		struck := time.Since(r.began)
+		struck, into := time.Since(r.began), time.Since(begin)
 		desc, err := f.inject(rng)
 		if err != nil {
 			return fmt.Errorf("round %d, %s fault: %w", round+1, f.name, err)
 		}
 		r.count(f.name)
-		r.logf("round %d, struck at t=%.1fs: %s", round+1, struck.Seconds(), desc)
+		r.logf("round %d, struck at t=%.1fs (%.1fs into the round): %s", round+1, struck.Seconds(), into.Seconds(), desc)
 	}
 	time.Sleep(time.Until(r.faultStart.Add(time.Duration(r.rounds) * r.roundLen))) // to the end of the last round
 	return nil
