@@ -1,0 +1,9 @@
+package browsertest
+
+import (
+	"testing"
+
+	"github.com/rocketkit/rocketkit/internal/clienttest"
+)
+
+func TestMain(m *testing.M) { clienttest.VerifyMain(m) }
