@@ -31,12 +31,12 @@ const (
 // dlqGroup that dead-letters the poison message once and reports the
 // copies resent to it.
 type fixture struct {
-	b       *broker.Broker
-	adm     *admin.Client
-	cl      *client.Client
-	prod    *client.Producer
-	url     string
-	resent  chan *client.MessageExt
+	b      *broker.Broker
+	adm    *admin.Client
+	cl     *client.Client
+	prod   *client.Producer
+	url    string
+	resent chan *client.MessageExt
 }
 
 func newFixture(t *testing.T) *fixture {
