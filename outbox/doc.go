@@ -136,6 +136,12 @@
 // Metrics as they happen, for a metrics library (the starter passes its
 // own Metrics on when it implements starter.OutboxMetrics).
 //
+// WithTracer (package tracing) traces a message from its writer to its
+// consumers: Publish records the trace context of its ctx in the row's
+// properties, and the relay's sends run in that context (the starter
+// passes its app's tracing.Tracer on; github.com/rocketkit/rocketkit/otel
+// is the OpenTelemetry one).
+//
 // # Schema
 //
 // Migrate (and Relay.Start, unless Relay.SkipMigrations) creates the

@@ -242,6 +242,14 @@
 // (sent, retried, compensated, failed), and *OutboxRelay gives its totals
 // and backlog (rows not sent yet) to read on scrape.
 //
+// Provide a tracing.Tracer to trace every send of the Template, every
+// handler call of a listener, and, with Outbox and TxCheck, the relay's
+// sends (each row carries its writer's trace context) and transaction
+// check-backs; without one nothing is traced. The nested module
+// github.com/rocketkit/rocketkit/otel provides a Tracer and a Metrics
+// for OpenTelemetry in one fx option (rkotel.Module); the kit's own
+// module depends on neither.
+//
 // # Health
 //
 // The module provides a *Health: Check reports whether the app is started

@@ -13,7 +13,8 @@ import (
 //	fx.Provide(fx.Annotate(newPromMetrics, fx.As(new(starter.Metrics))))
 //
 // The module does not depend on any metrics library; a Prometheus or
-// OpenTelemetry adapter implements this interface. Methods are called
+// OpenTelemetry adapter implements this interface (the nested module
+// github.com/rocketkit/rocketkit/otel is the OpenTelemetry one). Methods are called
 // from many goroutines at once, on the send or consume path: they must be
 // safe for concurrent use and must not block.
 type Metrics interface {

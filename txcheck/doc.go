@@ -30,7 +30,8 @@
 // provides the Producer, configured by the rocketmq.txcheck.* keys and
 // sending through the app's endpoint, and runs it and a Sweeper from the
 // app's start to its stop; starter.TxChecker registers a topic's Checker
-// with fx dependencies.
+// with fx dependencies. WithTracer (package tracing) traces the sends and
+// check-backs; the starter passes its app's tracing.Tracer on.
 //
 // # Check-backs
 //
