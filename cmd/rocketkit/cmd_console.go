@@ -15,6 +15,7 @@ import (
 
 	"github.com/rocketkit/rocketkit/admin"
 	"github.com/rocketkit/rocketkit/broker"
+	"github.com/rocketkit/rocketkit/broker/brokermetrics"
 	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/console"
 )
@@ -26,11 +27,15 @@ const defaultConsoleHTTP = "127.0.0.1:8080"
 // messages and DLQ resends with.
 const consoleProducerGroup = "rocketkit-console"
 
-// metricsHandler, when set, serves /metrics beside the console: for the
-// embedded broker (b non-nil) or over the admin client. It is the hook for
-// the Prometheus handlers (broker/brokermetrics); nil leaves /metrics
-// unserved.
-var metricsHandler func(b *broker.Broker, adm *admin.Client) http.Handler
+// metricsHandler serves Prometheus metrics at /metrics beside the console:
+// the embedded broker's own (b non-nil), else the cluster's through adm
+// (package brokermetrics).
+func metricsHandler(b *broker.Broker, adm *admin.Client, log *slog.Logger) (http.Handler, error) {
+	if b != nil {
+		return brokermetrics.Handler(b), nil
+	}
+	return brokermetrics.NewCluster(adm, brokermetrics.ClusterConfig{Logger: log})
+}
 
 // consoleArgs is the parsed command line of `rocketkit console`.
 type consoleArgs struct {
@@ -47,8 +52,9 @@ func consoleUsage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprint(w, `Usage: rocketkit console [flags]
 
 Serves the web console (cluster, topics, consumer groups and their lag,
-message search, dead-letter queues, offset reset, test messages) against a
-RocketMQ cluster: this kit's broker or Apache RocketMQ. It signs every request
+message search, dead-letter queues, offset reset, test messages), and the
+cluster's Prometheus metrics at /metrics, against a RocketMQ cluster: this
+kit's broker or Apache RocketMQ. It signs every request
 with --ak/--sk (or $ROCKETMQ_ACCESS_KEY/$ROCKETMQ_SECRET_KEY), so the cluster's
 ACL decides what it may see and change; give it an account with the rights you
 mean it to have. The console has no login: anyone who reaches --http acts as
@@ -168,8 +174,7 @@ func checkHTTPExposure(addr string, insecure bool, log *slog.Logger) error {
 	return nil
 }
 
-// serveConsole serves the console (and /metrics when metricsHandler is
-// set) on ln until ctx is cancelled, sampling the cluster meanwhile, and
+// serveConsole serves the console, and Prometheus metrics at /metrics, on ln until ctx is cancelled, sampling the cluster meanwhile, and
 // closes ln. b is the embedded broker, nil for `rocketkit console`.
 func serveConsole(ctx context.Context, ln net.Listener, adm *admin.Client, b *broker.Broker, cfg console.Config,
 	opts []console.Option, log *slog.Logger, stdout io.Writer) error {
@@ -178,11 +183,14 @@ func serveConsole(ctx context.Context, ln net.Listener, adm *admin.Client, b *br
 		ln.Close()
 		return err
 	}
+	metrics, err := metricsHandler(b, adm, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/", con)
-	if metricsHandler != nil {
-		mux.Handle("/metrics", metricsHandler(b, adm))
-	}
+	mux.Handle("/metrics", metrics)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	sctx, stop := context.WithCancel(ctx)
 	defer stop()

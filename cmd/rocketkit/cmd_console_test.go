@@ -92,6 +92,9 @@ func TestConsoleCommands(t *testing.T) {
 	if got := httpGet(t, web+"/"); !strings.Contains(got, "RocketKit console") {
 		t.Fatalf("the broker's console page: %s", got)
 	}
+	if got := httpGet(t, web+"/metrics"); !strings.Contains(got, "# TYPE ") {
+		t.Fatalf("the broker's /metrics: %s", got)
+	}
 
 	clines, _, stopConsole := runLines(t, "console", "-n", addr, "--http", "127.0.0.1:0", "--sample", "100ms")
 	web2 := line(t, clines, "rocketkit console on ")
@@ -100,6 +103,9 @@ func TestConsoleCommands(t *testing.T) {
 	}
 	if got := httpGet(t, web2+"/api/topics?system=1"); !strings.Contains(got, `"total":`) {
 		t.Fatalf("rocketkit console /api/topics: %s", got)
+	}
+	if got := httpGet(t, web2+"/metrics"); !strings.Contains(got, "# TYPE ") {
+		t.Fatalf("rocketkit console /metrics: %s", got)
 	}
 	stopConsole()
 	stopBroker()

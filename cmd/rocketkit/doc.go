@@ -197,8 +197,8 @@
 //
 //	rocketkit console -n 10.0.0.1:9876 --http 127.0.0.1:8080
 //
-// `rocketkit broker --http 127.0.0.1:8080` serves the same console beside
-// the embedded broker (signing as $ROCKETMQ_ACCESS_KEY and
+// `rocketkit broker --http 127.0.0.1:8080` serves the same console, and
+// the embedded broker's own metrics at /metrics, beside it (signing as $ROCKETMQ_ACCESS_KEY and
 // $ROCKETMQ_SECRET_KEY when it checks ACL). The console has no login of
 // its own, so a non-loopback --http is refused without --insecure;
 // --read-only leaves out the producer (no test messages, no DLQ resend).
