@@ -193,15 +193,17 @@
 // Serves the web console of package
 // [github.com/rocketkit/rocketkit/console] against any cluster (this
 // broker or Apache RocketMQ), signing as --ak/--sk (the admin command's
-// credential and TLS flags), on --http (default 127.0.0.1:8080):
+// credential and TLS flags), on --http (default 127.0.0.1:8080), with the
+// cluster's Prometheus metrics at /metrics (package brokermetrics):
 //
 //	rocketkit console -n 10.0.0.1:9876 --http 127.0.0.1:8080
 //
 // `rocketkit broker --http 127.0.0.1:8080` serves the same console, and
-// the embedded broker's own metrics at /metrics, beside it (signing as $ROCKETMQ_ACCESS_KEY and
-// $ROCKETMQ_SECRET_KEY when it checks ACL). The console has no login of
-// its own, so a non-loopback --http is refused without --insecure;
-// --read-only leaves out the producer (no test messages, no DLQ resend).
+// the embedded broker's own metrics at /metrics, beside the broker
+// (signing as $ROCKETMQ_ACCESS_KEY and $ROCKETMQ_SECRET_KEY when it checks
+// ACL). The console has no login of its own, so a non-loopback --http is
+// refused without --insecure; --read-only leaves out the producer (no test
+// messages, no DLQ resend).
 //
 // # Credentials and TLS
 //
