@@ -96,7 +96,8 @@ func TestAdminAgainstBroker(t *testing.T) {
 		<-got
 	}
 	members, err := c.GroupMembers(ctx, "admin-billing")
-	if err != nil || len(members) != 1 || members[0].Subscriptions["admin-orders"] != "*" {
+	if err != nil || len(members) != 1 || members[0].Subscriptions["admin-orders"] != "*" ||
+		members[0].Language != "GO" || members[0].Version != 317 {
 		t.Errorf("members: %+v, %v", members, err)
 	}
 	if _, err := c.GroupMembers(ctx, "nobody"); !errors.Is(err, admin.ErrGroupOffline) {
