@@ -1,8 +1,9 @@
 // Package payload holds the JSON bodies of RocketMQ remoting commands that
 // clients send and read: a topic's route (GET_ROUTEINFO_BY_TOPIC), the
 // heartbeat (HEART_BEAT), orderly lock requests and answers
-// (LOCK_BATCH_MQ, UNLOCK_BATCH_MQ) and a group's member list
-// (GET_CONSUMER_LIST_BY_GROUP). Field names and casing are the Java
+// (LOCK_BATCH_MQ, UNLOCK_BATCH_MQ), a group's member list
+// (GET_CONSUMER_LIST_BY_GROUP) and a broker's registration with a name
+// server (REGISTER_BROKER: RegisterBrokerBody, BodyCRC32). Field names and casing are the Java
 // broker's (shared/rocketmq-wire.md, Appendix B).
 //
 // # fastjson

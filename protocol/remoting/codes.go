@@ -31,6 +31,9 @@ const (
 	LockBatchMQ                   int16 = 41  // LOCK_BATCH_MQ
 	UnlockBatchMQ                 int16 = 42  // UNLOCK_BATCH_MQ
 	CheckClientConfig             int16 = 46  // CHECK_CLIENT_CONFIG
+	GetKVConfig                   int16 = 101 // GET_KV_CONFIG (nameserver)
+	RegisterBroker                int16 = 103 // REGISTER_BROKER (broker → nameserver)
+	UnregisterBroker              int16 = 104 // UNREGISTER_BROKER (broker → nameserver)
 	GetRouteInfoByTopic           int16 = 105 // GET_ROUTEINFO_BY_TOPIC (nameserver)
 	GetBrokerClusterInfo          int16 = 106 // GET_BROKER_CLUSTER_INFO (nameserver)
 	GetAllSubscriptionGroupConfig int16 = 201 // GET_ALL_SUBSCRIPTIONGROUP_CONFIG
@@ -87,6 +90,9 @@ var requestNames = map[int16]string{
 	LockBatchMQ:                   "LOCK_BATCH_MQ",
 	UnlockBatchMQ:                 "UNLOCK_BATCH_MQ",
 	CheckClientConfig:             "CHECK_CLIENT_CONFIG",
+	GetKVConfig:                   "GET_KV_CONFIG",
+	RegisterBroker:                "REGISTER_BROKER",
+	UnregisterBroker:              "UNREGISTER_BROKER",
 	GetRouteInfoByTopic:           "GET_ROUTEINFO_BY_TOPIC",
 	GetBrokerClusterInfo:          "GET_BROKER_CLUSTER_INFO",
 	GetAllSubscriptionGroupConfig: "GET_ALL_SUBSCRIPTIONGROUP_CONFIG",

@@ -17,6 +17,7 @@ func TestRequestName(t *testing.T) {
 		{HeartBeat, "HEART_BEAT"},
 		{GetRouteInfoByTopic, "GET_ROUTEINFO_BY_TOPIC"},
 		{DeleteTopicInNameServer, "DELETE_TOPIC_IN_NAMESRV"},
+		{RegisterBroker, "REGISTER_BROKER"},
 		{SendBatchMessage, "SEND_BATCH_MESSAGE"},
 		{PushReplyMessageToClient, "PUSH_REPLY_MESSAGE_TO_CLIENT"},
 		{999, "UNKNOWN(999)"},
