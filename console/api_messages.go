@@ -76,7 +76,8 @@ func (c *Console) byID(ctx context.Context, topic, id string) ([]message.Ext, er
 }
 
 // timePage reads at most limit messages of topic stored in [begin, end)
-// from the position cursor ("<queue index>:<offset>", "" = the start),
+// from the position cursor ("<queue index>:<offset>", or "<queue index>"
+// for that queue's first message at or after begin; "" = the start),
 // queue after queue, and returns the next page's cursor ("" when done).
 func (c *Console) timePage(ctx context.Context, topic string, begin, end time.Time, cursor string, limit int) ([]message.Ext, string, error) {
 	qi, off := 0, int64(-1)
@@ -84,8 +85,10 @@ func (c *Console) timePage(ctx context.Context, topic string, begin, end time.Ti
 		a, b, ok := strings.Cut(cursor, ":")
 		var err1, err2 error
 		qi, err1 = strconv.Atoi(a)
-		off, err2 = strconv.ParseInt(b, 10, 64)
-		if !ok || err1 != nil || err2 != nil || qi < 0 || off < 0 {
+		if ok {
+			off, err2 = strconv.ParseInt(b, 10, 64)
+		}
+		if err1 != nil || err2 != nil || qi < 0 || (ok && off < 0) {
 			return nil, "", fmt.Errorf("%w: cursor %q", ErrBadRequest, cursor)
 		}
 	}
@@ -115,8 +118,8 @@ func (c *Console) timePage(ctx context.Context, topic string, begin, end time.Ti
 			if next < qs.MaxOffset {
 				return out, strconv.Itoa(qi) + ":" + strconv.FormatInt(next, 10), nil
 			}
-			if qi+1 < len(queues) {
-				return out, strconv.Itoa(qi+1) + ":0", nil
+			if qi+1 < len(queues) { // the next queue, from begin
+				return out, strconv.Itoa(qi + 1), nil
 			}
 			return out, "", nil
 		}
