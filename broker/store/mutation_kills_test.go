@@ -56,3 +56,21 @@ func TestCheckpointVersions(t *testing.T) {
 		t.Fatalf("v2 LogMin round trip: %+v, %v", got, err)
 	}
 }
+
+// A deleted-topic list shorter than its count says, or whose last entry is
+// cut, is ErrCorrupt even when its CRC holds (a writer's bug, not a torn
+// write): never a panic, never a made-up entry.
+func TestCheckpointTruncatedDeletedList(t *testing.T) {
+	full := v1Checkpoint(1, map[string]int64{"gone": 77}, []string{"gone"})
+	body := full[:len(full)-4] // 52 fixed bytes, then 1+4+8 of the entry
+	for _, cut := range []int{0, 1, 3, 5, 6, 12} {
+		b := append([]byte(nil), body[:52+cut]...)
+		if cut == 0 {
+			binary.BigEndian.PutUint32(b[48:], 2) // two entries announced, none there
+		}
+		b = binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+		if ck, err := unmarshalCheckpoint(b); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("entry cut after %d bytes: %+v, %v; want ErrCorrupt", cut, ck, err)
+		}
+	}
+}
