@@ -41,6 +41,7 @@ type Broker struct {
 	delays    *delayLevels   // DELAY=level
 	timer     *deliveryTimer // TIMER_DELIVER_MS
 	tx        *transactions
+	registrar *registrar   // nil without Config.NamesrvAddr (cluster.go)
 	acl       *acl.Watcher // nil when ACL is off (Config.ACLEnable)
 	tls       *tls.Config  // nil when TLS is off (Config.TLSMode)
 
@@ -159,6 +160,13 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 		poll := cmp.Or(o.aclPoll, defaultACLPoll)
 		b.wg.Go(func() { b.acl.Run(b.done, poll) })
 	}
+	if cfg.NamesrvAddr != "" {
+		b.registrar = newRegistrar(cfg, b.addr, b.topics, o.dial, b.log.With("component", "register"))
+		n := b.registrar.registerAll()
+		b.log.Info("registered with name servers", "namesrv", cfg.NamesrvAddr, "accepted", n,
+			"of", len(b.registrar.servers), "broker_id", cfg.BrokerID)
+		b.wg.Go(func() { b.registrar.run(b.done) })
+	}
 	b.log.Info("broker started", "addr", b.addr, "data", cfg.DataDir, "flush", cfg.FlushDiskType,
 		"tls", cfg.TLSMode, "took", time.Since(b.startedAt))
 	return b, nil
@@ -215,9 +223,10 @@ func (b *Broker) Addr() string { return b.addr }
 // Config returns the effective configuration, defaults applied.
 func (b *Broker) Config() Config { return b.cfg }
 
-// Close stops serving, drops every connection, flushes the store, persists
-// offsets and topics, writes the checkpoint and removes the abort marker.
-// It is safe to call more than once.
+// Close unregisters from the name servers (Config.NamesrvAddr), stops
+// serving, drops every connection, flushes the store, persists offsets
+// and topics, writes the checkpoint and removes the abort marker. It is
+// safe to call more than once.
 func (b *Broker) Close() error {
 	b.mu.Lock()
 	if b.closed {
@@ -231,6 +240,9 @@ func (b *Broker) Close() error {
 	}
 	b.mu.Unlock()
 
+	if b.registrar != nil {
+		b.registrar.unregisterAll() // clients move to other brokers first
+	}
 	close(b.done)
 	b.lockWaits.stop()
 	err := b.ln.Close()

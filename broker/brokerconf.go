@@ -120,6 +120,10 @@ func LoadBrokerConf(path string, base Config) (Config, ConfReport, error) {
 //
 //	brokerClusterName         ClusterName
 //	brokerName                BrokerName
+//	brokerId                  BrokerID: 0 a master (the default), 1 and up slaves
+//	namesrvAddr               NamesrvAddr: name servers to register with,
+//	                          host:port separated by ";"
+//	registerNameServerPeriod  RegisterNameServerPeriod, milliseconds
 //	listenPort                port of Listen
 //	bindAddress               host of Listen (RocketMQ 5)
 //	brokerIP1                 host of AdvertisedAddr (and of Listen, see below)
@@ -169,8 +173,9 @@ func LoadBrokerConf(path string, base Config) (Config, ConfReport, error) {
 // # Listen address
 //
 // Java's broker binds every interface (bindAddress 0.0.0.0) on listenPort
-// and advertises brokerIP1 in its routes; here the name server and the
-// broker share one listener that defaults to loopback. So Listen is built
+// and advertises brokerIP1 in its routes (and registrations, with
+// namesrvAddr); here the listener defaults to loopback, and without
+// namesrvAddr the name server shares it. So Listen is built
 // from: the host of bindAddress, else of brokerIP1, else of base.Listen
 // (127.0.0.1 when base.Listen is empty); and the port of listenPort, else of
 // base.Listen (9876 when empty). Binding brokerIP1 rather than loopback
@@ -183,8 +188,8 @@ func LoadBrokerConf(path string, base Config) (Config, ConfReport, error) {
 //
 // # Other keys
 //
-// Real RocketMQ keys that have no effect here (brokerId, brokerRole,
-// namesrvAddr, thread pool sizes, …) are listed in
+// Real RocketMQ keys that have no effect here (brokerRole, haListenPort,
+// thread pool sizes, …) are listed in
 // ConfReport.Ignored with a reason, and any other key in
 // ConfReport.Unknown; neither is an error.
 //

@@ -4,7 +4,7 @@ package broker
 const (
 	confWhyReplication = "replication is not supported: this broker is a standalone master"
 	confWhyRaft        = "DLedger and controller mode are not supported: this broker is a standalone master"
-	confWhyNameServer  = "the name server runs in this process, on the broker's listener"
+	confWhyNameServer  = "name-server discovery and registration tuning are not supported: list the name servers in namesrvAddr (without it the broker is its own name server)"
 	confWhyStorePath   = "store files live under storePathRootDir in a fixed layout"
 	confWhyNotAKey     = "store files live under storePathRootDir in a fixed layout (RocketMQ has no such key either; it derives the path from storePathRootDir)"
 	confWhyStoreTuning = "store tuning with no equivalent in this store"
@@ -15,7 +15,7 @@ const (
 	confWhyACL         = "RocketMQ 5's ACL 2.0 is not supported; aclEnable=true turns on ACL 1.0 (plain_acl.yml)"
 	confWhyStats       = "statistics and metrics go through hooks, not broker settings"
 	confWhyInstall     = "there is no installation directory to point at"
-	confWhyTLSClient   = "client-side TLS setting: the broker dials no one (it is its own name server)"
+	confWhyTLSClient   = "client-side TLS setting: the broker dials only name servers (namesrvAddr), in plain TCP"
 	confWhyTLSAuth     = "client certificates are not requested; use ACL (aclEnable) to authenticate clients"
 	confWhyTLSKeyPass  = "encrypted private keys are not supported: give tls.server.keyPath an unencrypted PEM key"
 	confWhyTLSTest     = "no self-signed certificate is made up: give tls.server.certPath and tls.server.keyPath"
@@ -28,7 +28,6 @@ const (
 // published broker.conf examples) that have no effect here to the reason.
 var ignoredConfKeys = map[string]string{
 	// Replication, DLedger, controller.
-	"brokerId":                        confWhyReplication,
 	"brokerRole":                      confWhyReplication,
 	"brokerIP2":                       confWhyReplication,
 	"haListenPort":                    confWhyReplication,
@@ -62,13 +61,11 @@ var ignoredConfKeys = map[string]string{
 	"storePathBrokerIdentity":         confWhyRaft,
 
 	// Name server.
-	"namesrvAddr":                     confWhyNameServer,
 	"fetchNamesrvAddrByAddressServer": confWhyNameServer,
 	"fetchNameSrvAddrByDnsLookup":     confWhyNameServer,
 	"rmqAddressServerDomain":          confWhyNameServer,
 	"rmqAddressServerSubGroup":        confWhyNameServer,
 	"registerBrokerTimeoutMills":      confWhyNameServer,
-	"registerNameServerPeriod":        confWhyNameServer,
 	"updateNameServerAddrPeriod":      confWhyNameServer,
 	"fetchNamesrvAddrInterval":        confWhyNameServer,
 	"forceRegister":                   confWhyNameServer,

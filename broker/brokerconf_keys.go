@@ -26,6 +26,24 @@ var confKeys = map[string]confKey{
 	"brokerName": {"broker-name", func(p *confParser, e *ConfEntry) error {
 		return confSetName(&p.cfg.BrokerName, e.Value)
 	}},
+	"namesrvAddr": {"namesrv-addr", func(p *confParser, e *ConfEntry) error {
+		if _, err := ParseNamesrvAddr(e.Value); err != nil {
+			return err
+		}
+		p.cfg.NamesrvAddr = e.Value
+		return nil
+	}},
+	"brokerId": {"broker-id", func(p *confParser, e *ConfEntry) error {
+		n, err := strconv.ParseInt(e.Value, 10, 64)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%q is not a broker id (0 for a master, 1 and up for slaves)", e.Value)
+		}
+		p.cfg.BrokerID = n
+		return nil
+	}},
+	"registerNameServerPeriod": {"register-name-server-period", func(p *confParser, e *ConfEntry) error {
+		return confSetMillis(&p.cfg.RegisterNameServerPeriod, e.Value, 32)
+	}},
 	"listenPort": {"listen", func(p *confParser, e *ConfEntry) error {
 		n, err := strconv.Atoi(e.Value)
 		if err != nil || n < 0 || n > 65535 {

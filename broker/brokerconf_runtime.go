@@ -8,6 +8,7 @@ package broker
 // does.
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -88,12 +89,12 @@ func (b *Broker) configProperties() map[string]string {
 	p := map[string]string{
 		"brokerClusterName":               c.ClusterName,
 		"brokerName":                      c.BrokerName,
-		"brokerId":                        "0",
+		"brokerId":                        strconv.FormatInt(c.BrokerID, 10),
 		"brokerRole":                      "ASYNC_MASTER",
 		"brokerPermission":                "6",
 		"brokerIP1":                       host,
 		"listenPort":                      port,
-		"namesrvAddr":                     b.addr,
+		"namesrvAddr":                     cmp.Or(c.NamesrvAddr, b.addr),
 		"storePathRootDir":                c.DataDir,
 		"storePathCommitLog":              c.DataDir + string(os.PathSeparator) + "commitlog",
 		"flushDiskType":                   c.FlushDiskType,

@@ -304,7 +304,7 @@ func TestParseBrokerConf(t *testing.T) {
 				"broker.conf:6: listenPort: \"x\" is not a port number (0-65535)",
 			report: []string{
 				"applied 1 brokerName=b1 -> broker-name",
-				"ignored 3 brokerId=0 (replication is not supported: this broker is a standalone master)",
+				"applied 3 brokerId=0 -> broker-id",
 				"unknown 5 foo=bar",
 			},
 		},
@@ -312,20 +312,20 @@ func TestParseBrokerConf(t *testing.T) {
 		// Ignored and unknown keys.
 		{
 			name: "ignored keys",
-			conf: "brokerId=0\nredeleteHangedFileInterval=1\ndeleteConsumeQueueFilesInterval=1\nbrokerRole=ASYNC_MASTER\n" +
-				"namesrvAddr=127.0.0.1:9876\nstorePathCommitLog=/s/commitlog\nstorePathConsumeQueue=/s/cq\n" +
-				"sendMessageThreadPoolNums=16\nenableAcl=true\nbrokerId",
+			conf: "haListenPort=10912\nredeleteHangedFileInterval=1\ndeleteConsumeQueueFilesInterval=1\nbrokerRole=ASYNC_MASTER\n" +
+				"forceRegister=true\nstorePathCommitLog=/s/commitlog\nstorePathConsumeQueue=/s/cq\n" +
+				"sendMessageThreadPoolNums=16\nenableAcl=true\nbrokerRole",
 			report: []string{
-				"ignored 1 brokerId=0 (replication is not supported: this broker is a standalone master)",
+				"ignored 1 haListenPort=10912 (replication is not supported: this broker is a standalone master)",
 				"ignored 2 redeleteHangedFileInterval=1 (a deleted segment is unlinked at once; a read in flight keeps its descriptor and closes it when done, so no file hangs to delete again)",
 				"ignored 3 deleteConsumeQueueFilesInterval=1 (consume-queue files are deleted in the same pass as the commit-log segments they point into)",
 				"ignored 4 brokerRole=ASYNC_MASTER (replication is not supported: this broker is a standalone master)",
-				"ignored 5 namesrvAddr=127.0.0.1:9876 (the name server runs in this process, on the broker's listener)",
+				"ignored 5 forceRegister=true (name-server discovery and registration tuning are not supported: list the name servers in namesrvAddr (without it the broker is its own name server))",
 				"ignored 6 storePathCommitLog=/s/commitlog (store files live under storePathRootDir in a fixed layout)",
 				"ignored 7 storePathConsumeQueue=/s/cq (store files live under storePathRootDir in a fixed layout (RocketMQ has no such key either; it derives the path from storePathRootDir))",
 				"ignored 8 sendMessageThreadPoolNums=16 (requests run on goroutines: there are no thread pools or request queues to size)",
 				"ignored 9 enableAcl=true (RocketMQ 5's ACL 2.0 is not supported; aclEnable=true turns on ACL 1.0 (plain_acl.yml))",
-				"ignored 10 brokerId= (replication is not supported: this broker is a standalone master)",
+				"ignored 10 brokerRole= (replication is not supported: this broker is a standalone master)",
 			},
 		},
 		{
@@ -346,17 +346,18 @@ func TestParseBrokerConf(t *testing.T) {
 			want: func(c *broker.Config) {
 				c.ClusterName, c.BrokerName, c.FlushDiskType = "DefaultCluster", "broker-a", broker.AsyncFlush
 				c.DeleteWhen, c.FileReservedTime = "04", 48*time.Hour
+				c.NamesrvAddr = "127.0.0.1:9876"
 			},
 			report: []string{
 				"applied 16 brokerClusterName=DefaultCluster -> cluster-name",
 				"applied 17 brokerName=broker-a -> broker-name",
+				"applied 18 brokerId=0 -> broker-id",
 				"applied 19 deleteWhen=04 -> delete-when",
 				"applied 20 fileReservedTime=48 -> file-reserved-time",
 				"applied 22 flushDiskType=ASYNC_FLUSH -> flush-disk-type",
-				"ignored 18 brokerId=0 (replication is not supported: this broker is a standalone master)",
+				"applied 24 namesrvAddr=127.0.0.1:9876 -> namesrv-addr",
 				"ignored 21 brokerRole=ASYNC_MASTER (replication is not supported: this broker is a standalone master)",
 				"ignored 23 enableAcl=true (RocketMQ 5's ACL 2.0 is not supported; aclEnable=true turns on ACL 1.0 (plain_acl.yml))",
-				"ignored 24 namesrvAddr=127.0.0.1:9876 (the name server runs in this process, on the broker's listener)",
 			},
 		},
 	})
@@ -535,7 +536,7 @@ func ExampleParseBrokerConf() {
 	conf := `# broker.conf of a RocketMQ 4.9 install
 brokerClusterName = DefaultCluster
 brokerName = broker-a
-brokerId = 0
+brokerRole = ASYNC_MASTER
 listenPort = 10911
 flushDiskType = SYNC_FLUSH
 storePathRootDir = /var/lib/rocketmq/store
@@ -559,7 +560,7 @@ brokerNmae = broker-b
 	fmt.Println(err)
 	// Output:
 	// 127.0.0.1:10911 /var/lib/rocketmq/store SYNC_FLUSH true
-	// line 4: brokerId has no effect: replication is not supported: this broker is a standalone master
+	// line 4: brokerRole has no effect: replication is not supported: this broker is a standalone master
 	// line 9: unknown key brokerNmae: did you mean brokerName?
 	// broker.conf:1: defaultTopicQueueNums: "four" is not an integer
 }

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"cmp"
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -44,6 +45,23 @@ type Config struct {
 	ClusterName string `koanf:"cluster-name"`
 	// BrokerName is brokerName. Default "broker-a".
 	BrokerName string `koanf:"broker-name"`
+
+	// NamesrvAddr (namesrvAddr) lists name servers, host:port separated
+	// by ";", that this broker registers with (cluster.go): at start,
+	// every RegisterNameServerPeriod, when a topic is created or deleted,
+	// and UNREGISTER_BROKER at Close. The broker then no longer answers
+	// name-server requests itself. Empty (the default): the broker is its
+	// own name server on Listen.
+	NamesrvAddr string `koanf:"namesrv-addr"`
+	// BrokerID (brokerId) is the id registered with the name servers: 0
+	// (the default) a master, 1 and up a slave of the master of the same
+	// BrokerName. Replication is not implemented yet: a broker with an id
+	// above 0 is routed as a slave but serves on its own store.
+	BrokerID int64 `koanf:"broker-id"`
+	// RegisterNameServerPeriod (registerNameServerPeriod) is how often the
+	// broker registers again. Default 30s; as in Java, the period used is
+	// kept within 10s..60s.
+	RegisterNameServerPeriod time.Duration `koanf:"register-name-server-period"`
 
 	// FlushDiskType is AsyncFlush (default) or SyncFlush.
 	FlushDiskType string `koanf:"flush-disk-type"`
@@ -183,6 +201,7 @@ const (
 	defaultListen          = "127.0.0.1:9876"
 	defaultClusterName     = "DefaultCluster"
 	defaultBrokerName      = "broker-a"
+	defaultRegisterPeriod  = 30 * time.Second
 	defaultQueueNums       = 4
 	defaultMaxMessageSize  = 4 << 20
 	defaultMaxFrameSize    = 16 << 20
@@ -219,6 +238,7 @@ func (c *Config) setDefaults() {
 	if c.BrokerName == "" {
 		c.BrokerName = defaultBrokerName
 	}
+	c.RegisterNameServerPeriod = cmp.Or(c.RegisterNameServerPeriod, defaultRegisterPeriod)
 	if c.FlushDiskType == "" {
 		c.FlushDiskType = AsyncFlush
 	}
@@ -301,6 +321,15 @@ func (c *Config) Validate() error {
 	}
 	if err := ValidateTopic(c.BrokerName); err != nil {
 		bad("broker-name", "%v", err)
+	}
+	if _, err := ParseNamesrvAddr(c.NamesrvAddr); err != nil {
+		bad("namesrv-addr", "%v", err)
+	}
+	if c.BrokerID < 0 {
+		bad("broker-id", "%d is negative (0 is a master, 1 and up slaves)", c.BrokerID)
+	}
+	if c.RegisterNameServerPeriod < 0 {
+		bad("register-name-server-period", "%v must not be negative", c.RegisterNameServerPeriod)
 	}
 	switch c.FlushDiskType {
 	case AsyncFlush, SyncFlush:
@@ -392,6 +421,7 @@ type options struct {
 	tls     *tls.Config
 	logger  *slog.Logger
 	listen  func(network, addr string) (net.Listener, error)
+	dial    func(ctx context.Context, network, addr string) (net.Conn, error)
 	aclPoll time.Duration
 }
 
@@ -402,6 +432,12 @@ func (f optionFunc) apply(o *options) { f(o) }
 // WithLogger routes the broker's logs to l. nil (the default) discards them.
 func WithLogger(l *slog.Logger) Option {
 	return optionFunc(func(o *options) { o.logger = l })
+}
+
+// WithDialFunc replaces the dialer the broker reaches its name servers
+// with (Config.NamesrvAddr), e.g. to run over an in-memory network.
+func WithDialFunc(f func(ctx context.Context, network, addr string) (net.Conn, error)) Option {
+	return optionFunc(func(o *options) { o.dial = f })
 }
 
 // WithListenFunc replaces net.Listen, e.g. to serve over an in-memory network.

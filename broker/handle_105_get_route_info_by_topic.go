@@ -8,6 +8,10 @@ package broker
 // queue, so retries are routable from the first lookup. The body is compact
 // JSON with brokerAddrs as the client's hand-written parser needs it.
 //
+// With Config.NamesrvAddr the broker is not a name server: the request is
+// answered REQUEST_CODE_NOT_SUPPORTED naming the name servers, as a Java
+// broker answers it.
+//
 // Deviations: orderTopicConf is always empty.
 
 import "github.com/rocketkit/rocketkit/protocol/remoting"
@@ -15,6 +19,9 @@ import "github.com/rocketkit/rocketkit/protocol/remoting"
 func init() { register(remoting.GetRouteInfoByTopic, handleGetRouteInfo) }
 
 func handleGetRouteInfo(b *Broker, _ *conn, req *remoting.Command) *remoting.Command {
+	if resp := b.notNameServer(req); resp != nil {
+		return resp
+	}
 	topic := req.ExtFields.Get("topic")
 	tc, err := b.topics.ensure(topic, 0)
 	if err != nil || tc.system() {

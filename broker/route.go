@@ -3,7 +3,23 @@ package broker
 // Route data as the name server answers it: this broker as master (id 0)
 // of its cluster, with the topic's queues.
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/rocketkit/rocketkit/protocol/remoting"
+)
+
+// notNameServer answers a name-server request on a broker that registers
+// with name servers (Config.NamesrvAddr) as a Java broker does,
+// REQUEST_CODE_NOT_SUPPORTED, naming the name servers to ask instead. It
+// returns nil when the broker is its own name server.
+func (b *Broker) notNameServer(req *remoting.Command) *remoting.Command {
+	if b.registrar == nil {
+		return nil
+	}
+	return errorResponse(req, remoting.RequestCodeNotSupported, "this broker registers with name servers "+
+		b.cfg.NamesrvAddr+" and does not answer "+remoting.RequestName(req.Code)+": ask them")
+}
 
 // appendRoute appends the TopicRouteData JSON for tc. Names are validated
 // to [%|a-zA-Z0-9_-], so they need no escaping.

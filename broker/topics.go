@@ -9,6 +9,7 @@ import (
 
 	"github.com/rocketkit/rocketkit/broker/store"
 	"github.com/rocketkit/rocketkit/protocol/message"
+	"github.com/rocketkit/rocketkit/protocol/payload"
 )
 
 // Topic permissions, as RocketMQ's PermName.
@@ -58,12 +59,18 @@ type topicTable struct {
 	queueNums  atomic.Int32 // defaultTopicQueueNums; changes at runtime
 	mu         sync.RWMutex
 	topics     map[string]TopicConfig // guarded by mu
+
+	// version counts changes (put, remove); changed gets a token after
+	// each, for the name-server registrar (cluster.go).
+	version atomic.Int64
+	changed chan struct{}
 }
 
 func loadTopicTable(cfg Config) (*topicTable, error) {
 	t := &topicTable{
-		file:   newConfigFile(cfg.DataDir, "topics.json", "topics"),
-		topics: make(map[string]TopicConfig),
+		file:    newConfigFile(cfg.DataDir, "topics.json", "topics"),
+		topics:  make(map[string]TopicConfig),
+		changed: make(chan struct{}, 1),
 	}
 	t.autoCreate.Store(!cfg.DisableAutoCreateTopic)
 	t.queueNums.Store(int32(cfg.DefaultTopicQueueNums))
@@ -152,7 +159,30 @@ func (t *topicTable) put(tc TopicConfig, replace bool) TopicConfig {
 	t.topics[tc.Name] = tc
 	t.mu.Unlock()
 	t.file.markDirty()
+	t.signal()
 	return tc
+}
+
+// signal records a change for the registrar.
+func (t *topicTable) signal() {
+	t.version.Add(1)
+	select {
+	case t.changed <- struct{}{}:
+	default: // one pending token is enough
+	}
+}
+
+// registration returns every topic, system ones included, as a broker
+// registers them with a name server.
+func (t *topicTable) registration() map[string]payload.TopicConfig {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	out := make(map[string]payload.TopicConfig, len(t.topics))
+	for name, tc := range t.topics {
+		out[name] = payload.TopicConfig{Name: name, ReadQueues: tc.ReadQueues, WriteQueues: tc.WriteQueues,
+			Perm: tc.Perm, FilterType: "SINGLE_TAG", Order: tc.Order}
+	}
+	return out
 }
 
 // remove deletes a topic's configuration.
@@ -163,6 +193,7 @@ func (t *topicTable) remove(name string) bool {
 	t.mu.Unlock()
 	if ok {
 		t.file.markDirty()
+		t.signal()
 	}
 	return ok
 }

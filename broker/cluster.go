@@ -1,0 +1,247 @@
+package broker
+
+// Registration with name servers (Config.NamesrvAddr): Java's
+// BrokerController.registerBrokerAll and BrokerOuterAPI. The registrar is
+// a component: it gets the topic table and a dialer, not the *Broker.
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rocketkit/rocketkit/protocol/payload"
+	"github.com/rocketkit/rocketkit/protocol/remoting"
+)
+
+// registerTimeout bounds one REGISTER_BROKER or UNREGISTER_BROKER round
+// trip (registerBrokerTimeoutMills of RocketMQ 4.x).
+const registerTimeout = 6 * time.Second
+
+// ParseNamesrvAddr splits a namesrvAddr value ("a:9876;b:9876") into its
+// addresses. Blank entries are skipped; each other entry must be
+// host:port with a port in 1..65535, and appear once.
+func ParseNamesrvAddr(s string) ([]string, error) {
+	var out []string
+	for part := range strings.SplitSeq(s, ";") {
+		addr := strings.TrimSpace(part)
+		if addr == "" {
+			continue
+		}
+		_, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, fmt.Errorf("name server %q is not host:port: %w", addr, err)
+		}
+		if n, perr := strconv.Atoi(port); perr != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("name server %q: port %q is not 1-65535", addr, port)
+		}
+		for _, seen := range out {
+			if seen == addr {
+				return nil, fmt.Errorf("name server %q is listed twice", addr)
+			}
+		}
+		out = append(out, addr)
+	}
+	return out, nil
+}
+
+// registrar registers the broker with every name server.
+type registrar struct {
+	topics *topicTable
+	dial   func(ctx context.Context, network, addr string) (net.Conn, error)
+	log    *slog.Logger
+	period time.Duration
+	ident  remoting.Fields // brokerAddr, brokerName, brokerId, clusterName
+	haAddr string
+
+	mu      sync.Mutex // serialises rounds; guards what follows
+	servers []*nameServer
+	seen    int64 // topics.version last registered
+	version payload.DataVersion
+	stopped bool // after unregisterAll: no more rounds
+}
+
+// nameServer is one name server and the connection to it, used by one
+// round at a time.
+type nameServer struct {
+	addr   string
+	nc     net.Conn
+	r      *bufio.Reader
+	opaque int32
+}
+
+// newRegistrar builds the registrar of the broker at addr (ip:port).
+// Java advertises brokerIP2:haListenPort as the HA address, the
+// listening port plus one unless haListenPort is set; this broker has no
+// HA service yet and sends the same.
+func newRegistrar(cfg Config, addr string, topics *topicTable, dial func(context.Context, string, string) (net.Conn, error), log *slog.Logger) *registrar {
+	addrs, _ := ParseNamesrvAddr(cfg.NamesrvAddr) // validated by Config.Validate
+	host, port, _ := net.SplitHostPort(addr)
+	p, _ := strconv.Atoi(port)
+	if dial == nil {
+		dial = (&net.Dialer{}).DialContext
+	}
+	r := &registrar{
+		topics: topics, dial: dial, log: log,
+		period: min(max(cfg.RegisterNameServerPeriod, 10*time.Second), 60*time.Second),
+		ident: remoting.Fields{{Key: "brokerAddr", Value: addr}, {Key: "brokerName", Value: cfg.BrokerName},
+			{Key: "brokerId", Value: strconv.FormatInt(cfg.BrokerID, 10)}, {Key: "clusterName", Value: cfg.ClusterName}},
+		haAddr:  net.JoinHostPort(host, strconv.Itoa(p+1)),
+		version: payload.DataVersion{Timestamp: time.Now().UnixMilli()},
+	}
+	for _, a := range addrs {
+		r.servers = append(r.servers, &nameServer{addr: a})
+	}
+	return r
+}
+
+// run registers every period and soon after each topic change, until
+// done is closed.
+func (r *registrar) run(done <-chan struct{}) {
+	tick := time.NewTicker(r.period)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-tick.C:
+		case <-r.topics.changed:
+		}
+		r.registerAll()
+	}
+}
+
+// registerAll sends REGISTER_BROKER with the whole topic table to every
+// name server at once and waits for their answers. It reports how many
+// accepted it; a failure is logged and retried next round.
+func (r *registrar) registerAll() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped {
+		return 0
+	}
+	if v := r.topics.version.Load(); v != r.seen {
+		r.seen = v
+		r.version.Counter++
+		r.version.Timestamp = time.Now().UnixMilli()
+	}
+	body := payload.RegisterBrokerBody{
+		Topics: payload.TopicConfigWrapper{Table: r.topics.registration(), DataVersion: r.version},
+	}.Encode()
+	fields := append(r.ident.Clone(),
+		remoting.Field{Key: "haServerAddr", Value: r.haAddr},
+		remoting.Field{Key: "enableActingMaster", Value: "false"},
+		remoting.Field{Key: "compressed", Value: "false"},
+		remoting.Field{Key: "bodyCrc32", Value: strconv.Itoa(int(payload.BodyCRC32(body)))})
+	ok := r.each(func(ns *nameServer) error {
+		resp, err := ns.call(r.dial, remoting.NewRequest(remoting.RegisterBroker, fields, body))
+		if err == nil && resp.Code != remoting.Success {
+			err = remoting.ErrorForCode(resp.Code, resp.Remark)
+		}
+		if err != nil {
+			r.log.Warn("register with name server failed; retrying next round", "namesrv", ns.addr, "err", err)
+		}
+		return err
+	})
+	return ok
+}
+
+// unregisterAll sends UNREGISTER_BROKER to every name server, closes the
+// connections and stops further rounds.
+func (r *registrar) unregisterAll() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped {
+		return
+	}
+	r.stopped = true
+	r.each(func(ns *nameServer) error {
+		defer ns.close()
+		resp, err := ns.call(r.dial, remoting.NewRequest(remoting.UnregisterBroker, r.ident.Clone(), nil))
+		if err == nil && resp.Code != remoting.Success {
+			err = remoting.ErrorForCode(resp.Code, resp.Remark)
+		}
+		if err != nil {
+			r.log.Warn("unregister from name server failed; it drops this broker when its registration expires", "namesrv", ns.addr, "err", err)
+		}
+		return err
+	})
+}
+
+// each runs f for every name server concurrently and returns how many
+// succeeded. r.mu must be held.
+func (r *registrar) each(f func(*nameServer) error) int {
+	var wg sync.WaitGroup
+	errs := make([]error, len(r.servers))
+	for i, ns := range r.servers {
+		wg.Go(func() { errs[i] = f(ns) })
+	}
+	wg.Wait()
+	n := 0
+	for _, err := range errs {
+		if err == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// call sends req and reads its answer within registerTimeout, dialling
+// first when there is no connection. Any failure closes the connection;
+// when it was one kept from an earlier round (the name server may have
+// restarted since), the request is sent once more on a new one.
+func (ns *nameServer) call(dial func(context.Context, string, string) (net.Conn, error), req *remoting.Command) (*remoting.Command, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), registerTimeout)
+	defer cancel()
+	for {
+		reused := ns.nc != nil
+		if !reused {
+			nc, err := dial(ctx, "tcp", ns.addr)
+			if err != nil {
+				return nil, err
+			}
+			ns.nc, ns.r = nc, bufio.NewReader(nc)
+		}
+		deadline, _ := ctx.Deadline()
+		_ = ns.nc.SetDeadline(deadline)
+		ns.opaque++
+		req.Opaque = ns.opaque
+		resp, err := ns.exchange(req)
+		if err == nil {
+			return resp, nil
+		}
+		ns.close()
+		if !reused || ctx.Err() != nil {
+			return nil, err
+		}
+	}
+}
+
+func (ns *nameServer) exchange(req *remoting.Command) (*remoting.Command, error) {
+	if _, err := ns.nc.Write(remoting.AppendFrame(nil, req)); err != nil {
+		return nil, err
+	}
+	for {
+		resp, err := remoting.ReadCommand(ns.r, remoting.DefaultMaxFrame)
+		if err != nil {
+			return nil, err
+		}
+		if resp.IsResponse() && resp.Opaque == req.Opaque {
+			return resp, nil
+		}
+		// Anything else (a stale answer, a NOTIFY_MIN_BROKER_ID_CHANGE
+		// from a Java name server) needs no answer here.
+	}
+}
+
+func (ns *nameServer) close() {
+	if ns.nc != nil {
+		_ = ns.nc.Close()
+		ns.nc, ns.r = nil, nil
+	}
+}
