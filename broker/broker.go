@@ -162,7 +162,7 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 	}
 	if cfg.NamesrvAddr != "" {
 		b.registrar = newRegistrar(cfg, b.addr, b.topics, o.dial, b.log.With("component", "register"))
-		n := b.registrar.registerAll()
+		n := b.registrar.registerAll(false)
 		b.log.Info("registered with name servers", "namesrv", cfg.NamesrvAddr, "accepted", n,
 			"of", len(b.registrar.servers), "broker_id", cfg.BrokerID)
 		b.wg.Go(func() { b.registrar.run(b.done) })

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rocketkit/rocketkit/protocol/payload"
@@ -59,9 +60,10 @@ type registrar struct {
 	ident  remoting.Fields // brokerAddr, brokerName, brokerId, clusterName
 	haAddr string
 
+	seen atomic.Int64 // topics.version last registered
+
 	mu      sync.Mutex // serialises rounds; guards what follows
 	servers []*nameServer
-	seen    int64 // topics.version last registered
 	version payload.DataVersion
 	stopped bool // after unregisterAll: no more rounds
 }
@@ -110,25 +112,33 @@ func (r *registrar) run(done <-chan struct{}) {
 		case <-done:
 			return
 		case <-tick.C:
+			r.registerAll(false)
 		case <-r.topics.changed:
+			r.registerAll(true)
 		}
-		r.registerAll()
 	}
 }
 
 // registerAll sends REGISTER_BROKER with the whole topic table to every
-// name server at once and waits for their answers. It reports how many
-// accepted it; a failure is logged and retried next round.
-func (r *registrar) registerAll() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.stopped {
+// name server at once and waits for their answers; with onlyIfChanged,
+// only when the table changed since the last round. It reports how many
+// name servers accepted it; a failure is logged and retried next round.
+func (r *registrar) registerAll(onlyIfChanged bool) int {
+	if onlyIfChanged && r.topics.version.Load() == r.seen.Load() {
 		return 0
 	}
-	if v := r.topics.version.Load(); v != r.seen {
-		r.seen = v
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	v := r.topics.version.Load()
+	switch {
+	case r.stopped:
+		return 0
+	case v != r.seen.Load():
+		r.seen.Store(v)
 		r.version.Counter++
 		r.version.Timestamp = time.Now().UnixMilli()
+	case onlyIfChanged:
+		return 0 // a concurrent round registered it
 	}
 	body := payload.RegisterBrokerBody{
 		Topics: payload.TopicConfigWrapper{Table: r.topics.registration(), DataVersion: r.version},

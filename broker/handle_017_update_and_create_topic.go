@@ -7,6 +7,9 @@ package broker
 // refused with INVALID_PARAMETER; the Go admin client ignores the code, so
 // the remark also goes to the broker log.
 //
+// With name servers (Config.NamesrvAddr) the broker registers the change
+// with them before it answers.
+//
 // Deviations: shrinking a topic hides the higher queues from routes but
 // keeps their messages.
 
@@ -58,5 +61,6 @@ func handleUpdateAndCreateTopic(b *Broker, _ *conn, req *remoting.Command) *remo
 		return errorResponse(req, remoting.SystemError, err.Error())
 	}
 	b.log.Info("topic updated", "topic", tc.Name, "read_queues", tc.ReadQueues, "write_queues", tc.WriteQueues, "perm", tc.Perm)
+	b.syncRegistration()
 	return remoting.NewResponse(req, remoting.Success, "")
 }

@@ -5,7 +5,8 @@ package broker
 // Behavior: wire doc §5.2. The client's producer and consumer groups are
 // registered under its clientID and this connection before the answer (the
 // client asks for the member list right after), %RETRY%<group> is created
-// for every consumer group, and the other members of a group the client
+// for every consumer group (and registered with the name servers before
+// the answer, with Config.NamesrvAddr), and the other members of a group the client
 // joined or left are told to rebalance (NOTIFY_CONSUMER_IDS_CHANGED).
 //
 // The body is read in every shape a real client writes (heartbeat_body.go):
@@ -61,6 +62,7 @@ func handleHeartBeat(b *Broker, c *conn, req *remoting.Command) *remoting.Comman
 		}
 		return err != nil
 	})
+	b.syncRegistration() // retry topics created above reach the name servers first
 	b.clients.register(c, &hb, time.Now())
 	resp := remoting.NewResponse(req, remoting.Success, "")
 	resp.ExtFields = remoting.Fields{{Key: "isSupportHeartBeatV2", Value: "false"}}

@@ -6,6 +6,10 @@ package broker
 // are dropped; the name server role shares the table, so 216 does the same
 // (the admin client sends both; the second finds nothing to do).
 //
+// With name servers (Config.NamesrvAddr) the broker registers its table
+// without the topic before it answers (a name server drops the topic only
+// with deleteTopicWithBrokerRegistration, or on DELETE_TOPIC_IN_NAMESRV).
+//
 // Deviations: the messages stay in the commit log until retention (not yet
 // implemented) and are no longer reachable through queues.
 
@@ -32,5 +36,6 @@ func handleDeleteTopic(b *Broker, _ *conn, req *remoting.Command) *remoting.Comm
 		return errorResponse(req, remoting.SystemError, err.Error())
 	}
 	b.log.Info("topic deleted", "topic", topic)
+	b.syncRegistration()
 	return remoting.NewResponse(req, remoting.Success, "")
 }

@@ -21,6 +21,17 @@ func (b *Broker) notNameServer(req *remoting.Command) *remoting.Command {
 		b.cfg.NamesrvAddr+" and does not answer "+remoting.RequestName(req.Code)+": ask them")
 }
 
+// syncRegistration registers with the name servers (Config.NamesrvAddr)
+// before a request that changed the topic table is answered, as Java's
+// broker does on topic creation, so the next route lookup finds the
+// topic. It returns at once when nothing changed or there are no name
+// servers, and waits at most the registration timeout otherwise.
+func (b *Broker) syncRegistration() {
+	if b.registrar != nil {
+		b.registrar.registerAll(true)
+	}
+}
+
 // appendRoute appends the TopicRouteData JSON for tc. Names are validated
 // to [%|a-zA-Z0-9_-], so they need no escaping.
 func (b *Broker) appendRoute(dst []byte, tc TopicConfig) []byte {

@@ -230,6 +230,7 @@ func (b *Broker) writableTopic(req *remoting.Command, h *sendHeader) (TopicConfi
 	if err != nil {
 		return tc, errorResponse(req, remoting.TopicNotExist, err.Error())
 	}
+	b.syncRegistration() // an auto-created topic reaches the name servers first
 	if tc.system() {
 		return tc, errorResponse(req, remoting.NoPermission, "topic "+h.topic+" is reserved for the broker")
 	}
