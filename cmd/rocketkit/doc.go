@@ -46,12 +46,14 @@
 // -c file, then the flags given explicitly on the command line, so
 // "-c broker.conf --listen 0.0.0.0:9876" takes everything from the file but
 // the listen address. The file is read by [broker.LoadBrokerConf]: keys
-// that have no effect here (brokerId, brokerRole, namesrvAddr, ...) are
-// logged at info level with the reason, and keys it does not know at warn
-// level, with a suggestion when one is close. Note that this broker also
-// serves as the name server, on the same port: a file's listenPort (10911
-// in most RocketMQ setups) becomes the address clients must use as their
-// name server. A brokerIP1 in the file is both bound and advertised; with
+// that have no effect here (brokerRole, haListenPort, ...) are logged at
+// info level with the reason, and keys it does not know at warn level,
+// with a suggestion when one is close. Without namesrvAddr this broker
+// also serves as the name server, on the same port: a file's listenPort
+// (10911 in most RocketMQ setups) becomes the address clients must use as
+// their name server. With namesrvAddr (name servers run by rocketkit
+// namesrv or Apache RocketMQ's mqnamesrv) it registers with them, and
+// clients use those. A brokerIP1 in the file is both bound and advertised; with
 // an explicit --listen, brokerIP1 stays the advertised address, on the
 // --listen port.
 //
@@ -67,6 +69,21 @@
 // On SIGINT or SIGTERM the broker stops serving, flushes the store, writes
 // its checkpoint and exits 0. A second signal exits at once with status 1,
 // leaving the store to crash recovery at the next start.
+//
+// # rocketkit namesrv
+//
+// Runs a standalone name server (package namesrv) for a cluster of
+// brokers; run two or more and list them all in each broker's namesrvAddr
+// and in the clients' name server addresses:
+//
+//	rocketkit namesrv --listen 127.0.0.1:9876
+//	rocketkit broker -c broker-a.conf   # namesrvAddr=127.0.0.1:9876;127.0.0.1:9877
+//
+// Flags: --listen (default 127.0.0.1:9876; a non-loopback address needs
+// --insecure, as anyone who reaches it can register a broker),
+// --broker-expiry (default 2m), --log-level. It prints "rocketkit namesrv
+// listening on ADDR" and stops on SIGINT or SIGTERM. Routes are in memory
+// only; brokers re-register every 30 seconds.
 //
 // # rocketkit admin
 //

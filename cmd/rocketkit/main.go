@@ -33,6 +33,7 @@ var commands = []command{
 	{name: "broker", summary: "run a RocketMQ-compatible name server and broker", run: runBroker},
 	{name: "console", summary: "serve the web console against a cluster (the embedded broker's: rocketkit broker --http)", run: runConsole},
 	{name: "demo", summary: "run the embedded broker end to end through the official client", run: runDemo},
+	{name: "namesrv", summary: "run a standalone name server that brokers (namesrvAddr) register with", run: runNamesrv},
 	{name: "new", summary: "write a new service (fx app, listener, template) that runs on the embedded broker", run: runNew},
 }
 
