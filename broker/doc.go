@@ -26,7 +26,20 @@
 // or by SQL92 selector over message properties (package sqlfilter),
 // consumer groups and offsets, orderly queue locks, topic admin) on the
 // same address; route data advertises that address as master (id 0) of
-// one broker. Each request code is handled in its own file,
+// one broker.
+//
+// # Cluster mode
+//
+// With Config.NamesrvAddr (namesrvAddr in a broker.conf) the broker
+// registers with those name servers instead (cluster.go; package namesrv
+// is one, Apache RocketMQ's mqnamesrv another): REGISTER_BROKER with its
+// topic table at start, every RegisterNameServerPeriod (30s) and before
+// answering a request that created or deleted a topic; UNREGISTER_BROKER
+// at Close. It registers under BrokerName, BrokerID and ClusterName with
+// its advertised address and, as the HA address, the listening port plus
+// one (what a Java broker without haListenPort sends). It then answers
+// name-server requests REQUEST_CODE_NOT_SUPPORTED, as a Java broker
+// does; clients ask the name servers. Each request code is handled in its own file,
 // handle_<code>_<name>.go, whose comment states the behaviour and any
 // deviation from the Java broker. What is not supported yet is listed in
 // UNSUPPORTED.md; lock ordering is in LOCKS.md.
