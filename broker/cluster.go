@@ -102,11 +102,17 @@ func newRegistrar(cfg Config, addr string, topics *topicTable, dial func(context
 	return r
 }
 
-// run registers every period and soon after each topic change, until
+// changeDelay is how soon after a topic change no request registered
+// (a dead-letter topic created on a send-back, say) the registrar
+// registers it; changes within it go in one round.
+const changeDelay = time.Second
+
+// run registers every period and changeDelay after a topic change, until
 // done is closed.
 func (r *registrar) run(done <-chan struct{}) {
 	tick := time.NewTicker(r.period)
 	defer tick.Stop()
+	var soon <-chan time.Time
 	for {
 		select {
 		case <-done:
@@ -114,6 +120,11 @@ func (r *registrar) run(done <-chan struct{}) {
 		case <-tick.C:
 			r.registerAll(false)
 		case <-r.topics.changed:
+			if soon == nil {
+				soon = time.After(changeDelay)
+			}
+		case <-soon:
+			soon = nil
 			r.registerAll(true)
 		}
 	}

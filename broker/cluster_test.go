@@ -89,13 +89,14 @@ func TestRegistersWithNameServers(t *testing.T) {
 			}
 			return r, true
 		}
-		// A topic created on the broker is routed by both at once.
+		// A topic created on the broker is routed by both as soon as the
+		// broker answered (no synctest.Wait: the registrar's own loop
+		// would register it only a second later).
 		resp = bc.mustCall(t, remoting.UpdateAndCreateTopic, remoting.Fields{{Key: "topic", Value: "vt"},
 			{Key: "readQueueNums", Value: "3"}, {Key: "writeQueueNums", Value: "3"}, {Key: "perm", Value: "6"}}, nil)
 		if resp.Code != remoting.Success {
 			t.Fatalf("create topic: %d %s", resp.Code, resp.Remark)
 		}
-		synctest.Wait()
 		for i, c := range []*rawConn{c1, c2} {
 			r, ok := routeOf(c, "vt")
 			if bd, _ := r.Broker("broker-v"); !ok || len(r.Queues) != 1 || r.Queues[0].WriteQueues != 3 || bd.Master() != b.Addr() {
@@ -111,12 +112,22 @@ func TestRegistersWithNameServers(t *testing.T) {
 		if resp := bc.mustCall(t, remoting.DeleteTopicInBroker, remoting.Fields{{Key: "topic", Value: "vt"}}, nil); resp.Code != remoting.Success {
 			t.Fatalf("delete topic: %d %s", resp.Code, resp.Remark)
 		}
-		synctest.Wait()
 		if _, ok := routeOf(c2, "vt"); ok {
 			t.Fatal("ns2 still routes vt after the broker deleted it")
 		}
 		if _, ok := routeOf(c1, "vt"); !ok {
 			t.Fatal("ns1 (Java's default) dropped vt without DELETE_TOPIC_IN_NAMESRV")
+		}
+
+		// A consumer's heartbeat creates its retry topic, routed once the
+		// heartbeat is answered (the kit's client looks it up next).
+		hb := `{"clientID":"vc-client","producerDataSet":[],"consumerDataSet":[{"groupName":"vg","consumeType":"CONSUME_PASSIVELY",` +
+			`"messageModel":"CLUSTERING","consumeFromWhere":"CONSUME_FROM_LAST_OFFSET","subscriptionDataSet":[],"unitMode":false}]}`
+		if resp := bc.mustCall(t, remoting.HeartBeat, nil, []byte(hb)); resp.Code != remoting.Success {
+			t.Fatalf("heartbeat: %d %s", resp.Code, resp.Remark)
+		}
+		if _, ok := routeOf(c1, "%RETRY%vg"); !ok {
+			t.Fatal("the retry topic a heartbeat created is not routed when the heartbeat is answered")
 		}
 
 		// Every 30s (registerNameServerPeriod).
