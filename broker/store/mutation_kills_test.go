@@ -8,6 +8,8 @@ import (
 	"errors"
 	"hash/crc32"
 	"testing"
+
+	"github.com/rocketkit/rocketkit/protocol/message"
 )
 
 // v1Checkpoint encodes a version-1 checkpoint (no LogMin), as stores
@@ -71,6 +73,22 @@ func TestCheckpointTruncatedDeletedList(t *testing.T) {
 		b = binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 		if ck, err := unmarshalCheckpoint(b); !errors.Is(err, ErrCorrupt) {
 			t.Errorf("entry cut after %d bytes: %+v, %v; want ErrCorrupt", cut, ck, err)
+		}
+	}
+}
+
+// The start of a record cut short is told apart from garbage as soon as
+// its magic is there: with 8 bytes (TOTALSIZE and MAGICCODE) a wrong magic
+// means "not a record" (need < 0), a right one "need TOTALSIZE bytes".
+func TestScanRecordsCutRecordMagic(t *testing.T) {
+	for _, c := range []struct {
+		magic    int32
+		wantNeed int
+	}{{message.MagicCode, 200}, {0x0badf00d, -1}} {
+		b := binary.BigEndian.AppendUint32(nil, 200)
+		b = binary.BigEndian.AppendUint32(b, uint32(c.magic))
+		if valid, need := scanRecords(b, 0, nil); valid != 0 || (need < 0) != (c.wantNeed < 0) || (need > 0 && need != c.wantNeed) {
+			t.Errorf("8 bytes with magic %#x: valid %d, need %d; want 0, %d", c.magic, valid, need, c.wantNeed)
 		}
 	}
 }
