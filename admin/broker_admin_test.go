@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -271,7 +272,7 @@ func TestSubscriptionGroups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if groups["sg-paused"] != sg {
+	if !reflect.DeepEqual(groups["sg-paused"], sg) {
 		t.Errorf("listed %+v, want %+v", groups["sg-paused"], sg)
 	}
 	if _, ok := groups["TOOLS_CONSUMER"]; !ok {
@@ -310,7 +311,7 @@ func TestSubscriptionGroups(t *testing.T) {
 	var file struct {
 		Table map[string]admin.SubscriptionGroup `json:"subscriptionGroupTable"`
 	}
-	if err := json.Unmarshal(raw, &file); err != nil || file.Table["sg-paused"] != sg {
+	if err := json.Unmarshal(raw, &file); err != nil || !reflect.DeepEqual(file.Table["sg-paused"], sg) {
 		t.Fatalf("subscriptionGroup.json has %+v (%v), want %+v", file.Table["sg-paused"], err, sg)
 	}
 	b2 := brokertest.Start(t, brokertest.WithConfig(func(c *broker.Config) { c.DataDir = dir }))
@@ -319,7 +320,7 @@ func TestSubscriptionGroups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if groups["sg-paused"] != sg {
+	if !reflect.DeepEqual(groups["sg-paused"], sg) {
 		t.Errorf("after a restart: %+v, want %+v", groups["sg-paused"], sg)
 	}
 

@@ -13,32 +13,11 @@ import (
 
 // SubscriptionGroup is a consumer group's settings on a broker, Java's
 // SubscriptionGroupConfig. NewSubscriptionGroup gives RocketMQ's defaults.
-type SubscriptionGroup struct {
-	GroupName string `json:"groupName"`
-	// ConsumeEnable false makes the broker refuse the group's pulls
-	// (NO_PERMISSION): the group stops consuming until it is set again.
-	ConsumeEnable          bool `json:"consumeEnable"`
-	ConsumeFromMinEnable   bool `json:"consumeFromMinEnable"`
-	ConsumeBroadcastEnable bool `json:"consumeBroadcastEnable"`
-	ConsumeMessageOrderly  bool `json:"consumeMessageOrderly"`
-	RetryQueueNums         int  `json:"retryQueueNums"`
-	// RetryMaxTimes is how often a message is redelivered before it goes
-	// to the group's dead-letter topic, for consumers whose send-back
-	// names no limit: the Java, Go and RocketKit clients name theirs
-	// (16 by default), which wins, as on a Java broker.
-	RetryMaxTimes                  int   `json:"retryMaxTimes"`
-	BrokerID                       int64 `json:"brokerId"`
-	WhichBrokerWhenConsumeSlowly   int64 `json:"whichBrokerWhenConsumeSlowly"`
-	NotifyConsumerIDsChangedEnable bool  `json:"notifyConsumerIdsChangedEnable"`
-	GroupSysFlag                   int   `json:"groupSysFlag"`
-	ConsumeTimeoutMinute           int   `json:"consumeTimeoutMinute"`
-}
+type SubscriptionGroup = payload.SubscriptionGroupConfig
 
 // NewSubscriptionGroup returns RocketMQ's default settings for group.
 func NewSubscriptionGroup(group string) SubscriptionGroup {
-	return SubscriptionGroup{GroupName: group, ConsumeEnable: true, ConsumeFromMinEnable: true,
-		ConsumeBroadcastEnable: true, RetryQueueNums: 1, RetryMaxTimes: 16, WhichBrokerWhenConsumeSlowly: 1,
-		NotifyConsumerIDsChangedEnable: true, ConsumeTimeoutMinute: 15}
+	return payload.NewSubscriptionGroupConfig(group)
 }
 
 // UpdateSubscriptionGroup creates the group's settings on the broker at

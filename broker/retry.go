@@ -16,9 +16,6 @@ import (
 	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
-// defaultMaxReconsumeTimes is RocketMQ's retryMaxTimes.
-const defaultMaxReconsumeTimes = 16
-
 // sendBackRequest is a decoded CONSUMER_SEND_MSG_BACK.
 type sendBackRequest struct {
 	group      string

@@ -8,39 +8,19 @@ package broker
 
 import (
 	"encoding/json"
+	"github.com/rocketkit/rocketkit/protocol/payload"
 	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// subscriptionGroupConfig is Java's SubscriptionGroupConfig. Fields this
-// broker does not act on are kept as they were given, so what an
-// administrator set reads back unchanged.
-type subscriptionGroupConfig struct {
-	GroupName                      string `json:"groupName"`
-	ConsumeEnable                  bool   `json:"consumeEnable"`
-	ConsumeFromMinEnable           bool   `json:"consumeFromMinEnable"`
-	ConsumeBroadcastEnable         bool   `json:"consumeBroadcastEnable"`
-	ConsumeMessageOrderly          bool   `json:"consumeMessageOrderly"`
-	RetryQueueNums                 int    `json:"retryQueueNums"`
-	RetryMaxTimes                  int    `json:"retryMaxTimes"`
-	BrokerID                       int64  `json:"brokerId"`
-	WhichBrokerWhenConsumeSlowly   int64  `json:"whichBrokerWhenConsumeSlowly"`
-	NotifyConsumerIDsChangedEnable bool   `json:"notifyConsumerIdsChangedEnable"`
-	GroupSysFlag                   int    `json:"groupSysFlag"`
-	ConsumeTimeoutMinute           int    `json:"consumeTimeoutMinute"`
-
-	GroupRetryPolicy    json.RawMessage `json:"groupRetryPolicy,omitempty"`
-	SubscriptionDataSet json.RawMessage `json:"subscriptionDataSet,omitempty"`
-	Attributes          json.RawMessage `json:"attributes,omitempty"`
-}
+// subscriptionGroupConfig is Java's SubscriptionGroupConfig.
+type subscriptionGroupConfig = payload.SubscriptionGroupConfig
 
 // defaultSubscriptionGroup returns Java's defaults for a new group.
 func defaultSubscriptionGroup(name string) subscriptionGroupConfig {
-	return subscriptionGroupConfig{GroupName: name, ConsumeEnable: true, ConsumeFromMinEnable: true,
-		ConsumeBroadcastEnable: true, RetryQueueNums: 1, RetryMaxTimes: defaultMaxReconsumeTimes,
-		WhichBrokerWhenConsumeSlowly: 1, NotifyConsumerIDsChangedEnable: true, ConsumeTimeoutMinute: 15}
+	return payload.NewSubscriptionGroupConfig(name)
 }
 
 // decodeSubscriptionGroup reads a SubscriptionGroupConfig body; fields it
