@@ -4,6 +4,7 @@ package store
 // behaviour no other test pinned down.
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
@@ -90,5 +91,23 @@ func TestScanRecordsCutRecordMagic(t *testing.T) {
 		if valid, need := scanRecords(b, 0, nil); valid != 0 || (need < 0) != (c.wantNeed < 0) || (need > 0 && need != c.wantNeed) {
 			t.Errorf("8 bytes with magic %#x: valid %d, need %d; want 0, %d", c.magic, valid, need, c.wantNeed)
 		}
+	}
+}
+
+// failingReaderAt fails every read with err.
+type failingReaderAt struct{ err error }
+
+func (f failingReaderAt) ReadAt([]byte, int64) (int, error) { return 0, f.err }
+
+// Recovery's scan of a segment reports a read error instead of taking it
+// for the end of the log; a segment file shorter than its size (EOF) is
+// scanned to its end without error.
+func TestScanSegmentReadErrors(t *testing.T) {
+	eio := errors.New("input/output error")
+	if pos, err := scanSegmentChunked(failingReaderAt{eio}, 4096, 4096, 4096, 1024, nil); !errors.Is(err, eio) || pos != 4096 {
+		t.Errorf("read error: pos %d, err %v; want 4096 and the read error", pos, err)
+	}
+	if pos, err := scanSegmentChunked(bytes.NewReader(nil), 4096, 4096, 4096, 1024, nil); err != nil || pos != 4096 {
+		t.Errorf("empty segment file: pos %d, err %v; want 4096, no error", pos, err)
 	}
 }
