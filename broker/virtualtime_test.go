@@ -194,3 +194,28 @@ func TestCheckBackVirtualTime(t *testing.T) {
 		}
 	})
 }
+
+// TestCheckImmunityVirtualTime: a half message sent with
+// CHECK_IMMUNITY_TIME_IN_SECONDS longer than TransactionTimeout is first
+// checked when that immunity ends, then every TransactionCheckInterval.
+func TestCheckImmunityVirtualTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := broker.Config{TransactionTimeout: 6 * time.Second, TransactionCheckInterval: 10 * time.Second,
+			TransactionCheckMax: 3, ChannelExpiredTimeout: time.Hour}
+		_, c := startVirtual(t, cfg)
+		start := time.Now()
+		props := message.SetProperty("", message.PropertyTransactionPrepared, "true")
+		props = message.SetProperty(props, message.PropertyProducerGroup, "pg_raw")
+		props = message.SetProperty(props, message.PropertyCheckImmunitySeconds, "20")
+		sendAt(t, c, "tx_immune", props, "half")
+		for _, want := range []time.Duration{20 * time.Second, 30 * time.Second} {
+			req := c.nextRequest(t, time.Minute)
+			if req.Code != remoting.CheckTransactionState {
+				t.Fatalf("got request %s, want CHECK_TRANSACTION_STATE", remoting.RequestName(req.Code))
+			}
+			if got := time.Since(start); got != want {
+				t.Fatalf("check-back at %v, want at %v (immunity 20s, timeout 6s)", got, want)
+			}
+		}
+	})
+}
