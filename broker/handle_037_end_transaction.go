@@ -11,7 +11,9 @@ package broker
 // is refused with SYSTEM_ERROR.
 //
 // Deviations: CHECK_IMMUNITY_TIME_IN_SECONDS delays checks but late
-// non-check END_TRANSACTIONs are not refused with ILLEGAL_OPERATION.
+// non-check END_TRANSACTIONs are not refused with ILLEGAL_OPERATION; an
+// immunity shorter than TransactionTimeout does not bring the first check
+// forward (Java checks when the immunity ends).
 
 import "github.com/rocketkit/rocketkit/protocol/remoting"
 
