@@ -63,7 +63,9 @@ type received struct {
 	more   chan struct{}
 }
 
-func newReceived() *received { return &received{bodies: map[string]int{}, more: make(chan struct{}, 1)} }
+func newReceived() *received {
+	return &received{bodies: map[string]int{}, more: make(chan struct{}, 1)}
+}
 
 func (r *received) add(body string) {
 	r.mu.Lock()
