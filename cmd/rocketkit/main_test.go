@@ -175,7 +175,7 @@ func TestBrokerConfigMerge(t *testing.T) {
 	const conf = `# migrated from RocketMQ
 brokerClusterName = ProdCluster
 brokerName = broker-b
-brokerId = 0
+brokerRole = ASYNC_MASTER
 listenPort = 10911
 storePathRootDir = /var/lib/rocketmq
 flushDiskType = SYNC_FLUSH
@@ -217,7 +217,7 @@ brokerNmae = typo
 			},
 			logs: []string{
 				`level=WARN msg="unknown broker.conf key, not applied" file=` + path + ` line=8 key=brokerNmae hint="did you mean brokerName?"`,
-				`level=INFO msg="broker.conf key has no effect here" file=` + path + ` line=4 key=brokerId reason="replication is not supported: this broker is a standalone master"`,
+				`level=INFO msg="broker.conf key has no effect here" file=` + path + ` line=4 key=brokerRole reason="replication is not supported: this broker is a standalone master"`,
 			},
 		},
 		{
@@ -234,7 +234,7 @@ brokerNmae = typo
 			args:   []string{"-c", path, "--log-level", "warn"},
 			want:   fromFile,
 			logs:   []string{"level=WARN", "key=brokerNmae"},
-			noLogs: []string{"key=brokerId"},
+			noLogs: []string{"key=brokerRole"},
 		},
 		{
 			name:   "brokerIP1 from the file",
