@@ -117,6 +117,9 @@ func (c *conn) serve() {
 		if cmd.IsResponse() {
 			c.release()
 			c.answered(cmd) // to a request the broker sent (invoke.go)
+			if !r.more() {
+				c.uncork() // it may end a burst: the answers held back leave now
+			}
 			continue
 		}
 		more := r.more()
