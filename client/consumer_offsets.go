@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/rocketkit/rocketkit/protocol/message"
+	"github.com/rocketkit/rocketkit/protocol/payload"
 	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
@@ -127,12 +128,15 @@ func (c *Consumer) openOffsetStore() (offsetStore, error) {
 	return &brokerOffsets{c: c}, nil
 }
 
-// brokerOffsets keeps offsets at the brokers (clustering).
+// brokerOffsets keeps offsets at the brokers (clustering): at the master
+// of the queue's group, or while the group has none at a slave, so that
+// consumption from the slave keeps committing (Java's
+// RemoteBrokerOffsetStore, findBrokerAddressInSubscribe with MASTER_ID).
 type brokerOffsets struct{ c *Consumer }
 
 func (s *brokerOffsets) read(ctx context.Context, mq MessageQueue) (int64, bool, error) {
 	c := s.c
-	addr, err := c.client.masterAddr(mq.BrokerName)
+	addr, _, err := c.client.subscribeAddr(mq.BrokerName, payload.MasterID)
 	if err != nil {
 		return 0, false, err
 	}
@@ -164,7 +168,7 @@ func (s *brokerOffsets) write(ctx context.Context, offsets map[MessageQueue]int6
 		errs []error
 	)
 	for mq, off := range offsets {
-		addr, err := c.client.masterAddr(mq.BrokerName)
+		addr, _, err := c.client.subscribeAddr(mq.BrokerName, payload.MasterID)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -371,8 +375,10 @@ func (c *Consumer) startOffset(ctx context.Context, mq MessageQueue) (int64, err
 	}
 }
 
-// queryOffset asks a queue's broker for GET_MAX_OFFSET or
-// SEARCH_OFFSET_BY_TIMESTAMP.
+// queryOffset asks a queue's master for GET_MAX_OFFSET or
+// SEARCH_OFFSET_BY_TIMESTAMP (the master only, as Java's MQAdminImpl: a
+// queue without a stored offset does not start while its master is down,
+// unless consumption starts from the first offset).
 func (c *Consumer) queryOffset(ctx context.Context, mq MessageQueue, code int16, extra *remoting.Field) (int64, error) {
 	addr, err := c.client.masterAddr(mq.BrokerName)
 	if err != nil {

@@ -154,6 +154,9 @@ func (c *Consumer) lock(ctx context.Context, mqs []MessageQueue) (granted map[Me
 	for broker, qs := range byBroker(mqs) {
 		wg.Go(func() {
 			locked, err := c.lockBatch(ctx, remoting.LockBatchMQ, broker, qs)
+			if errors.Is(err, ErrNoMaster) {
+				return // nothing granted, nothing lost: the queues wait for the master
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -180,7 +183,7 @@ func (c *Consumer) unlock(ctx context.Context, mqs []MessageQueue) error {
 	)
 	for broker, qs := range byBroker(mqs) {
 		wg.Go(func() {
-			if _, err := c.lockBatch(ctx, remoting.UnlockBatchMQ, broker, qs); err != nil {
+			if _, err := c.lockBatch(ctx, remoting.UnlockBatchMQ, broker, qs); err != nil && !errors.Is(err, ErrNoMaster) {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
@@ -191,9 +194,16 @@ func (c *Consumer) unlock(ctx context.Context, mqs []MessageQueue) error {
 	return errors.Join(errs...)
 }
 
+// lockBatch sends LOCK_BATCH_MQ or UNLOCK_BATCH_MQ for qs to the master
+// of their broker group. Locks live at masters only: with the master down
+// (ErrNoMaster) there is nothing to lock or unlock, as Java's lock and
+// unlock skip a group without one; its queues stay unlocked, so they are
+// not consumed, until the master is back.
 func (c *Consumer) lockBatch(ctx context.Context, code int16, broker string, qs []MessageQueue) ([]payload.MessageQueue, error) {
 	addr, err := c.client.masterAddr(broker)
 	if err != nil {
+		c.log.Debug("queues not locked or unlocked: no master", "broker", broker, "queues", len(qs),
+			"request", remoting.RequestName(code))
 		return nil, err
 	}
 	body := payload.LockBatch{Group: c.group, ClientID: c.memberID()}

@@ -5,9 +5,11 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rocketkit/rocketkit/protocol/message"
+	"github.com/rocketkit/rocketkit/protocol/payload"
 	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
@@ -42,6 +44,11 @@ type pullQueue struct {
 	inflight sync.WaitGroup
 	space    chan struct{} // buffered 1: messages finished (flow control)
 	ready    chan struct{} // buffered 1: orderly: messages arrived or the lock was renewed
+	// node is the id of the broker of the queue's group that its next pull
+	// asks for (Java's pullFromWhichNodeTable): the suggestWhichBrokerId
+	// of the last pull's answer, the master's id at first. from is the id
+	// of the broker the last pull went to. Only the pull loop writes them.
+	node, from atomic.Int64
 
 	mu       sync.Mutex
 	track    offsetTracker // guarded by mu
@@ -246,15 +253,24 @@ func (c *Consumer) pullLoop(q *pullQueue, next int64) {
 	}
 }
 
-// pull sends one PULL_MESSAGE from offset, with the queue's committed
-// offset when clustering.
+// pull sends one PULL_MESSAGE from offset to the broker of the queue's
+// group that the last answer suggested, or, when the route lacks it, to
+// the master, or with the master down to a slave (findSubscribeAddr); with
+// the queue's committed offset when clustering and the broker is the
+// master (a slave does not store it: Java's client clears the flag, and
+// the periodic commit takes the offset there instead).
 func (c *Consumer) pull(q *pullQueue, offset int64) (*remoting.Command, error) {
-	addr, err := c.client.masterAddr(q.mq.BrokerName)
+	addr, id, err := c.client.subscribeAddr(q.mq.BrokerName, q.node.Load())
 	if err != nil {
+		c.client.refreshSoon(q.mq.Topic)
 		return nil, err
 	}
+	if prev := q.from.Swap(id); prev != id {
+		c.log.Debug("queue pulled from another broker of its group", "topic", c.client.bareName(q.mq.Topic),
+			"broker", q.mq.BrokerName, "queue_id", q.mq.QueueID, "broker_id", id, "previous_broker_id", prev, "addr", addr)
+	}
 	sysFlag, commit := pullFlagSuspend, int64(0)
-	if !c.cfg.Broadcasting {
+	if !c.cfg.Broadcasting && id == payload.MasterID {
 		if off, _ := q.toCommit(); off > 0 {
 			sysFlag |= pullFlagCommitOffset
 			commit = off
@@ -277,13 +293,30 @@ func (c *Consumer) pull(q *pullQueue, offset int64) (*remoting.Command, error) {
 	ctx, cancel := context.WithTimeout(q.ctx, c.cfg.PullHold+pullTimeoutMargin)
 	defer cancel()
 	resp, err := c.client.call(ctx, addr, req)
-	if err == nil && sysFlag&pullFlagCommitOffset != 0 {
-		switch resp.Code {
-		case remoting.Success, remoting.PullNotFound, remoting.PullRetryImmediately, remoting.PullOffsetMoved:
+	if err != nil {
+		if q.ctx.Err() == nil {
+			c.client.refreshSoon(q.mq.Topic) // the broker may have gone: see whether the route still has it
+		}
+		return nil, err
+	}
+	switch resp.Code {
+	case remoting.Success, remoting.PullNotFound, remoting.PullRetryImmediately, remoting.PullOffsetMoved:
+		if sysFlag&pullFlagCommitOffset != 0 {
 			q.committedAs(commit)
 		}
+		q.follow(resp)
 	}
-	return resp, err
+	return resp, nil
+}
+
+// follow records the broker id a pull's answer suggests for the queue's
+// next pull (suggestWhichBrokerId: a master may send a lagging consumer to
+// a slave, a slave sends it back to the master); an answer without one
+// leaves the choice as it was.
+func (q *pullQueue) follow(resp *remoting.Command) {
+	if id, err := resp.ExtFields.Int64("suggestWhichBrokerId"); err == nil {
+		q.node.Store(id)
+	}
 }
 
 // decodePulled decodes a pull's body into the messages to consume: those at

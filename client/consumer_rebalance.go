@@ -55,17 +55,23 @@ func (c *Consumer) rebalance(ctx context.Context) bool {
 }
 
 // groupMembers asks a broker of the route for the group's member ids
-// (GET_CONSUMER_LIST_BY_GROUP), trying the route's brokers in turn; an
+// (GET_CONSUMER_LIST_BY_GROUP), trying the route's masters in turn, then
+// for groups whose master is down a slave (members heartbeat slaves too,
+// and Java's findConsumerIdList asks one when a group has no master); an
 // error answer is an error, never an empty group.
 func (c *Consumer) groupMembers(ctx context.Context, r *topicRoute, cache map[string][]string) ([]string, error) {
 	brokers := slices.Clone(r.data.Brokers)
 	slices.SortFunc(brokers, func(a, b payload.BrokerData) int { return cmp.Compare(a.BrokerName, b.BrokerName) })
-	var errs []error
+	var addrs, slaves []string
 	for _, b := range brokers {
-		addr := b.Master()
-		if addr == "" {
-			continue
+		if addr, id, ok := findSubscribeAddr(b, payload.MasterID); ok && id == payload.MasterID {
+			addrs = append(addrs, addr)
+		} else if ok {
+			slaves = append(slaves, addr)
 		}
+	}
+	var errs []error
+	for _, addr := range append(addrs, slaves...) {
 		if ids, ok := cache[addr]; ok {
 			return ids, nil
 		}
@@ -84,7 +90,7 @@ func (c *Consumer) groupMembers(ctx context.Context, r *topicRoute, cache map[st
 		return ids, nil
 	}
 	if len(errs) == 0 {
-		return nil, fmt.Errorf("client: no broker with a master in the route")
+		return nil, fmt.Errorf("client: no broker address in the route")
 	}
 	return nil, errors.Join(errs...)
 }

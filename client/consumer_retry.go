@@ -107,10 +107,15 @@ func (c *Consumer) logDropped(m *MessageExt, why string) {
 		"msg_id", m.MsgID, "reconsume_times", m.ReconsumeTimes)
 }
 
-// sendBack sends a failed message back to the broker it was read from
-// (CONSUMER_SEND_MSG_BACK): into the group's retry topic with delayLevel (0:
-// the broker's choice), or the dead-letter topic with deadLetterLevel or
-// once it was reconsumed MaxReconsumeTimes times.
+// sendBack sends a failed message back to the master of the broker group
+// it was read from (CONSUMER_SEND_MSG_BACK): into the group's retry topic
+// with delayLevel (0: the broker's choice), or the dead-letter topic with
+// deadLetterLevel or once it was reconsumed MaxReconsumeTimes times. The
+// master only, as Java's findBrokerAddressInPublish: a slave stores no
+// writes, so while the master is down (its queues are pulled from a slave)
+// sendBack fails at once and the callers redeliver locally or try again.
+// (Java then sends the message to %RETRY%<group> through its internal
+// producer; this client keeps it, uncommitted, until the master is back.)
 func (c *Consumer) sendBack(ctx context.Context, m *MessageExt, delayLevel int) error {
 	addr, err := c.client.masterAddr(m.Queue.BrokerName)
 	if err != nil {

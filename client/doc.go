@@ -53,6 +53,22 @@
 //
 // Close producers and consumers first, the Client last.
 //
+// # Masters and slaves
+//
+// A broker group (one broker name) has a master (broker id 0) and may have
+// slaves, and the client treats them as Java's client does. Producers use
+// the queues of groups whose route has a master, and send to the master
+// only: when a master leaves the routes (it stopped, or the name servers
+// dropped it), sends move to the other groups at the next route refresh,
+// and come back when it returns. A consumer pulls each queue from the
+// broker the last pull's answer suggested (suggestWhichBrokerId), else
+// from the master, else from a slave, so a group whose master is down is
+// read from its slave; committed offsets are read and written at the
+// master, or at a slave while there is none. Send-backs and orderly queue
+// locks go to the master only: while it is down, messages a handler failed
+// are redelivered locally and the group's orderly queues pause. Heartbeats
+// go to slaves too once the client has a consumer.
+//
 // # Wire behaviour
 //
 // Requests carry the fields, codes and value formats the official Go

@@ -23,6 +23,12 @@ var (
 	// can use: none writable for a send, none readable for a consumer.
 	ErrNoQueue = errors.New("client: no queue available")
 
+	// ErrNoMaster is returned when a request must go to the master of a
+	// broker group (a send to a queue chosen with ToQueue, a send-back, an
+	// end of transaction) and the routes have none: it is down, or has
+	// not registered with the name servers yet.
+	ErrNoMaster = errors.New("client: broker group has no master")
+
 	// ErrAlreadyStarted is returned by Consumer.Start on a consumer that is
 	// running.
 	ErrAlreadyStarted = errors.New("client: already started")

@@ -291,11 +291,50 @@ func (c *Client) routeLoop() {
 	}
 }
 
-// masterAddr returns the master address of a broker group.
+// masterAddr returns the master address of a broker group (Java's
+// findBrokerAddressInPublish): where sends, send-backs, queue locks and
+// offset look-ups by position go. Slaves refuse writes, so there is no
+// fallback to them.
 func (c *Client) masterAddr(brokerName string) (string, error) {
 	b, ok := c.routes.broker(brokerName)
 	if !ok || b.Master() == "" {
-		return "", fmt.Errorf("client: no master address known for broker %s", brokerName)
+		return "", fmt.Errorf("%w: %s", ErrNoMaster, brokerName)
 	}
 	return b.Master(), nil
+}
+
+// subscribeAddr returns the address, and its broker id, that a read of
+// brokerName's queues goes to: a pull (id the broker last suggested), or a
+// consumer offset read or commit (id payload.MasterID). See
+// findSubscribeAddr.
+func (c *Client) subscribeAddr(brokerName string, id int64) (string, int64, error) {
+	b, _ := c.routes.broker(brokerName)
+	addr, got, ok := findSubscribeAddr(b, id)
+	if !ok {
+		return "", 0, fmt.Errorf("client: no address known for broker %s", brokerName)
+	}
+	return addr, got, nil
+}
+
+// findSubscribeAddr picks the broker of group b that a read goes to, as
+// Java's MQClientInstance.findBrokerAddressInSubscribe(name, id, false)
+// does: broker id when the group has it; for a slave id it lacks, the next
+// id; otherwise the group's lowest id, which is the master while the group
+// has one and a slave while the master is down. ok is false when the group
+// has no address at all.
+func findSubscribeAddr(b payload.BrokerData, id int64) (addr string, got int64, ok bool) {
+	if a := b.Addrs[id]; a != "" {
+		return a, id, true
+	}
+	if id != payload.MasterID {
+		if a := b.Addrs[id+1]; a != "" {
+			return a, id + 1, true
+		}
+	}
+	for bid, a := range b.Addrs {
+		if a != "" && (!ok || bid < got) {
+			addr, got, ok = a, bid, true
+		}
+	}
+	return addr, got, ok
 }
