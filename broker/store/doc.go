@@ -194,6 +194,23 @@
 // the first segment, and drops index files below logMin, so a crash at any
 // point ends in the old state or the new one.
 //
+// # Replication
+//
+// Package broker/ha ships a master's log to slaves (replica.go): ReadLog
+// returns whole records from a record boundary, AppendReplica writes them
+// on the slave at the same commit-log offsets, keeping each record's
+// QUEUEOFFSET and STORETIMESTAMP, and dispatches them to consume queues
+// and the index as recovery does. The slave's log is byte-identical to the
+// master's; its segment boundaries are its own (it rolls at a record
+// boundary when the next record would pass SegmentSize), and its consume
+// queue, index and checkpoint files are its own, written and recovered as
+// for any store. AppendReplica checks every record of a batch (size,
+// magic, structure, BODYCRC, PHYSICALOFFSET == position, QUEUEOFFSET ==
+// the queue's next offset) before it writes any, so a refused batch leaves
+// nothing behind. A slave store later appended to (promotion) continues
+// the queue offsets and never stores an older timestamp than the
+// replicated ones.
+//
 // # Locking
 //
 // Lock order: Store.ckMu, Store.mu, Store.qmu, consumeQueue.mu, index.mu,
@@ -210,7 +227,7 @@
 //     file-format compatibility with Java's store (the record encoding is
 //     compatible, the consume queue and index files are not).
 //   - Platforms other than Linux (flock, fdatasync).
-//   - Replication (HA), a memory implementation behind a store interface,
-//     and per-topic queue-count metadata (the broker keeps topics.json via
+//   - A memory implementation behind a store interface, and per-topic
+//     queue-count metadata (the broker keeps topics.json via
 //     WriteFileAtomic).
 package store

@@ -26,6 +26,18 @@ var (
 	// topic or queue id differ from the Entry's, or an illegal topic.
 	ErrInvalidEntry = errors.New("store: invalid entry")
 
+	// ErrReplicaGap is returned by AppendReplica when the records do not
+	// start where the log ends: the replica missed records or got them
+	// twice. Nothing is stored; the replicator reconnects from the log's
+	// end.
+	ErrReplicaGap = errors.New("store: replica gap")
+
+	// ErrInvalidReplica is returned by AppendReplica when a shipped record
+	// is unusable: not whole, a bad size, magic or body CRC, a
+	// PHYSICALOFFSET other than its position, or a QUEUEOFFSET other than
+	// its queue's next offset. Nothing of the batch is stored.
+	ErrInvalidReplica = errors.New("store: invalid replica")
+
 	// ErrLocked is returned by Open when another Store (in this or another
 	// process) has the directory open.
 	ErrLocked = errors.New("store: directory in use")
