@@ -42,6 +42,7 @@ type Broker struct {
 	timer     *deliveryTimer // TIMER_DELIVER_MS
 	tx        *transactions
 	registrar *registrar   // nil without Config.NamesrvAddr (cluster.go)
+	repl      *replication // master/slave replication (replication.go)
 	acl       *acl.Watcher // nil when ACL is off (Config.ACLEnable)
 	tls       *tls.Config  // nil when TLS is off (Config.TLSMode)
 
@@ -145,6 +146,9 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 	if err == nil {
 		err = b.startComponents(levels)
 	}
+	if err == nil {
+		err = b.startReplication(&o)
+	}
 	if err != nil {
 		return nil, errors.Join(err, b.ln.Close(), b.store.Close())
 	}
@@ -153,22 +157,24 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 	go b.acceptLoop()
 	go b.housekeepingLoop()
 	b.wg.Go(func() { b.runtime.run(b.done) })
-	b.delays.start(b.done, &b.wg)
-	b.timer.start(b.done, &b.wg)
-	b.tx.start(b.done, &b.wg)
+	if !cfg.isSlave() { // a slave writes nothing: its master delivers and checks
+		b.delays.start(b.done, &b.wg)
+		b.timer.start(b.done, &b.wg)
+		b.tx.start(b.done, &b.wg)
+	}
 	if b.acl != nil {
 		poll := cmp.Or(o.aclPoll, defaultACLPoll)
 		b.wg.Go(func() { b.acl.Run(b.done, poll) })
 	}
 	if cfg.NamesrvAddr != "" {
-		b.registrar = newRegistrar(cfg, b.addr, b.topics, o.dial, b.log.With("component", "register"))
+		b.registrar = newRegistrar(cfg, b.addr, b.repl, b.topics, o.dial, b.log.With("component", "register"))
 		n := b.registrar.registerAll(false)
 		b.log.Info("registered with name servers", "namesrv", cfg.NamesrvAddr, "accepted", n,
 			"of", len(b.registrar.servers), "broker_id", cfg.BrokerID)
 		b.wg.Go(func() { b.registrar.run(b.done) })
 	}
 	b.log.Info("broker started", "addr", b.addr, "data", cfg.DataDir, "flush", cfg.FlushDiskType,
-		"tls", cfg.TLSMode, "took", time.Since(b.startedAt))
+		"role", cfg.BrokerRole, "ha", b.repl.haAddr, "tls", cfg.TLSMode, "took", time.Since(b.startedAt))
 	return b, nil
 }
 
@@ -227,7 +233,18 @@ func (b *Broker) Config() Config { return b.cfg }
 // serving, drops every connection, flushes the store, persists offsets
 // and topics, writes the checkpoint and removes the abort marker. It is
 // safe to call more than once.
-func (b *Broker) Close() error {
+func (b *Broker) Close() error { return b.stop(false) }
+
+// Halt stops the broker as a killed process stops, for failover tests:
+// every connection (to clients, name servers, slaves, the master) drops
+// at once, nothing is unregistered, and the consumer offsets, topics and
+// delay offsets are not persisted (what the periodic persist wrote stays;
+// the store keeps what was written, as the page cache keeps a killed
+// process's writes). The next Start recovers the store as after a crash.
+// It is safe to call more than once, and after Close.
+func (b *Broker) Halt() error { return b.stop(true) }
+
+func (b *Broker) stop(halt bool) error {
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
@@ -241,7 +258,11 @@ func (b *Broker) Close() error {
 	b.mu.Unlock()
 
 	if b.registrar != nil {
-		b.registrar.unregisterAll() // clients move to other brokers first
+		if halt {
+			b.registrar.abandon()
+		} else {
+			b.registrar.unregisterAll() // clients move to other brokers first
+		}
 	}
 	close(b.done)
 	b.lockWaits.stop()
@@ -249,10 +270,15 @@ func (b *Broker) Close() error {
 	for _, c := range conns {
 		c.close()
 	}
+	haErr := b.repl.stop()
 	b.wg.Wait()
 	b.holds.dropAll()
+	if halt {
+		return errors.Join(ignoreClosed(err), haErr, b.store.Abandon())
+	}
 	return errors.Join(
 		ignoreClosed(err),
+		haErr,
 		b.offsets.persist(),
 		b.topics.persist(),
 		b.delays.persist(),
@@ -271,6 +297,10 @@ func ignoreClosed(err error) error {
 // onAppend is the store's hook after messages became readable: it wakes the
 // pulls held on the queue, or the delay level's delivery loop.
 func (b *Broker) onAppend(topic string, queueID int32) {
+	b.repl.appended()
+	if b.cfg.isSlave() {
+		b.topics.adoptReplicated(topic, queueID)
+	}
 	switch topic {
 	case scheduleTopic:
 		b.delays.notify(queueID)

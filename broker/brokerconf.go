@@ -124,6 +124,14 @@ func LoadBrokerConf(path string, base Config) (Config, ConfReport, error) {
 //	namesrvAddr               NamesrvAddr: name servers to register with,
 //	                          host:port separated by ";"
 //	registerNameServerPeriod  RegisterNameServerPeriod, milliseconds
+//	brokerRole                BrokerRole: ASYNC_MASTER, SYNC_MASTER or SLAVE
+//	haListenPort              port of HAListen (on Listen's host)
+//	haMasterAddress           HAMasterAddress, host:port
+//	haSendHeartbeatInterval   HAHeartbeatInterval, milliseconds
+//	haTransferBatchSize       HATransferBatchSize, bytes
+//	haMaxGapNotInSync         HAMaxGapNotInSync, bytes
+//	slaveReadEnable           true or false: SlaveReadEnable
+//	brokerPermission          BrokerPermission: 6, 4 or 2
 //	listenPort                port of Listen
 //	bindAddress               host of Listen (RocketMQ 5)
 //	brokerIP1                 host of AdvertisedAddr (and of Listen, see below)
@@ -232,6 +240,7 @@ type confParser struct {
 	port   *ConfEntry // last listenPort
 	bind   *ConfEntry // last bindAddress
 	ip     *ConfEntry // last brokerIP1
+	haPort *ConfEntry // last haListenPort
 	portNo int
 }
 
@@ -273,7 +282,7 @@ func (p *confParser) apply(e javaprops.Entry) {
 // finishListen combines listenPort, bindAddress and brokerIP1 with
 // base.Listen as ParseBrokerConf documents.
 func (p *confParser) finishListen() {
-	if p.port == nil && p.bind == nil && p.ip == nil {
+	if p.port == nil && p.bind == nil && p.ip == nil && p.haPort == nil {
 		return
 	}
 	host, port, err := net.SplitHostPort(p.cfg.Listen)
@@ -290,6 +299,9 @@ func (p *confParser) finishListen() {
 		port = strconv.Itoa(p.portNo)
 	}
 	p.cfg.Listen = net.JoinHostPort(host, port)
+	if p.haPort != nil {
+		p.cfg.HAListen = net.JoinHostPort(host, p.haPort.Value)
+	}
 	if p.ip == nil {
 		return
 	}

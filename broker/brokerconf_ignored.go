@@ -2,8 +2,8 @@ package broker
 
 // Reasons for ignored keys.
 const (
-	confWhyReplication = "replication is not supported: this broker is a standalone master"
-	confWhyRaft        = "DLedger and controller mode are not supported: this broker is a standalone master"
+	confWhyReplication = "master/slave replication is configured with brokerRole, haListenPort, haMasterAddress and the other keys ParseBrokerConf lists; DLedger-style replica sets are not supported"
+	confWhyRaft        = "DLedger and controller mode are not supported (master/slave replication is: brokerRole, haListenPort)"
 	confWhyNameServer  = "name-server discovery and registration tuning are not supported: list the name servers in namesrvAddr (without it the broker is its own name server)"
 	confWhyStorePath   = "store files live under storePathRootDir in a fixed layout"
 	confWhyNotAKey     = "store files live under storePathRootDir in a fixed layout (RocketMQ has no such key either; it derives the path from storePathRootDir)"
@@ -28,15 +28,8 @@ const (
 // published broker.conf examples) that have no effect here to the reason.
 var ignoredConfKeys = map[string]string{
 	// Replication, DLedger, controller.
-	"brokerRole":                      confWhyReplication,
 	"brokerIP2":                       confWhyReplication,
-	"haListenPort":                    confWhyReplication,
-	"haMasterAddress":                 confWhyReplication,
-	"haSendHeartbeatInterval":         confWhyReplication,
 	"haHousekeepingInterval":          confWhyReplication,
-	"haTransferBatchSize":             confWhyReplication,
-	"haMaxGapNotInSync":               confWhyReplication,
-	"slaveReadEnable":                 confWhyReplication,
 	"enableSlaveActingMaster":         confWhyReplication,
 	"totalReplicas":                   confWhyReplication,
 	"inSyncReplicas":                  confWhyReplication,
@@ -195,7 +188,6 @@ var ignoredConfKeys = map[string]string{
 	"authorizationProvider":  confWhyACL,
 
 	// Features that always behave one way here, or are absent.
-	"brokerPermission":               "the broker is always readable and writable",
 	"clusterTopicEnable":             "no cluster-named system topic is created",
 	"brokerTopicEnable":              "no broker-named system topic is created",
 	"traceTopicEnable":               "trace topics are ordinary topics here",

@@ -41,6 +41,51 @@ var confKeys = map[string]confKey{
 		p.cfg.BrokerID = n
 		return nil
 	}},
+	"brokerRole": {"broker-role", func(p *confParser, e *ConfEntry) error {
+		switch e.Value {
+		case AsyncMaster, SyncMaster, Slave:
+			p.cfg.BrokerRole = e.Value
+			return nil
+		}
+		return fmt.Errorf("%q is not %s, %s or %s", e.Value, AsyncMaster, SyncMaster, Slave)
+	}},
+	"haListenPort": {"ha-listen", func(p *confParser, e *ConfEntry) error {
+		n, err := strconv.Atoi(e.Value)
+		if err != nil || n < 0 || n > 65535 {
+			return fmt.Errorf("%q is not a port number (0-65535)", e.Value)
+		}
+		p.haPort = e
+		return nil
+	}},
+	"haMasterAddress": {"ha-master-address", func(p *confParser, e *ConfEntry) error {
+		if _, port, err := net.SplitHostPort(e.Value); err != nil || port == "" {
+			return fmt.Errorf("%q is not host:port (the master's haListenPort)", e.Value)
+		}
+		p.cfg.HAMasterAddress = e.Value
+		return nil
+	}},
+	"haSendHeartbeatInterval": {"ha-heartbeat-interval", func(p *confParser, e *ConfEntry) error {
+		return confSetMillis(&p.cfg.HAHeartbeatInterval, e.Value, 32)
+	}},
+	"haTransferBatchSize": {"ha-transfer-batch-size", func(p *confParser, e *ConfEntry) error {
+		return confSetInt(&p.cfg.HATransferBatchSize, e.Value)
+	}},
+	"haMaxGapNotInSync": {"ha-max-gap-not-in-sync", func(p *confParser, e *ConfEntry) error {
+		n, err := confParsePositive(e.Value, 32, "a number of bytes")
+		p.cfg.HAMaxGapNotInSync = n
+		return err
+	}},
+	"slaveReadEnable": {"slave-read-enable", func(p *confParser, e *ConfEntry) error {
+		return confSetBool(&p.cfg.SlaveReadEnable, e.Value)
+	}},
+	"brokerPermission": {"broker-permission", func(p *confParser, e *ConfEntry) error {
+		n, err := strconv.Atoi(e.Value)
+		if err != nil || n < 1 || n > 7 {
+			return fmt.Errorf("%q is not a permission (6 read-write, 4 read-only, 2 write-only)", e.Value)
+		}
+		p.cfg.BrokerPermission = n
+		return nil
+	}},
 	"registerNameServerPeriod": {"register-name-server-period", func(p *confParser, e *ConfEntry) error {
 		return confSetMillis(&p.cfg.RegisterNameServerPeriod, e.Value, 32)
 	}},

@@ -312,20 +312,20 @@ func TestParseBrokerConf(t *testing.T) {
 		// Ignored and unknown keys.
 		{
 			name: "ignored keys",
-			conf: "haListenPort=10912\nredeleteHangedFileInterval=1\ndeleteConsumeQueueFilesInterval=1\nbrokerRole=ASYNC_MASTER\n" +
+			conf: "brokerIP2=10.0.0.2\nredeleteHangedFileInterval=1\ndeleteConsumeQueueFilesInterval=1\nhaHousekeepingInterval=20000\n" +
 				"forceRegister=true\nstorePathCommitLog=/s/commitlog\nstorePathConsumeQueue=/s/cq\n" +
-				"sendMessageThreadPoolNums=16\nenableAcl=true\nbrokerRole",
+				"sendMessageThreadPoolNums=16\nenableAcl=true\nhaHousekeepingInterval",
 			report: []string{
-				"ignored 1 haListenPort=10912 (replication is not supported: this broker is a standalone master)",
+				"ignored 1 brokerIP2=10.0.0.2 (master/slave replication is configured with brokerRole, haListenPort, haMasterAddress and the other keys ParseBrokerConf lists; DLedger-style replica sets are not supported)",
 				"ignored 2 redeleteHangedFileInterval=1 (a deleted segment is unlinked at once; a read in flight keeps its descriptor and closes it when done, so no file hangs to delete again)",
 				"ignored 3 deleteConsumeQueueFilesInterval=1 (consume-queue files are deleted in the same pass as the commit-log segments they point into)",
-				"ignored 4 brokerRole=ASYNC_MASTER (replication is not supported: this broker is a standalone master)",
+				"ignored 4 haHousekeepingInterval=20000 (master/slave replication is configured with brokerRole, haListenPort, haMasterAddress and the other keys ParseBrokerConf lists; DLedger-style replica sets are not supported)",
 				"ignored 5 forceRegister=true (name-server discovery and registration tuning are not supported: list the name servers in namesrvAddr (without it the broker is its own name server))",
 				"ignored 6 storePathCommitLog=/s/commitlog (store files live under storePathRootDir in a fixed layout)",
 				"ignored 7 storePathConsumeQueue=/s/cq (store files live under storePathRootDir in a fixed layout (RocketMQ has no such key either; it derives the path from storePathRootDir))",
 				"ignored 8 sendMessageThreadPoolNums=16 (requests run on goroutines: there are no thread pools or request queues to size)",
 				"ignored 9 enableAcl=true (RocketMQ 5's ACL 2.0 is not supported; aclEnable=true turns on ACL 1.0 (plain_acl.yml))",
-				"ignored 10 brokerRole= (replication is not supported: this broker is a standalone master)",
+				"ignored 10 haHousekeepingInterval= (master/slave replication is configured with brokerRole, haListenPort, haMasterAddress and the other keys ParseBrokerConf lists; DLedger-style replica sets are not supported)",
 			},
 		},
 		{
@@ -347,6 +347,7 @@ func TestParseBrokerConf(t *testing.T) {
 				c.ClusterName, c.BrokerName, c.FlushDiskType = "DefaultCluster", "broker-a", broker.AsyncFlush
 				c.DeleteWhen, c.FileReservedTime = "04", 48*time.Hour
 				c.NamesrvAddr = "127.0.0.1:9876"
+				c.BrokerRole = broker.AsyncMaster
 			},
 			report: []string{
 				"applied 16 brokerClusterName=DefaultCluster -> cluster-name",
@@ -354,9 +355,9 @@ func TestParseBrokerConf(t *testing.T) {
 				"applied 18 brokerId=0 -> broker-id",
 				"applied 19 deleteWhen=04 -> delete-when",
 				"applied 20 fileReservedTime=48 -> file-reserved-time",
+				"applied 21 brokerRole=ASYNC_MASTER -> broker-role",
 				"applied 22 flushDiskType=ASYNC_FLUSH -> flush-disk-type",
 				"applied 24 namesrvAddr=127.0.0.1:9876 -> namesrv-addr",
-				"ignored 21 brokerRole=ASYNC_MASTER (replication is not supported: this broker is a standalone master)",
 				"ignored 23 enableAcl=true (RocketMQ 5's ACL 2.0 is not supported; aclEnable=true turns on ACL 1.0 (plain_acl.yml))",
 			},
 		},
@@ -536,7 +537,7 @@ func ExampleParseBrokerConf() {
 	conf := `# broker.conf of a RocketMQ 4.9 install
 brokerClusterName = DefaultCluster
 brokerName = broker-a
-brokerRole = ASYNC_MASTER
+enableDLegerCommitLog = false
 listenPort = 10911
 flushDiskType = SYNC_FLUSH
 storePathRootDir = /var/lib/rocketmq/store
@@ -560,7 +561,7 @@ brokerNmae = broker-b
 	fmt.Println(err)
 	// Output:
 	// 127.0.0.1:10911 /var/lib/rocketmq/store SYNC_FLUSH true
-	// line 4: brokerRole has no effect: replication is not supported: this broker is a standalone master
+	// line 4: enableDLegerCommitLog has no effect: DLedger and controller mode are not supported (master/slave replication is: brokerRole, haListenPort)
 	// line 9: unknown key brokerNmae: did you mean brokerName?
 	// broker.conf:1: defaultTopicQueueNums: "four" is not an integer
 }

@@ -54,6 +54,8 @@ func ParseNamesrvAddr(s string) ([]string, error) {
 // registrar registers the broker with every name server.
 type registrar struct {
 	topics *topicTable
+	repl   *replication // a slave learns its master from the answers
+	perm   int          // brokerPermission, masking the topics registered
 	dial   func(ctx context.Context, network, addr string) (net.Conn, error)
 	log    *slog.Logger
 	period time.Duration
@@ -78,22 +80,26 @@ type nameServer struct {
 }
 
 // newRegistrar builds the registrar of the broker at addr (ip:port).
-// Java advertises brokerIP2:haListenPort as the HA address, the
-// listening port plus one unless haListenPort is set; this broker has no
-// HA service yet and sends the same.
-func newRegistrar(cfg Config, addr string, topics *topicTable, dial func(context.Context, string, string) (net.Conn, error), log *slog.Logger) *registrar {
+// It registers repl's HA address (haServerAddr), which a name server
+// passes to the slaves of this broker; without one (a slave, or a
+// standalone master) Java's default, the listening port plus one.
+func newRegistrar(cfg Config, addr string, repl *replication, topics *topicTable, dial func(context.Context, string, string) (net.Conn, error), log *slog.Logger) *registrar {
 	addrs, _ := ParseNamesrvAddr(cfg.NamesrvAddr) // validated by Config.Validate
 	host, port, _ := net.SplitHostPort(addr)
 	p, _ := strconv.Atoi(port)
+	haAddr := net.JoinHostPort(host, strconv.Itoa(p+1))
+	if repl != nil && repl.haAddr != "" {
+		haAddr = repl.haAddr
+	}
 	if dial == nil {
 		dial = (&net.Dialer{}).DialContext
 	}
 	r := &registrar{
-		topics: topics, dial: dial, log: log,
+		topics: topics, repl: repl, perm: cfg.BrokerPermission, dial: dial, log: log,
 		period: min(max(cfg.RegisterNameServerPeriod, 10*time.Second), 60*time.Second),
 		ident: remoting.Fields{{Key: "brokerAddr", Value: addr}, {Key: "brokerName", Value: cfg.BrokerName},
 			{Key: "brokerId", Value: strconv.FormatInt(cfg.BrokerID, 10)}, {Key: "clusterName", Value: cfg.ClusterName}},
-		haAddr:  net.JoinHostPort(host, strconv.Itoa(p+1)),
+		haAddr:  haAddr,
 		version: payload.DataVersion{Timestamp: time.Now().UnixMilli()},
 	}
 	for _, a := range addrs {
@@ -112,6 +118,10 @@ const changeDelay = time.Second
 func (r *registrar) run(done <-chan struct{}) {
 	tick := time.NewTicker(r.period)
 	defer tick.Stop()
+	// A slave that has not learnt its master yet (it registered before
+	// the master did) registers every second until it has.
+	fast := time.NewTicker(time.Second)
+	defer fast.Stop()
 	var soon <-chan time.Time
 	for {
 		select {
@@ -119,6 +129,10 @@ func (r *registrar) run(done <-chan struct{}) {
 			return
 		case <-tick.C:
 			r.registerAll(false)
+		case <-fast.C:
+			if !r.repl.knowsMaster() {
+				r.registerAll(false)
+			}
 		case <-r.topics.changed:
 			if soon == nil {
 				soon = time.After(changeDelay)
@@ -151,8 +165,15 @@ func (r *registrar) registerAll(onlyIfChanged bool) int {
 	case onlyIfChanged:
 		return 0 // a concurrent round registered it
 	}
+	table := r.topics.registration()
+	if rw := PermRead | PermWrite; r.perm&rw != rw { // Java's registerBrokerAll
+		for name, tc := range table {
+			tc.Perm &= r.perm
+			table[name] = tc
+		}
+	}
 	body := payload.RegisterBrokerBody{
-		Topics: payload.TopicConfigWrapper{Table: r.topics.registration(), DataVersion: r.version},
+		Topics: payload.TopicConfigWrapper{Table: table, DataVersion: r.version},
 	}.Encode()
 	fields := append(r.ident.Clone(),
 		remoting.Field{Key: "haServerAddr", Value: r.haAddr},
@@ -166,8 +187,10 @@ func (r *registrar) registerAll(onlyIfChanged bool) int {
 		}
 		if err != nil {
 			r.log.Warn("register with name server failed; retrying next round", "namesrv", ns.addr, "err", err)
+			return err
 		}
-		return err
+		r.repl.learnMaster(resp.ExtFields.Get("masterAddr"), resp.ExtFields.Get("haServerAddr"))
+		return nil
 	})
 	return ok
 }
@@ -264,5 +287,17 @@ func (ns *nameServer) close() {
 	if ns.nc != nil {
 		_ = ns.nc.Close()
 		ns.nc, ns.r = nil, nil
+	}
+}
+
+// abandon stops further rounds and drops the connections to the name
+// servers without unregistering (Broker.Halt): each name server notices
+// the closed connection, or the silence, as it would a killed broker.
+func (r *registrar) abandon() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopped = true
+	for _, ns := range r.servers {
+		ns.close()
 	}
 }

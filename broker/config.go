@@ -55,9 +55,50 @@ type Config struct {
 	NamesrvAddr string `koanf:"namesrv-addr"`
 	// BrokerID (brokerId) is the id registered with the name servers: 0
 	// (the default) a master, 1 and up a slave of the master of the same
-	// BrokerName. Replication is not implemented yet: a broker with an id
-	// above 0 is routed as a slave but serves on its own store.
+	// BrokerName.
 	BrokerID int64 `koanf:"broker-id"`
+	// BrokerRole (brokerRole) is AsyncMaster, SyncMaster or Slave
+	// (replication.go). Default AsyncMaster, or Slave when BrokerID is
+	// above 0. A slave replicates the master's commit log over the HA
+	// port, refuses writes and serves reads; a SYNC_MASTER answers a send
+	// only once a slave has it (FLUSH_SLAVE_TIMEOUT after SyncFlushTimeout,
+	// SLAVE_NOT_AVAILABLE with no slave in sync).
+	BrokerRole string `koanf:"broker-role"`
+	// HAListen is the address a master serves its slaves on (haListenPort
+	// sets its port on Listen's host). Default in cluster mode
+	// (NamesrvAddr set): Listen's port plus one, as Java, or port 0 (a
+	// free one) when Listen's port is 0. Standalone masters without it
+	// open no HA port.
+	HAListen string `koanf:"ha-listen"`
+	// HAMasterAddress (haMasterAddress) is the master's HA address a slave
+	// replicates from. Default: the address the name servers answer to the
+	// slave's registration (the master's haServerAddr).
+	HAMasterAddress string `koanf:"ha-master-address"`
+	// HAHeartbeatInterval (haSendHeartbeatInterval) is how often an idle
+	// slave reports its offset and an idle master sends a heartbeat.
+	// Default 5s.
+	HAHeartbeatInterval time.Duration `koanf:"ha-heartbeat-interval"`
+	// HATransferBatchSize (haTransferBatchSize) caps the bytes of one
+	// transfer to a slave. Default 32 KiB.
+	HATransferBatchSize int `koanf:"ha-transfer-batch-size"`
+	// HAMaxGapNotInSync (haMaxGapNotInSync) is how far behind (bytes) a
+	// slave may be and still count for SYNC_MASTER. Default 256 MiB.
+	HAMaxGapNotInSync int64 `koanf:"ha-max-gap-not-in-sync"`
+	// SlaveReadEnable (slaveReadEnable) lets consumers read from the
+	// slave: a master whose consumer lags more than InMemoryWindow
+	// suggests the slave (suggestWhichBrokerId 1), and a slave serving a
+	// pull does not send the consumer back to the master. Off (the
+	// default): consumers read the slave only while the master is down.
+	SlaveReadEnable bool `koanf:"slave-read-enable"`
+	// SlaveSyncInterval is how often a slave copies the master's topics,
+	// consumer offsets, delay offsets and subscription groups (Java's
+	// SlaveSynchronize, fixed at 10s there). Default 10s.
+	SlaveSyncInterval time.Duration `koanf:"slave-sync-interval"`
+	// BrokerPermission (brokerPermission) is the broker's own permission:
+	// 6 read and write (the default), 4 read only, 2 write only. Topic
+	// permissions are masked with it when registering, sends are refused
+	// with NO_PERMISSION when it lacks write and pulls when it lacks read.
+	BrokerPermission int `koanf:"broker-permission"`
 	// RegisterNameServerPeriod (registerNameServerPeriod) is how often the
 	// broker registers again. Default 30s; as in Java, the period used is
 	// kept within 10s..60s.
@@ -295,6 +336,7 @@ func (c *Config) setDefaults() {
 	c.IdleTimeout = cmp.Or(c.IdleTimeout, defaultIdleTimeout)
 	c.FrameTimeout = cmp.Or(c.FrameTimeout, defaultFrameTimeout)
 	c.setRetentionDefaults()
+	c.setReplicationDefaults()
 }
 
 // Validate reports the first field that is out of range, by its koanf key.
@@ -374,6 +416,7 @@ func (c *Config) Validate() error {
 		bad("tls-cert-file", "tls-cert-file and tls-key-file go together (got cert %q, key %q)", c.TLSCertFile, c.TLSKeyFile)
 	}
 	errs = append(errs, c.validateRetention()...)
+	errs = append(errs, c.validateReplication()...)
 	if c.MaxPullHold > 25*time.Second {
 		bad("max-pull-hold", "%v exceeds 25s; the client's pull RPC times out at 30s", c.MaxPullHold)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rocketkit/rocketkit/broker/store"
 	"github.com/rocketkit/rocketkit/protocol/message"
+	"github.com/rocketkit/rocketkit/protocol/payload"
 )
 
 // delayLevels delivers messages sent with a delay level (DELAY=n, the
@@ -187,4 +188,32 @@ func (d *delayLevels) persist() error {
 		}
 		return stored
 	})
+}
+
+// table returns the per-level offsets as GET_ALL_DELAY_OFFSET answers them.
+func (d *delayLevels) table() payload.DelayOffsetTable {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := payload.DelayOffsetTable{OffsetTable: make(map[int32]int64, len(d.offsets))}
+	for i, off := range d.offsets {
+		out.OffsetTable[int32(i+1)] = off
+	}
+	return out
+}
+
+// copyFrom takes the master's per-level offsets (a slave's
+// SlaveSynchronize); levels beyond this broker's table are ignored.
+func (d *delayLevels) copyFrom(master payload.DelayOffsetTable) {
+	changed := false
+	d.mu.Lock()
+	for level, off := range master.OffsetTable {
+		if i := int(level) - 1; i >= 0 && i < len(d.offsets) && d.offsets[i] != off {
+			d.offsets[i] = off
+			changed = true
+		}
+	}
+	d.mu.Unlock()
+	if changed {
+		d.file.markDirty()
+	}
 }

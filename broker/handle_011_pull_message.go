@@ -24,6 +24,15 @@ package broker
 // its position as remark; a registered subscription older than the pull's
 // subVersion is SUBSCRIPTION_NOT_LATEST.
 //
+// Roles (replication.go): a broker whose brokerPermission lacks read
+// answers NO_PERMISSION. suggestWhichBrokerId is 0 (the master) unless
+// slaveReadEnable is on: then the group's whichBrokerWhenConsumeSlowly
+// when the pull reads further than InMemoryWindow behind the end of the
+// log, else its brokerId. A slave serves pulls but keeps no commitOffset
+// from them (its offsets come from the master and UPDATE_CONSUMER_OFFSET),
+// and answers an offset out of range PULL_RETRY_IMMEDIATELY instead of
+// OFFSET_MOVED (Java's offsetCheckInSlave=false).
+//
 // Deviations: a group with no registered subscription for the topic is
 // served as "*" instead of SUBSCRIPTION_NOT_EXIST (the client filters tags
 // again anyway). SQL92 is evaluated on every message (no bloom-filter bit
@@ -41,6 +50,10 @@ import (
 func init() { register(remoting.PullMessage, handlePullMessage) }
 
 func handlePullMessage(b *Broker, c *conn, req *remoting.Command) *remoting.Command {
+	if b.cfg.BrokerPermission&PermRead == 0 {
+		return errorResponse(req, remoting.NoPermission, "the broker["+b.addr+"] pulling message is forbidden (brokerPermission="+
+			strconv.Itoa(b.cfg.BrokerPermission)+")")
+	}
 	if refused := b.pullRefused(req); refused != nil { // the group's settings (subgroup_policy.go)
 		return refused
 	}
@@ -48,7 +61,10 @@ func handlePullMessage(b *Broker, c *conn, req *remoting.Command) *remoting.Comm
 	if errResp != nil {
 		return errResp
 	}
-	if p.sysFlag&pullFlagCommitOffset != 0 {
+	// A slave keeps the offsets its master sends it (slave_sync.go), not
+	// those of pulls (Java's storeOffsetEnable); UPDATE_CONSUMER_OFFSET
+	// still lands, so offsets move while the master is down.
+	if p.sysFlag&pullFlagCommitOffset != 0 && !b.cfg.isSlave() {
 		if off, err := req.ExtFields.Int64("commitOffset"); err == nil && off >= 0 {
 			b.offsets.commit(p.group, p.topic, p.queueID, off)
 		}
@@ -60,6 +76,7 @@ func handlePullMessage(b *Broker, c *conn, req *remoting.Command) *remoting.Comm
 func (b *Broker) parsePull(req *remoting.Command) (*pullRequest, *remoting.Command) {
 	f := req.ExtFields
 	p := &pullRequest{req: req, group: f.Get("consumerGroup"), topic: f.Get("topic")}
+	p.suggest, p.slave = b.pullSuggestion(p.group), b.cfg.isSlave()
 	var err error
 	if p.queueID, err = f.Int32("queueId"); err != nil {
 		return nil, errorResponse(req, remoting.InvalidParameter, err.Error())

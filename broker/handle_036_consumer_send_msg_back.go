@@ -24,6 +24,9 @@ import (
 func init() { register(remoting.ConsumerSendMsgBack, handleConsumerSendMsgBack) }
 
 func handleConsumerSendMsgBack(b *Broker, _ *conn, req *remoting.Command) *remoting.Command {
+	if resp := b.refuseWrite(req); resp != nil {
+		return resp
+	}
 	f := req.ExtFields
 	sb := sendBackRequest{group: f.Get("group"), delayLevel: 0, maxTimes: b.groupRetryMaxTimes(f.Get("group"))}
 	if err := message.ValidateGroup(sb.group); err != nil {

@@ -27,6 +27,9 @@ const (
 )
 
 func handleEndTransaction(b *Broker, _ *conn, req *remoting.Command) *remoting.Command {
+	if resp := b.refuseWrite(req); resp != nil {
+		return resp
+	}
 	f := req.ExtFields
 	offset, err := f.Int64("commitLogOffset")
 	if err != nil {

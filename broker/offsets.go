@@ -1,6 +1,10 @@
 package broker
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/rocketkit/rocketkit/protocol/payload"
+)
 
 // offsetKey names one consumer offset.
 type offsetKey struct {
@@ -133,4 +137,48 @@ func (t *offsetTable) persist() error {
 		}
 		return rows
 	})
+}
+
+// table returns every offset as GET_ALL_CONSUMER_OFFSET answers them.
+func (t *offsetTable) table() payload.ConsumerOffsetTable {
+	out := payload.ConsumerOffsetTable{OffsetTable: make(map[string]map[int32]int64)}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	for k, off := range t.offsets {
+		key := payload.ConsumerOffsetKey(k.topic, k.group)
+		q := out.OffsetTable[key]
+		if q == nil {
+			q = make(map[int32]int64)
+			out.OffsetTable[key] = q
+		}
+		q[k.queueID] = off
+	}
+	return out
+}
+
+// mergeFrom takes the master's offsets over these (a slave's
+// SlaveSynchronize, Java's putAll): every offset the master has replaces
+// the slave's; offsets only the slave has (committed to it while the
+// master was down) stay. It reports how many changed.
+func (t *offsetTable) mergeFrom(master payload.ConsumerOffsetTable) int {
+	n := 0
+	t.mu.Lock()
+	for key, queues := range master.OffsetTable {
+		topic, group, ok := payload.SplitConsumerOffsetKey(key)
+		if !ok {
+			continue
+		}
+		for q, off := range queues {
+			k := offsetKey{group, topic, q}
+			if old, ok := t.offsets[k]; !ok || old != off {
+				t.offsets[k] = off
+				n++
+			}
+		}
+	}
+	t.mu.Unlock()
+	if n > 0 {
+		t.file.markDirty()
+	}
+	return n
 }

@@ -40,6 +40,12 @@ type pullRequest struct {
 	// follows a re-subscription as Java's, which re-runs a woken pull from
 	// the start.
 	registered func() (*subFilter, int64)
+	// suggest picks suggestWhichBrokerId for a found result
+	// (Broker.pullSuggestion); nil: always the master, 0.
+	suggest func(res *store.GetResult) int64
+	// slave: the broker is a slave, which answers an offset out of its
+	// range PULL_RETRY_IMMEDIATELY instead of OFFSET_MOVED.
+	slave bool
 }
 
 // subscribe sets p.filter: the subscription the request carries, or the
@@ -115,6 +121,12 @@ func readPull(st *store.Store, p *pullRequest, out *counterMap[GroupTopic]) (res
 		code, remark = remoting.PullNotFound, "NO_NEW_MESSAGE"
 	case store.GetOffsetMoved:
 		code, remark = remoting.PullOffsetMoved, "OFFSET_MOVED"
+		if p.slave {
+			// Java's offsetCheckInSlave=false: a slave, perhaps only lagging,
+			// does not move a consumer's offset; it sends it back to the
+			// master (suggestWhichBrokerId stays 0).
+			code = remoting.PullRetryImmediately
+		}
 	}
 	resp = remoting.NewResponse(p.req, code, remark)
 	resp.ExtFields = remoting.Fields{
@@ -122,6 +134,9 @@ func readPull(st *store.Store, p *pullRequest, out *counterMap[GroupTopic]) (res
 		{Key: "minOffset", Value: strconv.FormatInt(res.MinOffset, 10)},
 		{Key: "maxOffset", Value: strconv.FormatInt(res.MaxOffset, 10)},
 		{Key: "suggestWhichBrokerId", Value: "0"},
+	}
+	if p.suggest != nil && res.Status == store.GetFound {
+		resp.ExtFields[3].Value = strconv.FormatInt(p.suggest(&res), 10)
 	}
 	if res.Status == store.GetFound {
 		out.add(GroupTopic{p.group, p.topic}, int64(res.Count), int64(len(res.Records)))

@@ -190,6 +190,7 @@ func (b *Broker) runtimeInfo(now time.Time) map[string]string {
 		"litePullThreadPoolQueueSize":              "0",
 		"litePullThreadPoolQueueHeadWaitTimeMills": "0",
 	}
+	b.replicationInfo(info)
 	dir := b.cfg.DataDir
 	if total, free, ok := diskSpace(dir); ok {
 		ratio := javaDouble(float64(total-free) / float64(total))

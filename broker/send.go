@@ -82,11 +82,12 @@ func parseSendHeader(req *remoting.Command) (sendHeader, error) {
 // passing it allocates nothing.
 type sendFunc func(b *Broker, ctx context.Context, c *conn, req *remoting.Command, h sendHeader) *remoting.Command
 
-// answerSend runs a send. With SYNC_FLUSH the flush wait must not block the
-// connection's reader (other senders share it), so the send runs in its own
-// goroutine and answers when done.
+// answerSend runs a send. With SYNC_FLUSH or on a SYNC_MASTER the wait for
+// the disk or the slave must not block the connection's reader (other
+// senders share it), so the send runs in its own goroutine and answers
+// when done.
 func (b *Broker) answerSend(c *conn, req *remoting.Command, h sendHeader, send sendFunc) *remoting.Command {
-	if b.cfg.FlushDiskType != SyncFlush {
+	if b.cfg.FlushDiskType != SyncFlush && !b.repl.waitsForSlave() {
 		return send(b, context.Background(), c, req, h)
 	}
 	c.answerLater()
@@ -223,6 +224,9 @@ func (b *Broker) checkMessage(req *remoting.Command, props string, bodyLen int) 
 
 // writableTopic validates and resolves the destination topic and queue.
 func (b *Broker) writableTopic(req *remoting.Command, h *sendHeader) (TopicConfig, *remoting.Command) {
+	if resp := b.refuseWrite(req); resp != nil {
+		return TopicConfig{}, resp
+	}
 	if err := message.ValidateTopic(h.topic); err != nil {
 		return TopicConfig{}, errorResponse(req, remoting.InvalidParameter, err.Error())
 	}
@@ -269,6 +273,10 @@ func (b *Broker) sendResponse(req *remoting.Command, results []store.AppendResul
 		if r.Status == store.PutFlushDiskTimeout {
 			code = remoting.FlushDiskTimeout
 		}
+	}
+	last := results[len(results)-1]
+	if slave := b.repl.awaitSlave(last.CommitLogOffset + int64(last.Size)); slave != remoting.Success {
+		code = slave // Java: the replication status wins over the flush's
 	}
 	// One allocation for the command and its fields.
 	rf := &struct {

@@ -147,3 +147,22 @@ func (t *subGroupTable) snapshot() subscriptionGroupFile {
 func (t *subGroupTable) persist() error {
 	return t.file.persist(func() any { return t.snapshot() })
 }
+
+// replaceWith makes the configured groups the master's (a slave's
+// SlaveSynchronize) when its data version differs, and writes the file.
+func (t *subGroupTable) replaceWith(master subscriptionGroupFile) error {
+	t.mu.Lock()
+	if t.version == master.DataVersion {
+		t.mu.Unlock()
+		return nil
+	}
+	t.groups = make(map[string]subscriptionGroupConfig, len(master.Table))
+	for name, sg := range master.Table {
+		sg.GroupName = name
+		t.groups[name] = sg
+	}
+	t.version = master.DataVersion
+	t.mu.Unlock()
+	t.file.markDirty()
+	return t.persist()
+}

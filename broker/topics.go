@@ -2,6 +2,7 @@ package broker
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -224,4 +225,40 @@ func (t *topicTable) persist() error {
 		slices.SortFunc(list, func(a, b TopicConfig) int { return strings.Compare(a.Name, b.Name) })
 		return list
 	})
+}
+
+// adoptReplicated makes sure a slave has a topic for a queue its master's
+// records arrived in, before the master's topic table is copied
+// (slave_sync.go), so the replicated messages can be pulled at once.
+func (t *topicTable) adoptReplicated(topic string, queueID int32) {
+	t.mu.RLock()
+	tc, ok := t.topics[topic]
+	t.mu.RUnlock()
+	if ok && int(queueID) < tc.ReadQueues && int(queueID) < tc.WriteQueues {
+		return
+	}
+	t.adoptStoredQueues([]store.QueueID{{Topic: topic, QueueID: queueID}})
+}
+
+// replaceWith makes the table the master's (a slave's SlaveSynchronize):
+// every topic of table, with its queue counts, permission and order flag;
+// topics the master no longer has are dropped. It reports whether anything
+// changed.
+func (t *topicTable) replaceWith(table map[string]payload.TopicConfig) bool {
+	next := make(map[string]TopicConfig, len(table))
+	for name, tc := range table {
+		next[name] = TopicConfig{Name: name, ReadQueues: tc.ReadQueues, WriteQueues: tc.WriteQueues,
+			Perm: tc.Perm, Order: tc.Order}
+	}
+	t.mu.Lock()
+	same := maps.Equal(t.topics, next)
+	if !same {
+		t.topics = next
+	}
+	t.mu.Unlock()
+	if !same {
+		t.file.markDirty()
+		t.signal()
+	}
+	return !same
 }

@@ -35,6 +35,7 @@ func (c *Consumer) rebalance(ctx context.Context) bool {
 			ids, err := c.groupMembers(ctx, r, members)
 			if err != nil {
 				c.log.Warn("rebalance: no member list; queues kept", "topic", c.client.bareName(topic), "err", err)
+				c.client.refreshSoon(topic) // a broker of the route may be gone
 				ok = false
 				continue
 			}
@@ -48,6 +49,7 @@ func (c *Consumer) rebalance(ctx context.Context) bool {
 			want = allocateAveragely(r.subscribe, ids, me)
 		}
 		if !c.assign(ctx, topic, want) {
+			c.client.refreshSoon(topic) // a queue's broker may be gone: see whether the route still has it
 			ok = false
 		}
 	}

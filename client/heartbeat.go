@@ -52,7 +52,10 @@ func (c *Client) heartbeats() []payload.Heartbeat {
 
 // sendHeartbeats sends every member's heartbeat to every broker known from
 // the routes in use (slaves too when a consumer is registered), in
-// parallel, and returns the errors joined.
+// parallel. It fails, with the errors joined, only when no broker took
+// them: a broker that is down (a crashed master still in a route not
+// refreshed yet) is logged and left to the next round, as Java's
+// sendHeartbeatToAllBroker does.
 func (c *Client) sendHeartbeats(ctx context.Context) error {
 	c.hbMu.Lock()
 	defer c.hbMu.Unlock()
@@ -67,9 +70,10 @@ func (c *Client) sendHeartbeats(ctx context.Context) error {
 		bodies[i] = hb.Encode()
 	}
 	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		errs   []error
+		failed = map[string]bool{}
 	)
 	for _, addr := range addrs {
 		wg.Go(func() {
@@ -78,13 +82,20 @@ func (c *Client) sendHeartbeats(ctx context.Context) error {
 				if _, err := c.callOK(ctx, addr, req); err != nil {
 					mu.Lock()
 					errs = append(errs, err)
+					failed[addr] = true
 					mu.Unlock()
 				}
 			}
 		})
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	if len(failed) == len(addrs) {
+		return errors.Join(errs...)
+	}
+	if len(errs) > 0 {
+		c.log.Warn("heartbeat not taken by every broker; retrying next round", "failed", len(failed), "of", len(addrs), "err", errors.Join(errs...))
+	}
+	return nil
 }
 
 // triggerHeartbeat asks the heartbeat loop to send heartbeats now.

@@ -275,8 +275,10 @@ func (c *Client) routeLoop() {
 			}
 			last[topic] = time.Now()
 			ctx, cancel := context.WithTimeout(context.Background(), c.cfg.RequestTimeout)
-			if data, err := c.queryRoute(ctx, topic); err == nil {
-				c.putRoute(topic, newTopicRoute(topic, data, allQueues))
+			if data, err := c.queryRoute(ctx, topic); err == nil && c.putRoute(topic, newTopicRoute(topic, data, allQueues)) {
+				for _, cm := range c.consumersOf("") {
+					cm.rebalanceSoon() // e.g. a master left: its queues are read from the slave now
+				}
 			}
 			cancel()
 		case <-t.C:

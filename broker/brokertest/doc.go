@@ -25,4 +25,18 @@
 // (broker.Broker.CheckTransactionsNow): with a long TransactionTimeout, a
 // test of a transactional producer's check-back logic decides when the
 // check happens instead of waiting for the broker's interval.
+//
+// StartCluster starts a whole cluster in-process for a service's failover
+// tests: name servers, broker groups of a master and slaves replicating
+// it over their HA ports, each node on its own port and data directory.
+// A test crashes a node (Node.Crash: as a killed process, nothing
+// unregistered or persisted), stops it (Node.Stop) and starts it again on
+// the same addresses (Node.Start); Group.WaitSlaves and Group.WaitCaughtUp
+// wait for replication. LaunchCluster does the same outside tests (a demo,
+// a program), and Cluster.Close stops it:
+//
+//	c := brokertest.StartCluster(t, brokertest.ClusterSpec{MasterRole: broker.SyncMaster})
+//	cl, _ := client.New(client.Config{NameServers: c.NamesrvAddrs()})
+//	... send ...
+//	c.Groups[0].Master.Crash()   // consumers now read broker-a from its slave
 package brokertest

@@ -106,11 +106,13 @@ func TestAdminCommands(t *testing.T) {
 	t.Run("clusterList", func(t *testing.T) {
 		out := mustRun(t, "admin", "clusterList", "-n", ns)
 		wantContains(t, "clusterList", out, "#Cluster Name", "#BID", "DefaultCluster", "broker-a", ns)
-		var rows []map[string]string
+		wantContains(t, "clusterList", out, "#Role", "ASYNC_MASTER", "no slave")
+		var rows []map[string]any
 		if err := json.Unmarshal([]byte(mustRun(t, "admin", "-n", ns, "-o", "json", "clusterList")), &rows); err != nil {
 			t.Fatal(err)
 		}
-		if len(rows) != 1 || rows[0]["addr"] != ns || rows[0]["brokerId"] != "0" {
+		if len(rows) != 1 || rows[0]["addr"] != ns || rows[0]["brokerId"] != "0" || rows[0]["role"] != "ASYNC_MASTER" ||
+			rows[0]["maxOffset"].(float64) <= 0 {
 			t.Errorf("clusterList -o json: %v", rows)
 		}
 	})

@@ -175,7 +175,7 @@ func TestBrokerConfigMerge(t *testing.T) {
 	const conf = `# migrated from RocketMQ
 brokerClusterName = ProdCluster
 brokerName = broker-b
-brokerRole = ASYNC_MASTER
+enableDLegerCommitLog = false
 listenPort = 10911
 storePathRootDir = /var/lib/rocketmq
 flushDiskType = SYNC_FLUSH
@@ -217,7 +217,7 @@ brokerNmae = typo
 			},
 			logs: []string{
 				`level=WARN msg="unknown broker.conf key, not applied" file=` + path + ` line=8 key=brokerNmae hint="did you mean brokerName?"`,
-				`level=INFO msg="broker.conf key has no effect here" file=` + path + ` line=4 key=brokerRole reason="replication is not supported: this broker is a standalone master"`,
+				`level=INFO msg="broker.conf key has no effect here" file=` + path + ` line=4 key=enableDLegerCommitLog reason="DLedger and controller mode are not supported (master/slave replication is: brokerRole, haListenPort)"`,
 			},
 		},
 		{
@@ -234,7 +234,7 @@ brokerNmae = typo
 			args:   []string{"-c", path, "--log-level", "warn"},
 			want:   fromFile,
 			logs:   []string{"level=WARN", "key=brokerNmae"},
-			noLogs: []string{"key=brokerRole"},
+			noLogs: []string{"key=enableDLegerCommitLog"},
 		},
 		{
 			name:   "brokerIP1 from the file",

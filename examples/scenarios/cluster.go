@@ -9,13 +9,13 @@ import (
 	"github.com/rocketkit/rocketkit/client"
 )
 
-// notOnOneBroker explains a cluster scenario this single broker cannot
-// replay, and what the kit does about it.
-func notOnOneBroker(answer string) func(context.Context, *env) (string, error) {
+// notReplayable explains a scenario this program cannot replay (it
+// needs Apache RocketMQ itself), and what the kit does about it.
+func notReplayable(answer string) func(context.Context, *env) (string, error) {
 	return func(context.Context, *env) (string, error) { return "", errNotReplayable{answer} }
 }
 
-// errNotReplayable marks a scenario that needs a real cluster.
+// errNotReplayable marks a scenario that needs Apache RocketMQ itself.
 type errNotReplayable struct{ answer string }
 
 func (e errNotReplayable) Error() string { return e.answer }

@@ -217,3 +217,12 @@ func appendHost(dst []byte, a netip.Addr, v6 bool, port uint16) []byte {
 	}
 	return binary.BigEndian.AppendUint32(dst, uint32(port))
 }
+
+// RecordCommitLogOffset returns the COMMITLOGOFFSET field of the stored
+// record at the start of rec, or false when rec is too short to hold it.
+func RecordCommitLogOffset(rec []byte) (int64, bool) {
+	if len(rec) < posCommitLogOffset+8 {
+		return 0, false
+	}
+	return int64(binary.BigEndian.Uint64(rec[posCommitLogOffset:])), true
+}

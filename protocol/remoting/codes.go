@@ -30,6 +30,8 @@ const (
 	NotifyConsumerIDsChanged      int16 = 40  // NOTIFY_CONSUMER_IDS_CHANGED (broker → client)
 	LockBatchMQ                   int16 = 41  // LOCK_BATCH_MQ
 	UnlockBatchMQ                 int16 = 42  // UNLOCK_BATCH_MQ
+	GetAllConsumerOffset          int16 = 43  // GET_ALL_CONSUMER_OFFSET (slave → master)
+	GetAllDelayOffset             int16 = 45  // GET_ALL_DELAY_OFFSET (slave → master)
 	CheckClientConfig             int16 = 46  // CHECK_CLIENT_CONFIG
 	GetKVConfig                   int16 = 101 // GET_KV_CONFIG (nameserver)
 	RegisterBroker                int16 = 103 // REGISTER_BROKER (broker → nameserver)
@@ -89,6 +91,8 @@ var requestNames = map[int16]string{
 	NotifyConsumerIDsChanged:      "NOTIFY_CONSUMER_IDS_CHANGED",
 	LockBatchMQ:                   "LOCK_BATCH_MQ",
 	UnlockBatchMQ:                 "UNLOCK_BATCH_MQ",
+	GetAllConsumerOffset:          "GET_ALL_CONSUMER_OFFSET",
+	GetAllDelayOffset:             "GET_ALL_DELAY_OFFSET",
 	CheckClientConfig:             "CHECK_CLIENT_CONFIG",
 	GetKVConfig:                   "GET_KV_CONFIG",
 	RegisterBroker:                "REGISTER_BROKER",
