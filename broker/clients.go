@@ -5,13 +5,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rocketkit/rocketkit/protocol/payload"
 	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
 // Message models and consume-from positions, as the client spells them.
 const (
-	ModelClustering   = "CLUSTERING"
-	ModelBroadcasting = "BROADCASTING"
+	ModelClustering   = payload.Clustering
+	ModelBroadcasting = payload.Broadcasting
 )
 
 // Subscription is one consumer group member's subscription to a topic.
@@ -71,36 +72,38 @@ func newClientTable(b *Broker) *clientTable {
 // register applies a heartbeat. It is authoritative for hb.ClientID: groups
 // the client no longer lists are left. Members who must rebalance are
 // notified (NOTIFY_CONSUMER_IDS_CHANGED) after the table is updated.
-func (t *clientTable) register(c *conn, hb *heartbeat, now time.Time) {
+func (t *clientTable) register(c *conn, hb *payload.Heartbeat, now time.Time) {
 	var changed, joined []string
 	t.mu.Lock()
 	listed := make(map[string]bool, len(hb.Consumers))
 	for _, cd := range hb.Consumers {
-		listed[cd.GroupName] = true
-		g := t.consumers[cd.GroupName]
+		listed[cd.Group] = true
+		g := t.consumers[cd.Group]
 		if g == nil {
-			g = &consumerGroup{name: cd.GroupName, members: make(map[string]*member), subs: make(map[string]*subFilter)}
-			t.consumers[cd.GroupName] = g
+			g = &consumerGroup{name: cd.Group, members: make(map[string]*member), subs: make(map[string]*subFilter)}
+			t.consumers[cd.Group] = g
 		}
 		m := g.members[hb.ClientID]
 		if m == nil || m.conn != c {
 			joined = append(joined, g.name)
 		}
 		subs := make(map[string]Subscription, len(cd.Subscriptions))
-		for _, s := range cd.Subscriptions {
+		for _, sd := range cd.Subscriptions {
+			s := Subscription{Topic: sd.Topic, Expression: sd.Expression, ExpressionType: sd.ExpressionType,
+				Tags: sd.Tags, SubVersion: sd.Version}
 			subs[s.Topic] = s
 			if old := g.subs[s.Topic]; old == nil || old.sub.Expression != s.Expression || old.sub.ExpressionType != s.ExpressionType {
 				f := newSubFilter(s)
 				g.subs[s.Topic] = f
 				if f.sqlErr != nil { // as Java's ConsumerFilterManager.register logs it; pulls answer FILTER_DATA_NOT_EXIST
-					t.b.log.Warn("consumer subscription does not compile", "group", cd.GroupName, "topic", s.Topic,
+					t.b.log.Warn("consumer subscription does not compile", "group", cd.Group, "topic", s.Topic,
 						"client", hb.ClientID, "err", f.sqlErr)
 				}
 			}
 		}
 		g.members[hb.ClientID] = &member{
-			clientID: hb.ClientID, conn: c, consumeType: string(cd.ConsumeType), model: string(cd.MessageModel),
-			consumeFromWhere: string(cd.ConsumeFromWhere), subs: subs, lastSeen: now,
+			clientID: hb.ClientID, conn: c, consumeType: cd.ConsumeType, model: cd.MessageModel,
+			consumeFromWhere: cd.ConsumeFrom, subs: subs, lastSeen: now,
 		}
 	}
 	for name, g := range t.consumers {
@@ -111,8 +114,8 @@ func (t *clientTable) register(c *conn, hb *heartbeat, now time.Time) {
 	}
 	listedP := make(map[string]bool, len(hb.Producers))
 	for _, pd := range hb.Producers {
-		listedP[pd.GroupName] = true
-		t.addProducerLocked(pd.GroupName, hb.ClientID, c, now)
+		listedP[pd.Group] = true
+		t.addProducerLocked(pd.Group, hb.ClientID, c, now)
 	}
 	for name, ps := range t.producers {
 		if _, ok := ps[c]; ok && !listedP[name] {

@@ -27,36 +27,36 @@ package broker
 // a full one, and the answer says isSupportHeartBeatV2=false.
 
 import (
-	"encoding/json"
 	"slices"
 	"time"
 
 	"github.com/rocketkit/rocketkit/protocol/message"
+	"github.com/rocketkit/rocketkit/protocol/payload"
 	"github.com/rocketkit/rocketkit/protocol/remoting"
 )
 
 func init() { register(remoting.HeartBeat, handleHeartBeat) }
 
 func handleHeartBeat(b *Broker, c *conn, req *remoting.Command) *remoting.Command {
-	var hb heartbeat
-	if err := json.Unmarshal(req.Body, &hb); err != nil {
+	hb, err := payload.ParseHeartbeat(req.Body)
+	if err != nil {
 		return errorResponse(req, remoting.SystemError, "heartbeat body: "+err.Error())
 	}
 	if hb.ClientID == "" {
 		return errorResponse(req, remoting.InvalidParameter, "heartbeat without clientID")
 	}
-	hb.Consumers = slices.DeleteFunc(hb.Consumers, func(cd consumerData) bool {
-		err := message.ValidateGroup(cd.GroupName)
+	hb.Consumers = slices.DeleteFunc(hb.Consumers, func(cd payload.ConsumerData) bool {
+		err := message.ValidateGroup(cd.Group)
 		if err == nil {
-			_, err = b.topics.ensure(message.RetryTopic(cd.GroupName), 1)
+			_, err = b.topics.ensure(message.RetryTopic(cd.Group), 1)
 		}
 		if err != nil {
 			b.log.Warn("heartbeat: consumer group skipped", "client", hb.ClientID, "remote", c.remote.String(), "err", err)
 		}
 		return err != nil
 	})
-	hb.Producers = slices.DeleteFunc(hb.Producers, func(pd producerData) bool {
-		err := message.ValidateGroup(pd.GroupName)
+	hb.Producers = slices.DeleteFunc(hb.Producers, func(pd payload.ProducerData) bool {
+		err := message.ValidateGroup(pd.Group)
 		if err != nil {
 			b.log.Warn("heartbeat: producer group skipped", "client", hb.ClientID, "remote", c.remote.String(), "err", err)
 		}
