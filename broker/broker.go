@@ -59,7 +59,11 @@ type Broker struct {
 	closed bool               // guarded by mu
 
 	done chan struct{} // closed by Close; stops background loops
-	wg   sync.WaitGroup
+	// life is cancelled with done, for work that takes a context (the
+	// requests the broker sends clients on a request's behalf).
+	life      context.Context
+	endOfLife context.CancelFunc
+	wg        sync.WaitGroup
 }
 
 // Start validates cfg, opens the store (recovering it after a crash) and
@@ -153,6 +157,7 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 		return nil, errors.Join(err, b.ln.Close(), b.store.Close())
 	}
 
+	b.life, b.endOfLife = context.WithCancel(context.Background())
 	b.wg.Add(2)
 	go b.acceptLoop()
 	go b.housekeepingLoop()
@@ -265,6 +270,7 @@ func (b *Broker) stop(halt bool) error {
 		}
 	}
 	close(b.done)
+	b.endOfLife()
 	b.lockWaits.stop()
 	err := b.ln.Close()
 	for _, c := range conns {

@@ -63,15 +63,8 @@ func (c *conn) answerAsync(req *remoting.Command, fn func(ctx context.Context) *
 	c.b.wg.Add(1)
 	go func() {
 		defer c.b.wg.Done()
-		ctx, cancel := context.WithCancel(context.Background())
+		ctx, cancel := context.WithCancel(c.b.life)
 		defer cancel()
-		go func() {
-			select {
-			case <-c.b.done:
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
 		var resp *remoting.Command
 		func() {
 			defer func() {
