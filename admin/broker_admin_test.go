@@ -233,7 +233,7 @@ func TestBrokerConfigGetAndUpdate(t *testing.T) {
 	}{
 		{map[string]string{"brokerConfigPath": "/etc/passwd"}, remoting.NoPermission, "black list"},
 		{map[string]string{"flushDiskType": "SYNC_FLUSH"}, remoting.InvalidParameter, "flushDiskType takes effect only at start"},
-		{map[string]string{"brokerRole": "SLAVE"}, remoting.InvalidParameter, "brokerRole has no effect"},
+		{map[string]string{"brokerRole": "SLAVE"}, remoting.InvalidParameter, "brokerRole takes effect only at start"},
 		{map[string]string{"autoCreateSubscriptionGrup": "true"}, remoting.InvalidParameter, "did you mean autoCreateSubscriptionGroup"},
 		{map[string]string{"autoCreateSubscriptionGroup": "maybe"}, remoting.InvalidParameter, `"maybe" is neither true nor false`},
 		// One bad key refuses the lot.

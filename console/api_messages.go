@@ -92,10 +92,11 @@ func (c *Console) timePage(ctx context.Context, topic string, begin, end time.Ti
 			return nil, "", fmt.Errorf("%w: cursor %q", ErrBadRequest, cursor)
 		}
 	}
-	queues, err := c.adm.TopicStatus(ctx, topic)
+	reader, err := c.adm.OpenTopic(ctx, topic) // one topic, route and stats look-up for the page
 	if err != nil {
 		return nil, "", err
 	}
+	queues := reader.Queues()
 	slices.SortFunc(queues, func(a, b admin.QueueStatus) int {
 		if a.BrokerName != b.BrokerName {
 			return strings.Compare(a.BrokerName, b.BrokerName)
@@ -108,7 +109,7 @@ func (c *Console) timePage(ctx context.Context, topic string, begin, end time.Ti
 		if off >= qs.MaxOffset || qs.MaxOffset == qs.MinOffset {
 			continue
 		}
-		msgs, _, next, err := c.adm.ReadQueue(ctx, admin.QueuePage{Topic: topic, BrokerName: qs.BrokerName,
+		msgs, _, next, err := reader.Read(ctx, admin.QueuePage{BrokerName: qs.BrokerName,
 			QueueID: qs.QueueID, From: off, Begin: begin, End: end, Max: limit - len(out)})
 		if err != nil {
 			return out, "", err
