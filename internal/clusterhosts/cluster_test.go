@@ -83,7 +83,6 @@ func (c *cluster) startBroker(host string, b brokerSpec) {
 		"brokerRole=" + b.Role,
 		"namesrvAddr=" + strings.Join(c.nameServers, ";"),
 		fmt.Sprintf("listenPort=%d", brokerPort),
-		fmt.Sprintf("haListenPort=%d", haPort),
 		"brokerIP1=" + c.net.Addr(host),
 		"storePathRootDir=" + filepath.Join(c.dir, host+"-store"),
 		"flushDiskType=ASYNC_FLUSH",
@@ -91,6 +90,9 @@ func (c *cluster) startBroker(host string, b brokerSpec) {
 		"haSendHeartbeatInterval=1000",
 		fmt.Sprintf("slaveReadEnable=%t", b.SlaveRead),
 		"registerNameServerPeriod=10000",
+	}
+	if b.Role != "SLAVE" { // a slave refuses it: only masters serve the HA port
+		lines = append(lines, fmt.Sprintf("haListenPort=%d", haPort))
 	}
 	if err := os.WriteFile(conf, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		c.t.Fatal(err)

@@ -118,6 +118,7 @@ type sendRecord struct {
 	Broker string        `json:",omitempty"`
 	Err    string        `json:",omitempty"`
 	At     time.Duration // since the load started, when the send returned
+	Took   time.Duration // from the call to its return
 }
 
 // waitFor is a "wait" message: the driver answers "waited" once the
@@ -223,9 +224,8 @@ func (l *load) finish(at time.Duration) []sendRecord {
 	return l.records
 }
 
-// loadDriver sends until told to stop and returns every sendRecord. It
-// answers "phase" (a name: later sends are counted under it; answered
-// "phase") and "wait" (a waitFor; answered "waited").
+// loadDriver sends until told to stop and returns every sendRecord; the
+// test steers it with "cmd" messages (command).
 func loadDriver(ctx context.Context, c *netns.Conn) (any, error) {
 	var in loadInput
 	if err := c.Recv(ctx, "input", &in); err != nil {
@@ -265,8 +265,9 @@ func loadDriver(ctx context.Context, c *netns.Conn) (any, error) {
 			for range tokens {
 				body := fmt.Sprintf("%s-%07d", in.Prefix, seq.Add(1))
 				l.begin(body)
+				began := time.Now()
 				status, broker, err := s.send(sendCtx, in.Topic, []byte(body))
-				r := sendRecord{Body: body, Status: status, Broker: broker, At: time.Since(start)}
+				r := sendRecord{Body: body, Status: status, Broker: broker, At: time.Since(start), Took: time.Since(began)}
 				if err != nil {
 					r.Err = shortErr(err)
 				}
@@ -313,9 +314,9 @@ func loadDriver(ctx context.Context, c *netns.Conn) (any, error) {
 	}
 }
 
-// closeWithin closes s, giving up after d: the official producer's
-// Shutdown waits 15s and more for a name server whose host is cut off,
-// and the process is about to exit anyway.
+// closeWithin closes s, giving up after d: a producer may wait long on a
+// name server whose host is cut off, and the process is about to exit
+// anyway.
 func closeWithin(s sender, d time.Duration) {
 	done := make(chan struct{})
 	go func() {
