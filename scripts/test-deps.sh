@@ -2,9 +2,10 @@
 # The services and programs `task test` uses besides Go, brought up when
 # missing, so the README's test command works on a fresh Debian machine
 # with only Go on it: MariaDB (the outbox and txcheck tests, and the fault
-# run's private mariadbd) and headless Chromium (the console's browser
-# tests). Installing needs root and Debian's packages; elsewhere it says
-# what to install. Nothing is done when everything is there.
+# run's private mariadbd), headless Chromium (the console's browser tests)
+# and ip (the cluster tests across network-namespace hosts). Installing
+# needs root and Debian's packages; elsewhere it says what to install.
+# Nothing is done when everything is there.
 set -euo pipefail
 
 need_root() {
@@ -46,4 +47,13 @@ if [ -z "${CHROMIUM:-}" ] && ! command -v chromium >/dev/null && ! command -v ch
   echo "test-deps: installing chromium"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+# iproute2's ip for the cluster tests across hosts (task cluster-hosts:
+# network namespaces and veth pairs), which never skip in CI.
+if ! command -v ip >/dev/null; then
+  need_root "ip (iproute2)" iproute2
+  echo "test-deps: installing iproute2"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 >/dev/null
 fi

@@ -33,10 +33,6 @@
 // unregistered or persisted), stops it (Node.Stop) and starts it again on
 // the same addresses (Node.Start); Group.WaitSlaves and Group.WaitCaughtUp
 // wait for replication. LaunchCluster does the same outside tests (a demo,
-// a program), and Cluster.Close stops it:
-//
-//	c := brokertest.StartCluster(t, brokertest.ClusterSpec{MasterRole: broker.SyncMaster})
-//	cl, _ := client.New(client.Config{NameServers: c.NamesrvAddrs()})
-//	... send ...
-//	c.Groups[0].Master.Crash()   // consumers now read broker-a from its slave
+// a program), and Cluster.Close stops it; ExampleLaunchCluster sends to a
+// SYNC_MASTER, crashes it and reads the message from its slave.
 package brokertest
