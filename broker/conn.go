@@ -39,6 +39,8 @@ type conn struct {
 	// Guarded by wmu.
 	oneway map[int32]struct{}
 
+	sends sendStage // single messages of the burst awaiting their append (send.go); reader goroutine only
+
 	pmu     sync.Mutex
 	pending map[int32]chan *remoting.Command // broker-initiated requests awaiting answers (invoke.go); guarded by pmu
 
@@ -97,6 +99,7 @@ func (b *Broker) acceptLoop() {
 func (c *conn) serve() {
 	defer c.b.wg.Done()
 	defer c.close()
+	defer c.b.flushSends(c) // a burst cut short by a bad frame is still stored
 	nc, ok := c.secure()
 	if !ok {
 		return
@@ -118,6 +121,7 @@ func (c *conn) serve() {
 			c.release()
 			c.answered(cmd) // to a request the broker sent (invoke.go)
 			if !r.more() {
+				c.b.flushSends(c)
 				c.uncork() // it may end a burst: the answers held back leave now
 			}
 			continue
@@ -126,8 +130,12 @@ func (c *conn) serve() {
 		if more {
 			c.cork()
 		}
+		if cmd.Code != remoting.SendMessage && cmd.Code != remoting.SendMessageV2 {
+			c.b.flushSends(c) // the messages sent before it are stored first
+		}
 		c.dispatch(cmd)
 		if !more {
+			c.b.flushSends(c) // the burst's messages, in one append
 			c.uncork()
 		}
 	}

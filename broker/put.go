@@ -71,6 +71,18 @@ func (w *writer) append(ctx context.Context, ext *message.Ext) (store.AppendResu
 	return results[0], nil
 }
 
+// appendStaged stores entries of single messages (a connection's staged
+// burst, send.go) in one append.
+func (w *writer) appendStaged(entries []store.Entry) ([]store.AppendResult, error) {
+	results, err := w.store.Append(context.Background(), entries)
+	if err == nil {
+		for i, r := range results {
+			w.in.add(entries[i].Topic, 1, int64(r.Size))
+		}
+	}
+	return results, err
+}
+
 // appendBatch stores entries (from encodeEntry) in one append.
 func (w *writer) appendBatch(ctx context.Context, entries []store.Entry) ([]store.AppendResult, error) {
 	results, err := w.store.Append(ctx, entries)

@@ -6,8 +6,10 @@ package broker
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/rocketkit/rocketkit/broker/store"
@@ -86,10 +88,18 @@ type sendFunc func(b *Broker, ctx context.Context, c *conn, req *remoting.Comman
 // the disk or the slave must not block the connection's reader (other
 // senders share it), so the send runs in its own goroutine and answers
 // when done.
+//
+// A single message (SEND_MESSAGE, SEND_MESSAGE_V2) on the asynchronous path
+// is staged instead (stageSend): the messages of a pipelined burst are
+// stored in one append when the burst ends (flushSends).
 func (b *Broker) answerSend(c *conn, req *remoting.Command, h sendHeader, send sendFunc) *remoting.Command {
 	if b.cfg.FlushDiskType != SyncFlush && !b.repl.waitsForSlave() {
+		if req.Code == remoting.SendMessage || req.Code == remoting.SendMessageV2 {
+			return b.stageSend(c, req, h)
+		}
 		return send(b, context.Background(), c, req, h)
 	}
+	b.flushSends(c) // what the burst staged is stored first
 	c.answerLater()
 	go func() {
 		defer c.release()
@@ -101,19 +111,39 @@ func (b *Broker) answerSend(c *conn, req *remoting.Command, h sendHeader, send s
 
 // sendMessage stores a single message sent by a producer.
 func (b *Broker) sendMessage(ctx context.Context, c *conn, req *remoting.Command, h sendHeader) *remoting.Command {
+	p, resp := b.prepareSend(c, req, h)
+	if resp != nil {
+		return resp
+	}
+	res, err := b.writer.append(ctx, p.ext)
+	return b.finishSend(p, res, err)
+}
+
+// preparedSend is a single message validated and ready to store.
+type preparedSend struct {
+	req     *remoting.Command
+	ext     *message.Ext
+	queueID int32
+	uniq    string
+	half    bool
+}
+
+// prepareSend does everything sendMessage does before the message is
+// stored: it returns the message, or the answer refusing it.
+func (b *Broker) prepareSend(c *conn, req *remoting.Command, h sendHeader) (preparedSend, *remoting.Command) {
 	if h.producerGroup != "" {
 		b.clients.addProducer(h.producerGroup, c)
 		b.noteRequester(h.producerGroup, h.properties, c)
 	}
 	if resp := b.checkMessage(req, h.properties, len(req.Body)); resp != nil {
-		return resp
+		return preparedSend{}, resp
 	}
 	tc, resp := b.writableTopic(req, &h)
 	if resp != nil {
-		return resp
+		return preparedSend{}, resp
 	}
 	if resp := b.routeExhaustedRetry(req, &h); resp != nil {
-		return resp
+		return preparedSend{}, resp
 	}
 	props := h.properties
 	uniq, ok := message.GetProperty(props, message.PropertyUniqKey)
@@ -134,17 +164,135 @@ func (b *Broker) sendMessage(ctx context.Context, c *conn, req *remoting.Command
 		park(ext, time.Now(), len(b.delays.levels))
 	}
 	if err := ext.Validate(); err != nil {
-		return errorResponse(req, remoting.MessageIllegal, err.Error())
+		return preparedSend{}, errorResponse(req, remoting.MessageIllegal, err.Error())
 	}
-	res, err := b.writer.append(ctx, ext)
+	return preparedSend{req: req, ext: ext, queueID: h.queueID, uniq: uniq, half: half}, nil
+}
+
+// finishSend answers a prepared message given the outcome of its append.
+func (b *Broker) finishSend(p preparedSend, res store.AppendResult, err error) *remoting.Command {
 	if err != nil {
-		return errorResponse(req, remoting.SystemError, "store message: "+err.Error())
+		return errorResponse(p.req, remoting.SystemError, "store message: "+err.Error())
 	}
-	if half {
+	if p.half {
+		ext := p.ext
 		ext.CommitLogOffset, ext.QueueOffset, ext.StoreTimestamp = res.CommitLogOffset, res.QueueOffset, res.StoreTimestamp
 		b.tx.add(ext)
 	}
-	return b.sendResponse(req, []store.AppendResult{res}, h.queueID, uniq)
+	return b.sendResponse(p.req, []store.AppendResult{res}, p.queueID, p.uniq)
+}
+
+// sendStage holds the single messages of a connection's burst of
+// pipelined requests that wait to be stored together (group commit): one
+// Store.Append, so one write and one round of the store's lock, instead
+// of one per message. The connection's reader stores them (flushSends)
+// when the burst ends, before it dispatches any other request, and before
+// it stops; so they are stored in the order they arrived, before anything
+// that followed them on the connection, and each is answered exactly as
+// it would have been alone. Only the reader goroutine uses it.
+type sendStage struct {
+	sends   []stagedSend
+	entries []store.Entry
+	buf     *[]byte // the records, back to back; from stageBuffers
+}
+
+// stagedSend is a prepared message and its record's place in the stage's
+// buffer.
+type stagedSend struct {
+	preparedSend
+	entry      store.Entry // without Record
+	start, end int         // the record in buf
+}
+
+// Limits of a stage: it is stored once it holds this many messages or
+// record bytes.
+const (
+	maxStagedSends = 256
+	maxStagedBytes = 1 << 20
+)
+
+// stageBuffers holds record buffers between bursts; maxPooledStage keeps
+// a buffer grown by large messages out of it.
+var stageBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledStage = 4 << 20
+
+// stageSend prepares a single message and stages it; it is answered when
+// the stage is stored. A refused message is answered at once, after the
+// messages staged before it.
+func (b *Broker) stageSend(c *conn, req *remoting.Command, h sendHeader) *remoting.Command {
+	p, resp := b.prepareSend(c, req, h)
+	if resp != nil {
+		b.flushSends(c) // answers stay in the order of the requests
+		return resp
+	}
+	st := &c.sends
+	if st.buf == nil {
+		st.buf = stageBuffers.Get().(*[]byte)
+	}
+	start := len(*st.buf)
+	e := store.NewEntry(p.ext, *st.buf)
+	*st.buf, e.Record = e.Record, nil
+	st.sends = append(st.sends, stagedSend{preparedSend: p, entry: e, start: start, end: len(*st.buf)})
+	if len(st.sends) >= maxStagedSends || len(*st.buf) >= maxStagedBytes {
+		b.flushSends(c)
+	}
+	return nil
+}
+
+// flushSends stores the staged messages of c in one append and answers
+// each (a one-way request gets no answer). Should the append refuse an
+// entry (ErrInvalidEntry: nothing stored), each message is stored alone so
+// that only that one fails, as without staging.
+func (b *Broker) flushSends(c *conn) {
+	st := &c.sends
+	if len(st.sends) == 0 {
+		return
+	}
+	buf := *st.buf
+	entries := st.entries[:0]
+	for i := range st.sends {
+		s := &st.sends[i]
+		e := s.entry
+		e.Record = buf[s.start:s.end:s.end]
+		entries = append(entries, e)
+	}
+	results, err := b.writer.appendStaged(entries)
+	for i := range st.sends {
+		s := &st.sends[i]
+		var res store.AppendResult
+		serr := err
+		if errors.Is(err, store.ErrInvalidEntry) && len(entries) > 1 {
+			var one []store.AppendResult
+			one, serr = b.writer.appendStaged(entries[i : i+1])
+			if serr == nil {
+				res = one[0]
+			}
+		} else if err == nil {
+			res = results[i]
+		}
+		b.answerStaged(c, s.preparedSend, res, serr)
+	}
+	clear(st.sends) // drop the requests and messages
+	st.sends = st.sends[:0]
+	clear(entries)
+	st.entries = entries[:0]
+	if cap(buf) <= maxPooledStage {
+		*st.buf = buf[:0]
+		stageBuffers.Put(st.buf)
+	}
+	st.buf = nil
+}
+
+// answerStaged answers one stored (or failed) staged message, turning a
+// panic into the SYSTEM_ERROR answer its handler's would have been. The
+// answer to a one-way request is dropped, as dispatch drops it.
+func (b *Broker) answerStaged(c *conn, p preparedSend, res store.AppendResult, err error) {
+	if p.req.IsOneway() {
+		c.muteAnswer(p.req.Opaque) // the one reply below, or recoverHandler's, consumes it
+	}
+	defer c.recoverHandler(p.req)
+	c.reply(b.finishSend(p, res, err))
 }
 
 // sendBatch stores the messages of a batch, in one append to one queue.

@@ -5,8 +5,9 @@ import "sync/atomic"
 // counters count what passes through the store since Open, as Java's
 // StoreStatsService does for the broker's runtime info.
 type counters struct {
-	put atomic.Int64 // records appended
-	got atomic.Int64 // records returned by Get
+	put     atomic.Int64 // records appended
+	appends atomic.Int64 // Appends that stored records, each with one write
+	got     atomic.Int64 // records returned by Get
 
 	checkpointLat latencyHistogram // checkpoints that wrote something (latency.go)
 }
@@ -19,11 +20,15 @@ type Counters struct {
 	// GotMessages counts the records Get returned since Open: pulls, and
 	// the broker's own reads of its delay, timer and half-message queues.
 	GotMessages int64
+	// Appends counts the Append calls that stored records since Open;
+	// each wrote its records to the commit log with one write.
+	Appends int64
 }
 
 // Counters returns the message counters. Safe for concurrent use.
 func (s *Store) Counters() Counters {
-	return Counters{PutMessages: s.counts.put.Load(), GotMessages: s.counts.got.Load()}
+	return Counters{PutMessages: s.counts.put.Load(), GotMessages: s.counts.got.Load(),
+		Appends: s.counts.appends.Load()}
 }
 
 // EarliestMessageTime returns the store timestamp (Unix milliseconds) of

@@ -458,6 +458,7 @@ func (s *Store) Append(ctx context.Context, entries []Entry) ([]AppendResult, er
 		c.q.next += c.n
 	}
 	s.counts.put.Add(int64(len(entries)))
+	s.counts.appends.Add(1)
 	var cur *consumeQueue
 	for i := range entries {
 		e := &entries[i]

@@ -94,6 +94,9 @@ func TestAppendBatch(t *testing.T) {
 	if got := s.Queues(); !slices.Equal(got, []QueueID{{"T", 0}, {"T", 1}, {"U", 0}}) {
 		t.Errorf("Queues() = %v", got)
 	}
+	if c := s.Counters(); c.PutMessages != 5 || c.Appends != 2 {
+		t.Errorf("Counters() = %+v, want 5 messages in 2 appends", c)
+	}
 }
 
 func TestAppendInvalidEntry(t *testing.T) {
@@ -119,6 +122,9 @@ func TestAppendInvalidEntry(t *testing.T) {
 	}
 	if s.MaxPhysicalOffset() != 0 {
 		t.Fatal("invalid batch stored something")
+	}
+	if c := s.Counters(); c.PutMessages != 0 || c.Appends != 0 {
+		t.Errorf("Counters() = %+v after refused appends, want zero", c)
 	}
 }
 
