@@ -11,17 +11,21 @@ import (
 	"github.com/rocketkit/rocketkit/tracing"
 )
 
+// rowPlaceholders are one message's values in the INSERT.
+const rowPlaceholders = "(?,?,?,?,?,?,?,?,?)"
+
 // maxPublishBatch bounds the messages of one Publish call (one INSERT).
 const maxPublishBatch = 5000
 
 // Publisher writes messages into the outbox table, inside the caller's
 // transaction. It is safe for concurrent use and holds no connection.
 type Publisher struct {
-	cfg    Config
-	codec  Codec
-	log    *slog.Logger
-	tracer tracing.Tracer // nil: none
-	insert string         // INSERT … VALUES prefix
+	cfg     Config
+	codec   Codec
+	log     *slog.Logger
+	tracer  tracing.Tracer // nil: none
+	insert  string         // INSERT … VALUES prefix
+	insert1 string         // the whole INSERT of one message
 }
 
 // NewPublisher returns a publisher for the table in cfg. It does not touch
@@ -32,13 +36,15 @@ func NewPublisher(cfg Config, opts ...Option) (*Publisher, error) {
 		return nil, err
 	}
 	s := newSettings(opts)
+	insert := "INSERT INTO " + sqlkit.QuoteTable(cfg.Table) +
+		" (msg_key, topic, tag, msg_keys, sharding_key, shard_hash, properties, delay_level, payload) VALUES "
 	return &Publisher{
-		cfg:    cfg,
-		codec:  s.codec,
-		log:    s.logger,
-		tracer: s.tracer,
-		insert: "INSERT INTO " + sqlkit.QuoteTable(cfg.Table) +
-			" (msg_key, topic, tag, msg_keys, sharding_key, shard_hash, properties, delay_level, payload) VALUES ",
+		cfg:     cfg,
+		codec:   s.codec,
+		log:     s.logger,
+		tracer:  s.tracer,
+		insert:  insert,
+		insert1: insert + rowPlaceholders,
 	}, nil
 }
 
@@ -60,8 +66,10 @@ func (p *Publisher) Publish(ctx context.Context, exec ContextExecutor, msgs ...M
 		return fmt.Errorf("%w: %d messages in one Publish, at most %d", ErrInvalidMessage, len(msgs), maxPublishBatch)
 	}
 	var q strings.Builder
-	q.Grow(len(p.insert) + len(msgs)*22)
-	q.WriteString(p.insert)
+	if len(msgs) > 1 {
+		q.Grow(len(p.insert) + len(msgs)*(len(rowPlaceholders)+1))
+		q.WriteString(p.insert)
+	}
 	args := make([]any, 0, 9*len(msgs))
 	for i, m := range msgs {
 		r, err := NewRecord(p.codec, m, p.cfg.MaxPayloadSize)
@@ -82,14 +90,20 @@ func (p *Publisher) Publish(ctx context.Context, exec ContextExecutor, msgs ...M
 			}
 			props = string(b)
 		}
-		if i > 0 {
-			q.WriteByte(',')
+		if len(msgs) > 1 {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString(rowPlaceholders)
 		}
-		q.WriteString("(?,?,?,?,?,?,?,?,?)")
 		args = append(args, r.Key, r.Topic, r.Tag, strings.Join(r.Keys, " "), r.ShardingKey,
 			int64(shardHash(r.Topic, r.ShardingKey)), props, r.DelayLevel, r.Body)
 	}
-	if _, err := exec.ExecContext(ctx, q.String(), args...); err != nil {
+	stmt := p.insert1
+	if len(msgs) > 1 {
+		stmt = q.String()
+	}
+	if _, err := exec.ExecContext(ctx, stmt, args...); err != nil {
 		return fmt.Errorf("outbox: publish %d message(s) to %s: %w", len(msgs), p.cfg.Table, dbErr(err))
 	}
 	return nil
