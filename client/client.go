@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/rocketkit/rocketkit/client/internal/rpc"
 	"github.com/rocketkit/rocketkit/protocol/payload"
@@ -165,6 +166,15 @@ func (c *Client) call(ctx context.Context, addr string, req *remoting.Command) (
 		return nil, ErrClosed
 	}
 	return c.pool.Call(ctx, addr, req)
+}
+
+// callWithin is call with the wait bounded by d too (rpc.Pool.CallTimeout):
+// as call with context.WithTimeout(ctx, d), without its allocations.
+func (c *Client) callWithin(ctx context.Context, addr string, req *remoting.Command, d time.Duration) (*remoting.Command, error) {
+	if c.isClosed() {
+		return nil, ErrClosed
+	}
+	return c.pool.CallTimeout(ctx, addr, req, d)
 }
 
 // callOK is call for requests whose only good answer is SUCCESS.

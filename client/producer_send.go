@@ -294,10 +294,8 @@ func (p *Producer) sendWithRetries(ctx context.Context, msg *Message, req *sendR
 
 // sendOnce makes one attempt.
 func (p *Producer) sendOnce(ctx context.Context, addr string, q MessageQueue, req *sendRequest) (*SendResult, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.cfg.SendTimeout)
-	defer cancel()
 	cmd := req.forQueue(q)
-	resp, err := p.c.call(ctx, addr, cmd)
+	resp, err := p.c.callWithin(ctx, addr, cmd, p.cfg.SendTimeout)
 	if err != nil {
 		return nil, err
 	}

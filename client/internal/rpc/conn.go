@@ -136,6 +136,20 @@ func (c *Conn) Err() error {
 // wraps ErrClosed or ErrConnBroken. A response with a non-success code is
 // returned as a response, not an error.
 func (c *Conn) Call(ctx context.Context, req *remoting.Command) (*remoting.Command, error) {
+	return c.call(ctx, req, 0)
+}
+
+// CallTimeout is Call with the wait for the response also bounded by d
+// (> 0), whatever ctx's deadline: as Call with context.WithTimeout(ctx, d),
+// but without a context and its timer per call (the call record's timer is
+// reused). When d runs out first the *CallError wraps
+// context.DeadlineExceeded, as a context's deadline would.
+func (c *Conn) CallTimeout(ctx context.Context, req *remoting.Command, d time.Duration) (*remoting.Command, error) {
+	return c.call(ctx, req, d)
+}
+
+// call is Call; limit > 0 bounds the wait (CallTimeout).
+func (c *Conn) call(ctx context.Context, req *remoting.Command, limit time.Duration) (*remoting.Command, error) {
 	if f := c.opts.BeforeRequest; f != nil {
 		f(req)
 	}
@@ -152,8 +166,13 @@ func (c *Conn) Call(ctx context.Context, req *remoting.Command) (*remoting.Comma
 		return c.collect(cl) // the connection failed it meanwhile
 	}
 	var timeout <-chan time.Time
-	if _, ok := ctx.Deadline(); !ok {
-		timeout = cl.startTimer(c.opts.RequestTimeout)
+	if limit <= 0 {
+		if _, ok := ctx.Deadline(); !ok {
+			limit = c.opts.RequestTimeout
+		}
+	}
+	if limit > 0 {
+		timeout = cl.startTimer(limit)
 	}
 	select {
 	case <-cl.ch:
@@ -164,7 +183,7 @@ func (c *Conn) Call(ctx context.Context, req *remoting.Command) (*remoting.Comma
 	case <-ctx.Done():
 		err = ctx.Err()
 	case <-timeout:
-		err = &timeoutError{d: c.opts.RequestTimeout}
+		err = &timeoutError{d: limit}
 	}
 	cl.stopTimer()
 	if !c.forget(op, cl) {

@@ -125,16 +125,24 @@ func TestConnCoalescesWrites(t *testing.T) {
 
 // TestConnCallTimeout lets a server sit on a request: Call gives up when
 // its context's deadline (or, without one, Options.RequestTimeout) passes,
-// with an error naming the request and the address; the late answer is
-// dropped and the connection stays usable.
+// CallTimeout when its timeout or the context's deadline does, whichever
+// comes first, with an error naming the request and the address; the late
+// answer is dropped and the connection stays usable.
 func TestConnCallTimeout(t *testing.T) {
 	tests := []struct {
 		name           string
 		ctxTimeout     time.Duration // 0: the context has no deadline
 		requestTimeout time.Duration
+		callTimeout    time.Duration // > 0: CallTimeout instead of Call
 		wantWait       time.Duration
 		wantText       string
 	}{
+		{name: "call timeout before the context deadline", ctxTimeout: 2 * time.Second, callTimeout: 700 * time.Millisecond,
+			wantWait: 700 * time.Millisecond, wantText: "no response within 700ms: context deadline exceeded"},
+		{name: "context deadline before the call timeout", ctxTimeout: time.Second, callTimeout: 2 * time.Second,
+			wantWait: time.Second, wantText: "context deadline exceeded"},
+		{name: "call timeout instead of the request timeout", requestTimeout: 500 * time.Millisecond,
+			callTimeout: 900 * time.Millisecond, wantWait: 900 * time.Millisecond, wantText: "no response within 900ms"},
 		{name: "context deadline", ctxTimeout: 2 * time.Second, wantWait: 2 * time.Second,
 			wantText: "context deadline exceeded"},
 		{name: "request timeout", requestTimeout: 500 * time.Millisecond, wantWait: 500 * time.Millisecond,
@@ -162,7 +170,15 @@ func TestConnCallTimeout(t *testing.T) {
 					defer cancel()
 				}
 				start := time.Now()
-				resp, err := c.Call(ctx, request(1))
+				var (
+					resp *remoting.Command
+					err  error
+				)
+				if tt.callTimeout > 0 {
+					resp, err = c.CallTimeout(ctx, request(1), tt.callTimeout)
+				} else {
+					resp, err = c.Call(ctx, request(1))
+				}
 				if waited := time.Since(start); waited != tt.wantWait {
 					t.Errorf("Call returned after %v, want %v", waited, tt.wantWait)
 				}

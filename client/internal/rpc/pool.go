@@ -134,6 +134,28 @@ func (p *Pool) Call(ctx context.Context, addr string, req *remoting.Command) (*r
 	return c.Call(ctx, req)
 }
 
+// CallTimeout is Call with the wait bounded by d (> 0) too, as Call with
+// context.WithTimeout(ctx, d); see Conn.CallTimeout. Only when it must wait
+// for a dial does it make that context.
+func (p *Pool) CallTimeout(ctx context.Context, addr string, req *remoting.Command, d time.Duration) (*remoting.Command, error) {
+	if c := p.ready(addr); c != nil {
+		return c.CallTimeout(ctx, req, d)
+	}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	return p.Call(ctx, addr, req)
+}
+
+// ready returns the live Conn for addr, or nil.
+func (p *Pool) ready(addr string) *Conn {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if e := p.entries[addr]; e != nil && e.conn != nil && e.conn.Err() == nil && !p.closed {
+		return e.conn
+	}
+	return nil
+}
+
 // Close closes every Conn of the pool at once (see Conn.Close: queued
 // frames are written first, for up to about a second), cancels dials under
 // way, and makes later calls fail with ErrClosed. It returns the Conns' Close errors, joined. Close is
