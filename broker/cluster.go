@@ -148,7 +148,45 @@ func (r *registrar) run(done <-chan struct{}) {
 // name server at once and waits for their answers; with onlyIfChanged,
 // only when the table changed since the last round. It reports how many
 // name servers accepted it; a failure is logged and retried next round.
-func (r *registrar) registerAll(onlyIfChanged bool) int {
+func (r *registrar) registerAll(onlyIfChanged bool) int { return r.register(onlyIfChanged, nil) }
+
+// registerChanged registers a changed topic table with every name server
+// and returns when the round ended, or changeGrace after the first name
+// server accepted it (clients can route the change from that one): a name
+// server that cannot be reached (its host cut off) holds the round up to
+// registerTimeout, longer than a client waits for the request that changed
+// the table. The round goes on in the background; Close (unregisterAll)
+// waits for it.
+func (r *registrar) registerChanged() {
+	if r.topics.version.Load() == r.seen.Load() {
+		return
+	}
+	first, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		r.register(true, first)
+	}()
+	select {
+	case <-first:
+	case <-done:
+		return
+	}
+	grace := time.NewTimer(changeGrace)
+	defer grace.Stop()
+	select {
+	case <-done:
+	case <-grace.C:
+	}
+}
+
+// changeGrace is how long registerChanged waits for the other name servers
+// once one accepted.
+const changeGrace = 500 * time.Millisecond
+
+// register is registerAll; it closes accepted, if given, when the first
+// name server accepted the registration.
+func (r *registrar) register(onlyIfChanged bool, accepted chan struct{}) int {
+	var once sync.Once
 	if onlyIfChanged && r.topics.version.Load() == r.seen.Load() {
 		return 0
 	}
@@ -190,6 +228,9 @@ func (r *registrar) registerAll(onlyIfChanged bool) int {
 			return err
 		}
 		r.repl.learnMaster(resp.ExtFields.Get("masterAddr"), resp.ExtFields.Get("haServerAddr"))
+		if accepted != nil {
+			once.Do(func() { close(accepted) })
+		}
 		return nil
 	})
 	return ok

@@ -183,3 +183,73 @@ func TestNamesrvAddrValidation(t *testing.T) {
 		}
 	}
 }
+
+// A name server that takes the connection and never answers (its host
+// cut off mid-way) does not hold a request that created a topic for the
+// registration timeout: the request is answered shortly after the other
+// name server accepted the registration, and that one routes the topic.
+func TestTopicChangeNotHeldBySilentNameServer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var n memnet.Network
+		ns, err := namesrv.Start(t.Context(), namesrv.Config{Listen: "127.0.0.1:9876", IdleTimeout: -1}, namesrv.WithListenFunc(n.Listen))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = ns.Close() })
+		silent, err := n.Listen("tcp", "127.0.0.2:9876")
+		if err != nil {
+			t.Fatal(err)
+		}
+		held := make(chan net.Conn, 16) // read by nobody, answered never
+		go func() {
+			for {
+				c, err := silent.Accept()
+				if err != nil {
+					close(held)
+					return
+				}
+				held <- c
+			}
+		}()
+		// The silent name server goes before the broker closes: Close waits
+		// for the registration round it holds (in virtual time a goroutine
+		// waiting on a mutex keeps the clock from reaching the deadline).
+		cutSilent := func() {
+			_ = silent.Close()
+			for c := range held {
+				_ = c.Close()
+			}
+		}
+		cfg := broker.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), IdleTimeout: -1,
+			NamesrvAddr: "127.0.0.1:9876;127.0.0.2:9876", BrokerName: "broker-s"}
+		b, err := broker.Start(t.Context(), cfg, broker.WithListenFunc(n.Listen), broker.WithDialFunc(n.Dial))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			cutSilent()
+			_ = b.Close()
+		})
+		nc, err := n.Dial(t.Context(), "tcp", b.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		bc := newRawConn(t, nc)
+		start := time.Now()
+		resp := bc.mustCall(t, remoting.UpdateAndCreateTopic, remoting.Fields{{Key: "topic", Value: "st"},
+			{Key: "readQueueNums", Value: "2"}, {Key: "writeQueueNums", Value: "2"}, {Key: "perm", Value: "6"}}, nil)
+		if resp.Code != remoting.Success {
+			t.Fatalf("create topic: %d %s", resp.Code, resp.Remark)
+		}
+		if took := time.Since(start); took >= 3*time.Second {
+			t.Fatalf("the topic creation was answered after %v of virtual time; clients give up after 3s", took)
+		}
+		nsc, err := n.Dial(t.Context(), "tcp", ns.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp := newRawConn(t, nsc).mustCall(t, remoting.GetRouteInfoByTopic, remoting.Fields{{Key: "topic", Value: "st"}}, nil); resp.Code != remoting.Success {
+			t.Fatalf("route of st from the answering name server: %d %s", resp.Code, resp.Remark)
+		}
+	})
+}

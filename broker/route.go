@@ -25,10 +25,11 @@ func (b *Broker) notNameServer(req *remoting.Command) *remoting.Command {
 // before a request that changed the topic table is answered, as Java's
 // broker does on topic creation, so the next route lookup finds the
 // topic. It returns at once when nothing changed or there are no name
-// servers, and waits at most the registration timeout otherwise.
+// servers, else when the first name server accepted the registration (or
+// none could, after at most the registration timeout).
 func (b *Broker) syncRegistration() {
 	if b.registrar != nil {
-		b.registrar.registerAll(true)
+		b.registrar.registerChanged()
 	}
 }
 
