@@ -211,7 +211,15 @@ func (c *Client) callNameServer(ctx context.Context, newReq func() *remoting.Com
 	for i := range n {
 		k := (start + i) % n
 		addr := c.cfg.NameServers[k]
-		resp, err := c.call(ctx, addr, newReq())
+		// Each name server left gets an equal share of the time left, so
+		// one that does not answer (its host cut off) cannot take the
+		// whole budget from the others, round after round.
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		if deadline, ok := ctx.Deadline(); ok && i < n-1 {
+			actx, cancel = context.WithTimeout(ctx, time.Until(deadline)/time.Duration(n-i))
+		}
+		resp, err := c.call(actx, addr, newReq())
+		cancel()
 		if err == nil {
 			c.ns.Store(int32(k))
 			return resp, nil

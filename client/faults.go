@@ -25,16 +25,21 @@ func newFaultTracker(backoff time.Duration) *faultTracker {
 	return &faultTracker{backoff: backoff, faults: make(map[string]fault)}
 }
 
-// failed records a failed send to broker.
+// failed records a failed send to broker. Failures while the broker is
+// being avoided already (the sends that were in flight when it failed)
+// count as the same failure: only one after the avoidance ended doubles
+// it, so one crash does not shut a broker out for 8x the backoff.
 func (t *faultTracker) failed(broker string, now time.Time) {
 	if t.backoff <= 0 {
 		return
 	}
 	t.mu.Lock()
-	f := t.faults[broker]
-	f.failures = min(f.failures+1, 4)
-	f.until = now.Add(t.backoff << (f.failures - 1))
-	t.faults[broker] = f
+	f, known := t.faults[broker]
+	if !known || now.After(f.until) {
+		f.failures = min(f.failures+1, 4)
+		f.until = now.Add(t.backoff << (f.failures - 1))
+		t.faults[broker] = f
+	}
 	t.mu.Unlock()
 }
 

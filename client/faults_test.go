@@ -18,11 +18,20 @@ func TestFaultTrackerAvoidsAFailedBroker(t *testing.T) {
 	if ft.available("a", now.Add(9*time.Second)) || !ft.available("a", now.Add(11*time.Second)) {
 		t.Fatal("one failure: not avoided for 10s")
 	}
+	// The sends in flight when it failed fail too: the same failure.
+	for range 5 {
+		ft.failed("a", now.Add(time.Second))
+	}
+	if !ft.available("a", now.Add(11*time.Second)) {
+		t.Fatal("failures while avoided made the avoidance longer")
+	}
+	now = now.Add(11 * time.Second)
 	ft.failed("a", now)
 	if ft.available("a", now.Add(19*time.Second)) || !ft.available("a", now.Add(21*time.Second)) {
-		t.Fatal("two failures: not avoided for 20s")
+		t.Fatal("a failure after the avoidance: not avoided for 20s")
 	}
 	for range 5 {
+		now = now.Add(81 * time.Second)
 		ft.failed("a", now)
 	}
 	if ft.available("a", now.Add(79*time.Second)) || !ft.available("a", now.Add(81*time.Second)) {
