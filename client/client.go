@@ -116,6 +116,10 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		Handler:        c.serveRequest,
 		RequestTimeout: cfg.RequestTimeout,
 		Logger:         c.log,
+		SerializeType:  remoting.SerializeRocketMQ,
+	}
+	if cfg.JSONHeaders {
+		ro.SerializeType = remoting.SerializeJSON
 	}
 	if cfg.TLS {
 		ro.TLS = o.tls

@@ -43,6 +43,15 @@ type Config struct {
 	// TLS dials name servers and brokers over TLS. WithTLSConfig sets the
 	// tls.Config; the default verifies against the system roots.
 	TLS bool `koanf:"tls"`
+	// JSONHeaders sends request headers as JSON, as the official Go client
+	// does. By default they go in RocketMQ's binary ("ROCKETMQ") header
+	// format, as a Java client configured with
+	// rocketmq.serialize.type=ROCKETMQ sends them: every RocketMQ broker
+	// and name server (Java's since 4.0, and RocketKit's) reads both and
+	// answers in the request's format, and the binary header costs both
+	// sides a fraction of the JSON one. Set it for a server that only
+	// reads JSON, or to make the traffic readable in a packet capture.
+	JSONHeaders bool `koanf:"json-headers"`
 	// RequestTimeout bounds each request that has no deadline of its own.
 	// Default 3s.
 	RequestTimeout time.Duration `koanf:"request-timeout"`

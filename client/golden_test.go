@@ -158,8 +158,8 @@ func (goldenTxListener) CheckLocalTransaction(*primitive.MessageExt) primitive.L
 }
 
 // ourScenario does the same operations with this client.
-func ourScenario(t *testing.T, tap *wiretap.Tap) {
-	c, err := New(Config{NameServers: []string{tap.Addr()}, InstanceName: "golden-ours"})
+func ourScenario(t *testing.T, tap *wiretap.Tap, jsonHeaders bool) {
+	c, err := New(Config{NameServers: []string{tap.Addr()}, InstanceName: "golden-ours", JSONHeaders: jsonHeaders})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,6 +231,13 @@ var deviations = map[string]string{
 	// Java marks one-way requests with flag bit 1; the official Go client
 	// never does, so a broker cannot tell them from calls.
 	"flag:oneway": "one-way requests carry Java's one-way flag",
+	// The official Go client always writes JSON headers; this one writes
+	// RocketMQ's binary header by default, as a Java client configured
+	// with rocketmq.serialize.type=ROCKETMQ does (Config.JSONHeaders
+	// restores JSON). Every RocketMQ server reads both and answers in the
+	// request's format. The frames are compared decoded, so both formats
+	// must carry the same header.
+	"serialize": "binary (ROCKETMQ) headers unless Config.JSONHeaders",
 }
 
 // valueFormat classifies a field value, so that values that must differ
@@ -323,9 +330,25 @@ func mapKeys(m map[string]string) func(func(string) bool) {
 func TestGoldenFramesMatchTheOfficialClient(t *testing.T) {
 	ob, otap := tappedBroker(t)
 	officialScenario(t, ob, otap)
-	_, ktap := tappedBroker(t)
-	ourScenario(t, ktap)
+	for _, tt := range []struct {
+		name        string
+		jsonHeaders bool
+		serialize   byte
+	}{
+		{"binary headers (default)", false, remoting.SerializeRocketMQ},
+		{"JSONHeaders", true, remoting.SerializeJSON},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, ktap := tappedBroker(t)
+			ourScenario(t, ktap, tt.jsonHeaders)
+			compareGolden(t, otap, ktap, tt.serialize)
+		})
+	}
+}
 
+// compareGolden compares the requests recorded by otap (the official
+// client's) and ktap (ours, whose headers must all be in serialize).
+func compareGolden(t *testing.T, otap, ktap *wiretap.Tap, serialize byte) {
 	// Requests the official client sends one-way (without saying so).
 	oneway := map[int16]bool{remoting.UpdateConsumerOffset: true, remoting.EndTransaction: true, remoting.SendMessage: true}
 	// Requests whose first frame is not comparable: SEND_MESSAGE is
@@ -342,8 +365,18 @@ func TestGoldenFramesMatchTheOfficialClient(t *testing.T) {
 	}
 	compared := 0
 	for code := range theirs {
+		for _, r := range otap.Requests(code) {
+			if r.SerializeType != remoting.SerializeJSON {
+				t.Errorf("%s: the official client sent serialize type %d", remoting.RequestName(code), r.SerializeType)
+			}
+		}
 		if !ours[code] {
 			continue
+		}
+		for _, r := range ktap.Requests(code) {
+			if r.SerializeType != serialize {
+				t.Errorf("%s: ours sent serialize type %d, want %d", remoting.RequestName(code), r.SerializeType, serialize)
+			}
 		}
 		o, k := pickComparable(otap.Requests(code)), pickComparable(ktap.Requests(code))
 		do, dk := describe(o, oneway[code]), describe(k, oneway[code])

@@ -59,6 +59,8 @@ func BenchmarkAppendFrame(b *testing.B) {
 		{"msgId", "7F00000100004DA40000000000000000"}, {"queueId", "1"}, {"queueOffset", "12345"},
 		{"transactionId", "C00002023C12000000007a1c7b980001"}, {"MSG_REGION", "DefaultRegion"}, {"TRACE_ON", "true"},
 	}
+	binResp := *resp
+	binResp.SerializeType = SerializeRocketMQ
 	pull := NewResponse(req, Success, "FOUND")
 	pull.ExtFields = Fields{{"maxOffset", "2"}, {"minOffset", "0"}, {"nextBeginOffset", "2"}, {"suggestWhichBrokerId", "0"}}
 	pull.Body = bytes.Repeat([]byte("m"), 32*1200)
@@ -67,6 +69,7 @@ func BenchmarkAppendFrame(b *testing.B) {
 		cmd  *Command
 	}{
 		{"SendResponse", resp},
+		{"SendResponseBinary", &binResp},
 		{"PullResponse32Msgs", pull},
 	} {
 		b.Run(bc.name, func(b *testing.B) {

@@ -88,6 +88,52 @@ func countBinaryFields(ext []byte) (int, error) {
 	return n, nil
 }
 
+// appendBinaryHeader appends c's header in the layout decodeBinaryHeader
+// reads. It panics if a key is longer than its int16 length allows.
+func appendBinaryHeader(dst []byte, c *Command) []byte {
+	dst = binary.BigEndian.AppendUint16(dst, uint16(c.Code))
+	dst = append(dst, languageCode(c.Language))
+	dst = binary.BigEndian.AppendUint16(dst, uint16(c.Version))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(c.Opaque))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(c.Flag))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(c.Remark)))
+	dst = append(dst, c.Remark...)
+	at := len(dst)
+	dst = append(dst, 0, 0, 0, 0) // the ext length, set below
+	for _, f := range c.ExtFields {
+		if len(f.Key) > 1<<15-1 {
+			panic(fmt.Sprintf("remoting: extFields key of %d bytes exceeds the binary header's int16 length", len(f.Key)))
+		}
+		dst = binary.BigEndian.AppendUint16(dst, uint16(len(f.Key)))
+		dst = append(dst, f.Key...)
+		dst = binary.BigEndian.AppendUint32(dst, uint32(len(f.Value)))
+		dst = append(dst, f.Value...)
+	}
+	binary.BigEndian.PutUint32(dst[at:], uint32(len(dst)-at-4))
+	return dst
+}
+
+// languageCode is languageName's inverse: the LanguageCode byte of a name,
+// or of a decimal one (as languageName makes of an unknown byte). Any other
+// name, which the binary header cannot carry, is written as OTHER.
+func languageCode(name string) byte {
+	switch name { // the common ones without the search
+	case "JAVA":
+		return 0
+	case "GO":
+		return 9
+	}
+	for i, n := range languageCodes {
+		if n == name {
+			return byte(i)
+		}
+	}
+	if v, err := strconv.ParseUint(name, 10, 8); err == nil && strconv.FormatUint(v, 10) == name {
+		return byte(v)
+	}
+	return 7 // OTHER
+}
+
 // languageCodes are Java's LanguageCode values, as the binary header's
 // language byte.
 var languageCodes = [...]string{

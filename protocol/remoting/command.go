@@ -42,6 +42,13 @@ type Command struct {
 	Remark    string // free text, shown by the client in errors
 	ExtFields Fields // custom header; every value is a string on the wire
 	Body      []byte // opaque payload, nil when empty
+
+	// SerializeType is the header format the command was read in, and the
+	// one AppendFrame writes it in: SerializeJSON (the zero value) or
+	// SerializeRocketMQ. NewResponse copies the request's, so a response
+	// goes back in its request's format, as Java's remoting server answers
+	// (serializeTypeCurrentRPC).
+	SerializeType byte
 }
 
 // IsResponse reports whether the FlagResponse bit is set.
@@ -75,15 +82,17 @@ func NewClientRequest(code int16, fields Fields, body []byte) *Command {
 }
 
 // NewResponse returns a response to req with the given response code and
-// remark. It echoes req's opaque and sets Flag to FlagResponse.
+// remark. It echoes req's opaque and serialize type and sets Flag to
+// FlagResponse.
 func NewResponse(req *Command, code int16, remark string) *Command {
 	return &Command{
-		Code:     code,
-		Language: Language,
-		Version:  Version,
-		Opaque:   req.Opaque,
-		Flag:     FlagResponse,
-		Remark:   remark,
+		Code:          code,
+		Language:      Language,
+		Version:       Version,
+		Opaque:        req.Opaque,
+		Flag:          FlagResponse,
+		Remark:        remark,
+		SerializeType: req.SerializeType,
 	}
 }
 

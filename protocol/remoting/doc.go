@@ -20,9 +20,12 @@
 // ReadCommand reads one frame from a bufio.Reader, rejecting frames over a
 // limit (Java's default, DefaultMaxFrame, is 16 MiB) before allocating them,
 // and returns io.EOF only between frames. DecodeFrame decodes a frame already
-// in memory. AppendFrame encodes a frame, always with a JSON header, into one
-// buffer so it can be written with a single Write; the client itself sends
-// each request in four writes (length, header length, header, body).
+// in memory. AppendFrame encodes a frame into one buffer so it can be written
+// with a single Write, with the header in the command's SerializeType (JSON
+// unless set; a decoded command keeps the type it came in and NewResponse
+// copies the request's, so answers go back in the request's format as
+// Java's do). The official Go client sends each request in four writes
+// (length, header length, header, body).
 //
 // Requests and responses are matched by Opaque; Flag bit 0 (FlagResponse)
 // marks a response and bit 1 (FlagOneway) a request that gets none.
@@ -46,8 +49,14 @@
 // extFields are kept as Fields, an ordered slice of key/value pairs, with
 // typed getters (Int64, Int32, Bool) whose errors name the key.
 //
-// The binary header (serialize type 1) is accepted on input for
-// completeness; the client never sends it.
+// The binary header (serialize type 1, Java's "ROCKETMQ" serialize type) is
+// code int16, language byte (Java's LanguageCode), version int16, opaque
+// int32, flag int32, remark (int32 length + bytes) and extFields (int32
+// length + a sequence of int16 key length, key, int32 value length, value),
+// big-endian. The official Go client never sends it but decodes it; Java
+// clients send it when configured with rocketmq.serialize.type=ROCKETMQ,
+// and the kit's client sends it by default: it costs a fraction of the
+// JSON header to encode and decode.
 //
 // Response codes map to *Error values with a Retriable flag through
 // ErrorForCode; IsRetriable reports it for any wrapped error.

@@ -10,8 +10,8 @@ import (
 
 // Serialize types, the top byte of the header-length word.
 const (
-	SerializeJSON     = 0 // JSON header; the client always sends this
-	SerializeRocketMQ = 1 // "ROCKETMQ" binary header
+	SerializeJSON     = 0 // JSON header; the official Go client always sends this
+	SerializeRocketMQ = 1 // "ROCKETMQ" binary header; the kit's client sends this by default
 )
 
 // DefaultMaxFrame is Java's default frame limit
@@ -121,6 +121,7 @@ func decodeFrame(b []byte, copyBody bool) (*Command, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.SerializeType = typ
 	if len(c.ExtFields) == 0 {
 		c.ExtFields = nil
 	}
@@ -135,19 +136,30 @@ func decodeFrame(b []byte, copyBody bool) (*Command, error) {
 }
 
 // AppendFrame appends c as one complete frame to dst and returns the
-// extended slice: the 4-byte length, serialize type 0, the 24-bit header
-// length, the JSON header and the body, so a response goes out in a single
-// Write. The header is compact JSON with the keys code, language, version,
-// opaque, flag, remark and extFields (omitted when empty), every extFields
-// value a JSON string. Strings are escaped per RFC 8259; bytes that are not
-// valid UTF-8 are passed through unchanged, as the client's decoder does.
+// extended slice: the 4-byte length, the serialize type, the 24-bit header
+// length, the header and the body, so a response goes out in a single
+// Write.
+//
+// The header is written in c.SerializeType: SerializeRocketMQ writes the
+// binary layout decodeBinaryHeader reads (language as Java's LanguageCode
+// byte); anything else writes serialize type 0, compact JSON with the keys
+// code, language, version, opaque, flag, remark and extFields (omitted when
+// empty), every extFields value a JSON string. JSON strings are escaped per
+// RFC 8259; bytes that are not valid UTF-8 are passed through unchanged, as
+// the client's decoder does.
 //
 // AppendFrame panics if the header exceeds 16 MiB - 1, the most its 24-bit
-// length can describe, or the frame exceeds 2 GiB - 1.
+// length can describe, or the frame exceeds 2 GiB - 1, or (binary) a
+// field key exceeds 32767 bytes.
 func AppendFrame(dst []byte, c *Command) []byte {
 	start := len(dst)
-	dst = append(dst, 0, 0, 0, 0, SerializeJSON, 0, 0, 0)
-	dst = appendJSONHeader(dst, c)
+	if c.SerializeType == SerializeRocketMQ {
+		dst = append(dst, 0, 0, 0, 0, SerializeRocketMQ, 0, 0, 0)
+		dst = appendBinaryHeader(dst, c)
+	} else {
+		dst = append(dst, 0, 0, 0, 0, SerializeJSON, 0, 0, 0)
+		dst = appendJSONHeader(dst, c)
+	}
 	hlen := len(dst) - start - 8
 	if hlen > maxHeader {
 		panic(fmt.Sprintf("remoting: header of %d bytes exceeds the 24-bit header length", hlen))

@@ -200,7 +200,7 @@ func TestDecodeBinaryHeader(t *testing.T) {
 	header := binaryHeader(SendMessage, 9, 317, 12345, FlagResponse, "remark ✓", fields)
 	got := mustDecode(t, frameFromHeader(SerializeRocketMQ, header, []byte("payload")))
 	want := &Command{Code: SendMessage, Language: "GO", Version: 317, Opaque: 12345, Flag: FlagResponse,
-		Remark: "remark ✓", ExtFields: fields, Body: []byte("payload")}
+		Remark: "remark ✓", ExtFields: fields, Body: []byte("payload"), SerializeType: SerializeRocketMQ}
 	if d := equalCommands(got, want); d != "" {
 		t.Fatal(d)
 	}
@@ -210,8 +210,13 @@ func TestDecodeBinaryHeader(t *testing.T) {
 			t.Errorf("language byte %d: %q, fields %q", lang, got.Language, got.ExtFields)
 		}
 	}
-	// Re-encoding as JSON keeps every field.
+	// Re-encoding, in binary as it came or as JSON, keeps every field.
 	again := mustDecode(t, AppendFrame(nil, got))
+	if d := equalCommands(again, got); d != "" {
+		t.Fatal(d)
+	}
+	got.SerializeType = SerializeJSON
+	again = mustDecode(t, AppendFrame(nil, got))
 	if d := equalCommands(again, got); d != "" {
 		t.Fatal(d)
 	}
@@ -406,4 +411,47 @@ func TestDecodeFrameBodyOwnership(t *testing.T) {
 	if string(frame[len(frame):len(frame)+4]) != "next" {
 		t.Fatal("appending to Body overwrote the caller's memory")
 	}
+}
+
+// TestAppendFrameBinary checks the binary encoder against the reference
+// layout (the official client's rmqCodec), and that a response goes back in
+// its request's serialize type.
+func TestAppendFrameBinary(t *testing.T) {
+	fields := Fields{{"queueId", "3"}, {"", ""}, {"msgId", strings.Repeat("A", 300)}, {"k", "v"}, {"k", "w"}}
+	for lang, code := range map[string]byte{"JAVA": 0, "GO": 9, "RUST": 12, "NODE_JS": 13, "200": 200, "": 7, "KLINGON": 7, "007": 7} {
+		c := &Command{Code: SendMessage, Language: lang, Version: -2, Opaque: -12345, Flag: FlagResponse | FlagOneway,
+			Remark: "remark ✓\x00", ExtFields: fields, Body: []byte("payload"), SerializeType: SerializeRocketMQ}
+		want := frameFromHeader(SerializeRocketMQ, binaryHeader(SendMessage, code, -2, -12345, FlagResponse|FlagOneway,
+			"remark ✓\x00", fields), []byte("payload"))
+		if got := AppendFrame([]byte("prefix"), c); !bytes.Equal(got[6:], want) || string(got[:6]) != "prefix" {
+			t.Fatalf("language %q:\n got %q\nwant %q", lang, got[6:], want)
+		}
+	}
+	empty := AppendFrame(nil, &Command{SerializeType: SerializeRocketMQ})
+	if want := frameFromHeader(SerializeRocketMQ, binaryHeader(0, 7, 0, 0, 0, "", nil), nil); !bytes.Equal(empty, want) {
+		t.Fatalf("empty command:\n got %q\nwant %q", empty, want)
+	}
+
+	req := mustDecode(t, frameFromHeader(SerializeRocketMQ, binaryHeader(SendMessage, 9, 317, 7, 0, "", clientSendFields), nil))
+	if req.SerializeType != SerializeRocketMQ {
+		t.Fatalf("decoded binary request has serialize type %d", req.SerializeType)
+	}
+	resp := AppendFrame(nil, NewResponse(req, Success, "ok"))
+	if resp[4] != SerializeRocketMQ {
+		t.Fatalf("response to a binary request has serialize type %d", resp[4])
+	}
+	if got := mustDecode(t, resp); got.Opaque != 7 || got.Remark != "ok" || got.Language != "JAVA" || !got.IsResponse() {
+		t.Fatalf("response decodes as %v", got)
+	}
+	jreq := mustDecode(t, frameFromHeader(SerializeJSON, clientSendHeader, nil))
+	if resp := AppendFrame(nil, NewResponse(jreq, Success, "")); resp[4] != SerializeJSON {
+		t.Fatalf("response to a JSON request has serialize type %d", resp[4])
+	}
+
+	defer func() {
+		if recover() == nil {
+			t.Fatal("a key over 32767 bytes did not panic")
+		}
+	}()
+	AppendFrame(nil, &Command{ExtFields: Fields{{strings.Repeat("k", 1<<15), ""}}, SerializeType: SerializeRocketMQ})
 }

@@ -99,6 +99,9 @@ func equalCommands(a, b *Command) string {
 	if !bytes.Equal(a.Body, b.Body) {
 		d = append(d, fmt.Sprintf("Body %q != %q", a.Body, b.Body))
 	}
+	if a.SerializeType != b.SerializeType {
+		d = append(d, fmt.Sprintf("SerializeType %d != %d", a.SerializeType, b.SerializeType))
+	}
 	return strings.Join(d, "; ")
 }
 

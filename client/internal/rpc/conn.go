@@ -157,7 +157,7 @@ func (c *Conn) call(ctx context.Context, req *remoting.Command, limit time.Durat
 	if err != nil {
 		return nil, &CallError{Addr: c.addr, Code: req.Code, Err: err}
 	}
-	h := header(req, op, req.Flag&^(remoting.FlagResponse|remoting.FlagOneway))
+	h := header(req, op, req.Flag&^(remoting.FlagResponse|remoting.FlagOneway), c.opts.SerializeType)
 	if err := c.queue(ctx, &h, req.Body, true, cl); err != nil {
 		if c.forget(op, cl) {
 			c.release(cl)
@@ -225,7 +225,7 @@ func (c *Conn) CallAsync(req *remoting.Command, timeout time.Duration, done func
 		go done(nil, &CallError{Addr: c.addr, Code: req.Code, Err: err})
 		return
 	}
-	h := header(req, op, req.Flag&^(remoting.FlagResponse|remoting.FlagOneway))
+	h := header(req, op, req.Flag&^(remoting.FlagResponse|remoting.FlagOneway), c.opts.SerializeType)
 	if err := c.queue(context.Background(), &h, req.Body, false, cl); err != nil {
 		if c.forget(op, cl) {
 			go done(nil, &CallError{Addr: c.addr, Code: req.Code, Err: err})
@@ -264,7 +264,7 @@ func (c *Conn) Oneway(ctx context.Context, req *remoting.Command) error {
 		return &CallError{Addr: c.addr, Code: req.Code, Err: c.Err()}
 	default:
 	}
-	h := header(req, c.opaque.Add(1), (req.Flag|remoting.FlagOneway)&^remoting.FlagResponse)
+	h := header(req, c.opaque.Add(1), (req.Flag|remoting.FlagOneway)&^remoting.FlagResponse, c.opts.SerializeType)
 	if err := c.queue(ctx, &h, req.Body, true, nil); err != nil {
 		return &CallError{Addr: c.addr, Code: req.Code, Err: err}
 	}
@@ -343,12 +343,14 @@ func (c *Conn) finish() {
 	close(c.done)
 }
 
-// header returns the header of req as sent: a copy with opaque, flag and
-// the defaults for Language and Version, without the body.
-func header(req *remoting.Command, opaque, flag int32) remoting.Command {
+// header returns the header of req as sent: a copy with opaque, flag,
+// serialize type and the defaults for Language and Version, without the
+// body.
+func header(req *remoting.Command, opaque, flag int32, typ byte) remoting.Command {
 	h := *req
 	h.Opaque = opaque
 	h.Flag = flag
+	h.SerializeType = typ
 	h.Body = nil
 	if h.Language == "" {
 		h.Language = Language

@@ -91,6 +91,15 @@ type Options struct {
 	// concurrent use and must not retain req.
 	BeforeRequest func(req *remoting.Command)
 
+	// SerializeType is the header format of the requests sent:
+	// remoting.SerializeJSON (the zero value), as the official Go client
+	// writes, or remoting.SerializeRocketMQ, the binary header Java clients
+	// write with rocketmq.serialize.type=ROCKETMQ, cheaper to encode and
+	// decode on both sides. Every RocketMQ broker and name server reads
+	// both and answers in the request's format. Answers to server requests
+	// always go in the request's format.
+	SerializeType byte
+
 	// RequestTimeout bounds a Call whose context has no deadline; 0 means
 	// DefaultRequestTimeout.
 	RequestTimeout time.Duration

@@ -78,11 +78,11 @@ func (c *Conn) callHandler(h Handler, req *remoting.Command) (resp *remoting.Com
 }
 
 // respond queues resp as the answer to req: opaque echoed, response flag
-// set. Without wait it does not wait for queue space (the reader's own
+// set, in req's serialize type (as Java answers). Without wait it does not wait for queue space (the reader's own
 // answers); a handler's answer waits, until ctx or the connection ends. The body
 // is queued by reference: the Conn owns resp from here on.
 func (c *Conn) respond(ctx context.Context, wait bool, req, resp *remoting.Command) {
-	h := header(resp, req.Opaque, (resp.Flag|remoting.FlagResponse)&^remoting.FlagOneway)
+	h := header(resp, req.Opaque, (resp.Flag|remoting.FlagResponse)&^remoting.FlagOneway, req.SerializeType)
 	if err := c.queue(ctx, &h, resp.Body, wait, nil); err != nil {
 		c.log.Debug("rpc: response to a server request not sent", "code", remoting.RequestName(req.Code), "err", err)
 	}
