@@ -79,7 +79,12 @@ func (r *frameReader) release() {
 func (r *frameReader) next() (*remoting.Command, error) {
 	if r.br != nil && r.br.Buffered() > 0 {
 		// The client pipelined: the next frame began in the last read.
-		setReadDeadline(r.nc, r.frame)
+		// Its deadline matters only if its rest must still be read: a
+		// frame already whole in the buffer is taken without a clock read
+		// or a timer update.
+		if !r.more() {
+			setReadDeadline(r.nc, r.frame)
+		}
 		if _, err := io.ReadFull(r.br, r.hdr[:]); err != nil {
 			return nil, frameError(err)
 		}
