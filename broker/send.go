@@ -404,19 +404,6 @@ func (b *Broker) writableTopic(req *remoting.Command, h *sendHeader) (TopicConfi
 // every stored message (comma separated for batches).
 func (b *Broker) sendResponse(req *remoting.Command, results []store.AppendResult, queueID int32, uniq string) *remoting.Command {
 	code := remoting.Success
-	var msgID string
-	if len(results) == 1 {
-		msgID = message.OffsetMsgID(b.storeHost, results[0].CommitLogOffset)
-	} else {
-		ids := make([]byte, 0, 33*len(results))
-		for i, r := range results {
-			if i > 0 {
-				ids = append(ids, ',')
-			}
-			ids = append(ids, message.OffsetMsgID(b.storeHost, r.CommitLogOffset)...)
-		}
-		msgID = string(ids)
-	}
 	for _, r := range results {
 		if r.Status == store.PutFlushDiskTimeout {
 			code = remoting.FlushDiskTimeout
@@ -426,16 +413,33 @@ func (b *Broker) sendResponse(req *remoting.Command, results []store.AppendResul
 	if slave := b.repl.awaitSlave(last.CommitLogOffset + int64(last.Size)); slave != remoting.Success {
 		code = slave // Java: the replication status wins over the flush's
 	}
-	// One allocation for the command and its fields.
+	// The values made here (ids, queue id, offset) share one string, and
+	// the command and its fields one allocation.
+	var small [96]byte
+	vals := small[:0]
+	if len(results) > 1 {
+		vals = make([]byte, 0, 57*len(results)+32)
+	}
+	for i, r := range results {
+		if i > 0 {
+			vals = append(vals, ',')
+		}
+		vals = message.AppendOffsetMsgID(vals, b.storeHost, r.CommitLogOffset)
+	}
+	idEnd := len(vals)
+	vals = strconv.AppendInt(vals, int64(queueID), 10)
+	qidEnd := len(vals)
+	vals = strconv.AppendInt(vals, results[0].QueueOffset, 10)
+	s := string(vals)
 	rf := &struct {
 		cmd    remoting.Command
 		fields [6]remoting.Field
 	}{cmd: *remoting.NewResponse(req, code, "")}
 	resp := &rf.cmd
 	rf.fields = [6]remoting.Field{
-		{Key: "msgId", Value: msgID},
-		{Key: "queueId", Value: strconv.Itoa(int(queueID))},
-		{Key: "queueOffset", Value: strconv.FormatInt(results[0].QueueOffset, 10)},
+		{Key: "msgId", Value: s[:idEnd]},
+		{Key: "queueId", Value: s[idEnd:qidEnd]},
+		{Key: "queueOffset", Value: s[qidEnd:]},
 		{Key: "transactionId", Value: uniq},
 		{Key: "MSG_REGION", Value: "DefaultRegion"},
 		{Key: "TRACE_ON", Value: "false"},

@@ -5,7 +5,6 @@ import (
 	"compress/zlib"
 	"fmt"
 	"io"
-	"maps"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -37,43 +36,86 @@ type Message struct {
 	DeliverAt time.Time
 }
 
-// encodeProperties returns the wire properties of m (without UNIQ_KEY,
-// which the producer adds). The order is fixed: tags, keys, delay, then the
-// user's properties sorted by name, so equal messages encode equally.
-func (m *Message) encodeProperties() (string, error) {
-	var sb strings.Builder
-	put := func(k, v string) {
-		sb.WriteString(k)
-		sb.WriteByte(1)
-		sb.WriteString(v)
-		sb.WriteByte(2)
-	}
-	if m.Tag != "" {
-		put(message.PropertyTags, m.Tag)
-	}
-	if len(m.Keys) > 0 {
-		put(message.PropertyKeys, strings.Join(m.Keys, " "))
-	}
+// encodeProperties returns the wire properties of m followed by UNIQ_KEY
+// uniq (as message.SetProperty would add it). The order is fixed: tags,
+// keys, delay, then the user's properties sorted by name, so equal
+// messages encode equally. The string is built in one allocation (plus the
+// sorted names when there are several properties).
+func (m *Message) encodeProperties(uniq string) (string, error) {
+	var delayKey, delay string
 	switch {
 	case m.DelayLevel < 0:
 		return "", fmt.Errorf("client: delay level %d is negative", m.DelayLevel)
 	case m.DelayLevel > 0 && !m.DeliverAt.IsZero():
 		return "", fmt.Errorf("client: a message has either a delay level or a delivery time, not both")
 	case m.DelayLevel > 0:
-		put(message.PropertyDelay, strconv.Itoa(m.DelayLevel))
+		delayKey, delay = message.PropertyDelay, strconv.Itoa(m.DelayLevel)
 	case !m.DeliverAt.IsZero():
-		put(message.PropertyTimerDeliverMS, strconv.FormatInt(m.DeliverAt.UnixMilli(), 10))
+		delayKey, delay = message.PropertyTimerDeliverMS, strconv.FormatInt(m.DeliverAt.UnixMilli(), 10)
 	}
-	for _, k := range slices.Sorted(maps.Keys(m.Properties)) {
-		v := m.Properties[k]
-		if err := message.ValidateProperty(k, v); err != nil {
+	var one [1]string
+	names := one[:0]
+	if len(m.Properties) > 1 {
+		names = make([]string, 0, len(m.Properties))
+	}
+	for k := range m.Properties {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names { // in order, so the error names the first bad one
+		if err := message.ValidateProperty(k, m.Properties[k]); err != nil {
 			return "", fmt.Errorf("client: property %q: %w", k, err)
 		}
 		if isSystemProperty(k) {
 			return "", fmt.Errorf("client: property %q is set by RocketMQ itself; use the Message field instead", k)
 		}
-		put(k, v)
 	}
+
+	size := len(message.PropertyUniqKey) + len(uniq) + 2
+	if m.Tag != "" {
+		size += len(message.PropertyTags) + len(m.Tag) + 2
+	}
+	if len(m.Keys) > 0 {
+		size += len(message.PropertyKeys) + len(m.Keys) + 1
+		for _, k := range m.Keys {
+			size += len(k)
+		}
+	}
+	if delayKey != "" {
+		size += len(delayKey) + len(delay) + 2
+	}
+	for _, k := range names {
+		size += len(k) + len(m.Properties[k]) + 2
+	}
+	var sb strings.Builder
+	sb.Grow(size)
+	put := func(k, v string) {
+		sb.WriteString(k)
+		sb.WriteByte(message.NameValueSeparator)
+		sb.WriteString(v)
+		sb.WriteByte(message.PropertySeparator)
+	}
+	if m.Tag != "" {
+		put(message.PropertyTags, m.Tag)
+	}
+	if len(m.Keys) > 0 {
+		sb.WriteString(message.PropertyKeys)
+		sb.WriteByte(message.NameValueSeparator)
+		for i, k := range m.Keys {
+			if i > 0 {
+				sb.WriteByte(' ')
+			}
+			sb.WriteString(k)
+		}
+		sb.WriteByte(message.PropertySeparator)
+	}
+	if delayKey != "" {
+		put(delayKey, delay)
+	}
+	for _, k := range names {
+		put(k, m.Properties[k])
+	}
+	put(message.PropertyUniqKey, uniq)
 	return sb.String(), nil
 }
 

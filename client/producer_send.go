@@ -186,14 +186,14 @@ func (p *Producer) prepare(msg *Message, extraSysFlag int32) (*sendRequest, erro
 	if err := p.check(msg); err != nil {
 		return nil, err
 	}
-	props, err := msg.encodeProperties()
+	now := time.Now()
+	uniq := message.NewUniqKey(p.c.host, now)
+	props, err := msg.encodeProperties(uniq)
 	if err != nil {
 		return nil, err
 	}
-	uniq := message.NewUniqKey(p.c.host, time.Now())
-	props = message.SetProperty(props, message.PropertyUniqKey, uniq)
 	r := &sendRequest{topic: p.c.wireName(msg.Topic), sysFlag: extraSysFlag, flag: msg.Flag, props: props,
-		body: msg.Body, born: time.Now().UnixMilli(), group: p.group, uniqIDs: uniq,
+		body: msg.Body, born: now.UnixMilli(), group: p.group, uniqIDs: uniq,
 		reply: msg.Properties[message.PropertyMsgType] == message.ReplyMessageFlag}
 	if p.cfg.CompressOver >= 0 && len(msg.Body) > p.cfg.CompressOver {
 		if z, err := compress(msg.Body, p.cfg.CompressLevel); err == nil && len(z) < len(msg.Body) {
@@ -226,12 +226,11 @@ func (p *Producer) prepareBatch(msgs []*Message) (*sendRequest, error) {
 		if m.DelayLevel != 0 || !m.DeliverAt.IsZero() {
 			return nil, fmt.Errorf("client: batch message %d: delayed and timed messages cannot be batched", i)
 		}
-		props, err := m.encodeProperties()
+		ids[i] = message.NewUniqKey(p.c.host, time.Now())
+		props, err := m.encodeProperties(ids[i])
 		if err != nil {
 			return nil, fmt.Errorf("client: batch message %d: %w", i, err)
 		}
-		ids[i] = message.NewUniqKey(p.c.host, time.Now())
-		props = message.SetProperty(props, message.PropertyUniqKey, ids[i])
 		r.body = message.AppendBatchItem(r.body, message.BatchItem{Flag: m.Flag, Body: m.Body, Properties: props})
 		size += len(m.Body)
 	}

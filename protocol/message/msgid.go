@@ -16,6 +16,12 @@ const upperHex = "0123456789ABCDEF"
 // AddrPort is 0.0.0.0:0), so the id matches what the client derives from the
 // encoded record.
 func OffsetMsgID(storeHost netip.AddrPort, commitLogOffset int64) string {
+	var out [56]byte
+	return string(AppendOffsetMsgID(out[:0], storeHost, commitLogOffset))
+}
+
+// AppendOffsetMsgID appends OffsetMsgID(storeHost, commitLogOffset) to dst.
+func AppendOffsetMsgID(dst []byte, storeHost netip.AddrPort, commitLogOffset int64) []byte {
 	a, v6 := hostAddr(storeHost)
 	var raw [16 + 4 + 8]byte
 	n := 0
@@ -29,12 +35,10 @@ func OffsetMsgID(storeHost netip.AddrPort, commitLogOffset int64) string {
 	binary.BigEndian.PutUint32(raw[n:], uint32(storeHost.Port()))
 	binary.BigEndian.PutUint64(raw[n+4:], uint64(commitLogOffset))
 	n += 12
-	var out [2 * len(raw)]byte
-	for i, c := range raw[:n] {
-		out[2*i] = upperHex[c>>4]
-		out[2*i+1] = upperHex[c&0xF]
+	for _, c := range raw[:n] {
+		dst = append(dst, upperHex[c>>4], upperHex[c&0xF])
 	}
-	return string(out[:2*n])
+	return dst
 }
 
 // ParseOffsetMsgID parses an offset message id made by OffsetMsgID (either
