@@ -91,7 +91,7 @@ type kitSender struct {
 }
 
 func (s *kitSender) send(ctx context.Context, topic string, body []byte) (string, string, error) {
-	res, err := s.p.Send(ctx, &client.Message{Topic: topic, Body: body})
+	res, err := s.p.Send(ctx, &client.Message{Topic: topic, Body: body, Keys: []string{keyOf(body)}})
 	if err != nil {
 		return statusError, "", err
 	}
@@ -106,7 +106,9 @@ func (s *kitSender) close() {
 type officialSender struct{ p rocketmq.Producer }
 
 func (s *officialSender) send(ctx context.Context, topic string, body []byte) (string, string, error) {
-	res, err := s.p.SendSync(ctx, primitive.NewMessage(topic, body))
+	msg := primitive.NewMessage(topic, body)
+	msg.WithKeys([]string{keyOf(body)})
+	res, err := s.p.SendSync(ctx, msg)
 	if err != nil {
 		return statusError, "", err
 	}
@@ -140,7 +142,7 @@ func startReceiver(ctx context.Context, kind string, nameServers []string, topic
 			Subscriptions: []client.Subscription{{Topic: topic}}, RebalanceInterval: 2 * time.Second},
 			func(_ context.Context, msgs []*client.MessageExt) client.ConsumeResult {
 				for _, m := range msgs {
-					got(string(m.Body), m.Queue.BrokerName)
+					got(intact(m.Body, strings.Join(m.Keys, " ")), m.Queue.BrokerName)
 				}
 				return client.ConsumeSuccess
 			})
@@ -170,7 +172,7 @@ func startReceiver(ctx context.Context, kind string, nameServers []string, topic
 				if m.Queue != nil {
 					broker = m.Queue.BrokerName
 				}
-				got(string(m.Body), broker)
+				got(intact(m.Body, m.GetKeys()), broker)
 			}
 			return consumer.ConsumeSuccess, nil
 		})
@@ -183,6 +185,20 @@ func startReceiver(ctx context.Context, kind string, nameServers []string, topic
 		return func() { _ = pc.Shutdown() }, nil
 	}
 	return nil, fmt.Errorf("no client %q", kind)
+}
+
+// keyOf is the key (KEYS) every load message carries: derived from its
+// body, so a receiver can tell the two arrived together and intact.
+func keyOf(body []byte) string { return "k-" + string(body) }
+
+// intact is the body a receiver reports: the body itself when the
+// message's keys are keyOf(body), else a marker no sender sent, so the
+// wanted body counts as lost.
+func intact(body []byte, keys string) string {
+	if keys != keyOf(body) {
+		return "mangled(" + string(body) + " keys " + keys + ")"
+	}
+	return string(body)
 }
 
 // driverLog is the clients' logger in a driver: warnings and errors to

@@ -159,8 +159,16 @@ type loadHandle struct {
 // startLoad starts a load driver on the client host.
 func (c *cluster) startLoad(name, clientKind, topic string, rate int) *loadHandle {
 	c.t.Helper()
+	return c.startLoadOf(name, clientKind, topic, rate, 0)
+}
+
+// startLoadOf starts a load driver that sends limit messages (0: until
+// stopped).
+func (c *cluster) startLoadOf(name, clientKind, topic string, rate int, limit int64) *loadHandle {
+	c.t.Helper()
 	in := loadInput{Client: clientKind, NameServers: c.nameServers, Topic: topic,
-		Group: clienttest.UniqueName("pg-" + name), Prefix: name, Senders: 4, Rate: rate, SendTimeout: 3 * time.Second}
+		Group: clienttest.UniqueName("pg-" + name), Prefix: name, Senders: 4, Rate: rate, SendTimeout: 3 * time.Second,
+		Limit: limit}
 	return &loadHandle{c: c, name: name, topic: topic, d: c.net.StartDriver("client", "load-"+name, "load", in)}
 }
 

@@ -108,6 +108,8 @@ type loadInput struct {
 	Senders     int
 	Rate        int
 	SendTimeout time.Duration
+	// Limit stops the load after this many sends (0: none, until "stop").
+	Limit int64
 }
 
 // sendRecord is one send's outcome.
@@ -263,7 +265,11 @@ func loadDriver(ctx context.Context, c *netns.Conn) (any, error) {
 	for range in.Senders {
 		wg.Go(func() {
 			for range tokens {
-				body := fmt.Sprintf("%s-%07d", in.Prefix, seq.Add(1))
+				n := seq.Add(1)
+				if in.Limit > 0 && n > in.Limit {
+					continue // drain the tokens until stopped
+				}
+				body := fmt.Sprintf("%s-%07d", in.Prefix, n)
 				l.begin(body)
 				began := time.Now()
 				status, broker, err := s.send(sendCtx, in.Topic, []byte(body))

@@ -119,3 +119,35 @@ func TestSyncMasterSlaveCutOff(t *testing.T) {
 		}
 	}
 }
+
+// Issue 16's acceptance: the official client, given both name servers,
+// sends 200 keyed messages to a SYNC_MASTER with a slave; the master is
+// SIGKILLed; a new consumer group reading from the first offset receives
+// all 200 intact (body and key) from the slave. (The official Go client
+// cannot read a group without its master, so the kit's client reads.)
+func TestOfficialKeyedSendsSurviveMasterKill(t *testing.T) {
+	c := newCluster(t)
+	c.startNamesrv("ns1")
+	c.startNamesrv("ns2")
+	c.startBroker("m1", brokerSpec{Name: "broker-a", ID: 0, Role: "SYNC_MASTER"})
+	c.startBroker("s1", brokerSpec{Name: "broker-a", ID: 1, Role: "SLAVE"})
+	topic := c.createTopic("keyed", "broker-a")
+	warm := c.startLoad("warm", kitClient, topic, 100)
+	warm.phase("warm-up")
+	warm.wait("broker-a replicating", waitFor{Count: 20, Broker: "broker-a", Streak: 20, Timeout: 30 * time.Second})
+	warmRecs := warm.stop()
+
+	o := c.startLoadOf("official", officialClient, topic, 200, 200)
+	o.phase("keyed")
+	o.wait("200 sent", waitFor{Count: 200, Broker: "broker-a", Timeout: time.Minute})
+	recs := o.stop()
+	if ok := len(acked(recs)); len(recs) != 200 || ok != 200 {
+		t.Fatalf("the official client sent %d, %d SEND_OK; want 200 SEND_OK from the SYNC_MASTER", len(recs), ok)
+	}
+	c.kill("m1")
+	got := c.consume("kit-from-slave", kitClient, topic, acked(warmRecs, recs))
+	c.report(map[string][]sendRecord{"official": recs, "warm-up": warmRecs}, []consumed{got})
+	if got.ByBroker["broker-a"] < 200 {
+		t.Errorf("%d read from broker-a's slave, want all", got.ByBroker["broker-a"])
+	}
+}
