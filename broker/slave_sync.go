@@ -62,44 +62,51 @@ func (b *Broker) syncFromMasterLoop(ctx context.Context) {
 	}
 }
 
-// syncFromMaster copies the four tables once.
+// syncFromMaster copies the four tables once, in Java's order.
 func (b *Broker) syncFromMaster(master *nameServer) error {
-	body, err := askMaster(master, b.repl.dial, remoting.GetAllTopicConfig)
-	if err != nil {
-		return err
+	steps := []struct {
+		code  int16
+		apply func(body []byte) error
+	}{
+		{remoting.GetAllTopicConfig, func(body []byte) error {
+			topics, err := payload.ParseRegisterBrokerBody(body) // a bare TopicConfigSerializeWrapper
+			if err == nil {
+				b.topics.replaceWith(topics.Topics.Table)
+			}
+			return err
+		}},
+		{remoting.GetAllConsumerOffset, func(body []byte) error {
+			offsets, err := payload.ParseConsumerOffsetTable(body)
+			if err == nil {
+				b.offsets.mergeFrom(offsets)
+			}
+			return err
+		}},
+		{remoting.GetAllDelayOffset, func(body []byte) error {
+			delays, err := payload.ParseDelayOffsetTable(body)
+			if err == nil {
+				b.delays.copyFrom(delays)
+			}
+			return err
+		}},
+		{remoting.GetAllSubscriptionGroupConfig, func(body []byte) error {
+			var groups subscriptionGroupFile
+			if err := json.Unmarshal(payload.NormalizeFastJSON(body), &groups); err != nil {
+				return fmt.Errorf("subscription groups from the master: %w", err)
+			}
+			return b.subGroups.replaceWith(groups)
+		}},
 	}
-	topics, err := payload.ParseRegisterBrokerBody(body) // a bare TopicConfigSerializeWrapper
-	if err != nil {
-		return err
+	for _, step := range steps {
+		body, err := askMaster(master, b.repl.dial, step.code)
+		if err != nil {
+			return err
+		}
+		if err := step.apply(body); err != nil {
+			return err
+		}
 	}
-	b.topics.replaceWith(topics.Topics.Table)
-
-	if body, err = askMaster(master, b.repl.dial, remoting.GetAllConsumerOffset); err != nil {
-		return err
-	}
-	offsets, err := payload.ParseConsumerOffsetTable(body)
-	if err != nil {
-		return err
-	}
-	b.offsets.mergeFrom(offsets)
-
-	if body, err = askMaster(master, b.repl.dial, remoting.GetAllDelayOffset); err != nil {
-		return err
-	}
-	delays, err := payload.ParseDelayOffsetTable(body)
-	if err != nil {
-		return err
-	}
-	b.delays.copyFrom(delays)
-
-	if body, err = askMaster(master, b.repl.dial, remoting.GetAllSubscriptionGroupConfig); err != nil {
-		return err
-	}
-	var groups subscriptionGroupFile
-	if err := json.Unmarshal(payload.NormalizeFastJSON(body), &groups); err != nil {
-		return fmt.Errorf("subscription groups from the master: %w", err)
-	}
-	return b.subGroups.replaceWith(groups)
+	return nil
 }
 
 // askMaster sends one request without header fields and returns the body

@@ -206,13 +206,7 @@ func (s *Store) AppendReplica(at int64, records []byte) error {
 		return err
 	}
 	s.lastStoreTs = max(s.lastStoreTs, maxTs)
-	if s.cl.end >= s.ckDue {
-		s.ckDue = s.cl.end + s.cfg.CheckpointBytes
-		select {
-		case s.ckKick <- struct{}{}:
-		default:
-		}
-	}
+	s.checkpointIfDueLocked()
 	for _, c := range counts {
 		s.queueLocked(c.id).next += c.n
 	}

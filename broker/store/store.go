@@ -447,13 +447,7 @@ func (s *Store) Append(ctx context.Context, entries []Entry) ([]AppendResult, er
 		return nil, err
 	}
 	s.lastStoreTs = now
-	if s.cl.end >= s.ckDue {
-		s.ckDue = s.cl.end + s.cfg.CheckpointBytes
-		select {
-		case s.ckKick <- struct{}{}:
-		default:
-		}
-	}
+	s.checkpointIfDueLocked()
 	for _, c := range counts {
 		c.q.next += c.n
 	}
@@ -522,4 +516,16 @@ func (s *Store) MinPhysicalOffset() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.cl.minOffset()
+}
+
+// checkpointIfDueLocked wakes the checkpointer once CheckpointBytes more
+// of log were written since it last ran. mu should be held.
+func (s *Store) checkpointIfDueLocked() {
+	if s.cl.end >= s.ckDue {
+		s.ckDue = s.cl.end + s.cfg.CheckpointBytes
+		select {
+		case s.ckKick <- struct{}{}:
+		default:
+		}
+	}
 }
