@@ -67,3 +67,38 @@ func TestReadQueue(t *testing.T) {
 		t.Fatalf("a missing topic: %v, want ErrTopicNotFound", err)
 	}
 }
+
+// A TopicReader reads every queue of a topic with the look-ups made once,
+// when opened: one topic-stats request however many queues it reads.
+func TestTopicReaderLooksUpOnce(t *testing.T) {
+	b := brokertest.Start(t)
+	ctx := t.Context()
+	c, err := admin.New(admin.Config{NameServers: []string{b.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const topic = "topic-reader"
+	if _, err := c.UpdateTopic(ctx, admin.TopicSpec{Topic: topic, ReadQueues: 8, WriteQueues: 8}); err != nil {
+		t.Fatal(err)
+	}
+	before := b.Stats().Requests["GET_TOPIC_STATS_INFO"]
+	r, err := c.OpenTopic(ctx, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	queues := r.Queues()
+	if len(queues) != 8 {
+		t.Fatalf("%d queues, want 8", len(queues))
+	}
+	for _, q := range queues {
+		if _, _, _, err := r.Read(ctx, admin.QueuePage{BrokerName: q.BrokerName, QueueID: q.QueueID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := b.Stats().Requests["GET_TOPIC_STATS_INFO"] - before; n != 1 {
+		t.Errorf("reading 8 queues asked for the topic's stats %d times, want once", n)
+	}
+	if _, _, _, err := r.Read(ctx, admin.QueuePage{BrokerName: "broker-a", QueueID: 8}); !errors.Is(err, admin.ErrNotFound) {
+		t.Errorf("a queue the topic lacks: %v, want ErrNotFound", err)
+	}
+}
