@@ -612,11 +612,18 @@ func TestAppendReplicaConcurrent(t *testing.T) {
 		fillMaster(t, master, ms[i:i+40])
 		replicate(t, master, slave, 1500)
 	}
+	// The cleaner runs on its own timer: on a busy machine the replication
+	// above can end before its first deletion. Wait for one, the readers
+	// still running, before they stop.
+	deadline := time.Now().Add(30 * time.Second)
+	for slave.MinPhysicalOffset() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond) // polling the cleaner's effect; it signals nothing
+	}
 	cancel()
 	wg.Wait()
 	usage.Store(0) // the cleaner stops deleting (a run in flight may finish)
 	if slave.MinPhysicalOffset() == 0 {
-		t.Fatal("the slave's cleaner deleted nothing")
+		t.Fatal("the slave's cleaner deleted nothing in 30s")
 	}
 	if slave.MaxPhysicalOffset() != master.MaxPhysicalOffset() {
 		t.Fatalf("slave max %d, master %d", slave.MaxPhysicalOffset(), master.MaxPhysicalOffset())
