@@ -141,7 +141,7 @@ func TestSlaveRefusesWritesAndCopiesMetadata(t *testing.T) {
 // its send status; the message is stored either way.
 func TestSyncMasterSendStatuses(t *testing.T) {
 	c := brokertest.StartCluster(t, brokertest.ClusterSpec{NameServers: 1, MasterRole: broker.SyncMaster,
-		Edit: func(c *broker.Config) { c.SyncFlushTimeout = 300 * time.Millisecond }})
+		Edit: func(c *broker.Config) { c.SyncFlushTimeout = 2 * time.Second }}) // the stalled slave waits it out once
 	g := c.Groups[0]
 	p := startProducerAt(t, c.NamesrvAddr(), producer.WithRetry(0))
 	send := func(body string) primitive.SendStatus {

@@ -35,7 +35,7 @@ func withCluster(groups int, role string, fn func(*clusterEnv) (string, error)) 
 	}
 	defer cleanup()
 	cl, err := brokertest.LaunchCluster(brokertest.ClusterSpec{Groups: groups, MasterRole: role,
-		Edit: func(c *broker.Config) { c.SyncFlushTimeout = 500 * time.Millisecond }}, dir)
+		Edit: func(c *broker.Config) { c.SyncFlushTimeout = 2 * time.Second }}, dir) // generous: a busy machine must not turn SEND_OK into FLUSH_SLAVE_TIMEOUT
 	if err != nil {
 		return "", err
 	}
