@@ -150,14 +150,15 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Broker, error) {
 	if err == nil {
 		err = b.startComponents(levels)
 	}
+	b.life, b.endOfLife = context.WithCancel(context.Background())
 	if err == nil {
 		err = b.startReplication(&o)
 	}
 	if err != nil {
+		b.endOfLife()
 		return nil, errors.Join(err, b.ln.Close(), b.store.Close())
 	}
 
-	b.life, b.endOfLife = context.WithCancel(context.Background())
 	b.wg.Add(2)
 	go b.acceptLoop()
 	go b.housekeepingLoop()

@@ -53,21 +53,14 @@ func (b *Broker) startReplication(o *options) error {
 			r.dial = (&net.Dialer{}).DialContext
 		}
 		r.slave = ha.NewSlave(ha.SlaveConfig{
-			Store: b.store,
-			MasterAddr: func() string {
-				if p := r.haMaster.Load(); p != nil {
-					return *p
-				}
-				return ""
-			},
+			Store:             b.store,
+			MasterAddr:        r.currentHAMaster,
 			Dial:              r.dial,
 			HeartbeatInterval: b.cfg.HAHeartbeatInterval,
 			Log:               b.log.With("component", "ha-slave"),
 		})
-		ctx, cancel := context.WithCancel(context.Background())
-		b.wg.Go(func() { <-b.done; cancel() })
-		b.wg.Go(func() { r.slave.Run(ctx) })
-		b.wg.Go(func() { b.syncFromMasterLoop(ctx) })
+		b.wg.Go(func() { r.slave.Run(b.life) })
+		b.wg.Go(func() { b.syncFromMasterLoop(b.life) })
 	case b.cfg.HAListen != "":
 		ln, err := o.listen("tcp", b.cfg.HAListen)
 		if err != nil {
