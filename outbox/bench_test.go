@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rocketkit/rocketkit/broker/brokertest"
+	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
 )
@@ -75,6 +76,13 @@ func runWriters(b *testing.B, n int, tx func(ctx context.Context, rng *rand.Rand
 // (cpu: both; db-cpu: the server's): on a machine shared with other work
 // that is the steadier figure.
 //
+// Two more phases tell where the outbox's cost lies: insert-only writes
+// the outbox rows with no relay running (what the outbox INSERT itself
+// costs the writers: no relay can make the end-to-end rate exceed it),
+// and discard runs the relay with a sender that drops every message (the
+// relay's database work without the sends: the gap between it and the
+// outbox phase is what the client and the broker cost).
+//
 //	go test -run '^$' -bench Publish -benchtime=4x ./outbox
 func BenchmarkPublish(b *testing.B) {
 	rows := envInt("PUBLISH_ROWS", 10000)
@@ -105,29 +113,50 @@ func BenchmarkPublish(b *testing.B) {
 		return time.Since(start)
 	}
 
-	cfg := outbox.Config{Table: "outbox_publish"}
-	pub, err := outbox.NewPublisher(cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	topic := uniqueTopic("bench_e2e")
-	r := startRelay(b, db.DB, cfg, startProducer(b, brk), outboxtest.KeyLookup(b, brk.Addr()))
-	runOutbox := func() time.Duration {
-		start := time.Now()
-		runWriters(b, rows, func(ctx context.Context, rng *rand.Rand) error {
-			order, p := newBenchPayload(rng)
-			return outbox.WithTx(ctx, db, func(ctx context.Context, tx *sql.Tx) error {
-				return pub.Publish(ctx, tx, outbox.Message{Destination: topic + ":created", Payload: p, ShardingKey: order})
+	// publishPhase returns a phase in which the writers publish to table,
+	// ending, when relay is not nil, once it has sent every row.
+	publishPhase := func(table string, relay func(outbox.Config) *outbox.Relay) func() time.Duration {
+		cfg := outbox.Config{Table: table}
+		if err := outbox.Migrate(context.Background(), db.DB, cfg); err != nil {
+			b.Fatal(err)
+		}
+		pub, err := outbox.NewPublisher(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var r *outbox.Relay
+		if relay != nil {
+			r = relay(cfg)
+		}
+		topic := uniqueTopic("bench_e2e")
+		return func() time.Duration {
+			start := time.Now()
+			runWriters(b, rows, func(ctx context.Context, rng *rand.Rand) error {
+				order, p := newBenchPayload(rng)
+				return outbox.WithTx(ctx, db, func(ctx context.Context, tx *sql.Tx) error {
+					return pub.Publish(ctx, tx, outbox.Message{Destination: topic + ":created", Payload: p, ShardingKey: order})
+				})
 			})
-		})
-		waitBacklog(b, r, 10*time.Minute)
-		return time.Since(start)
+			if r != nil {
+				waitBacklog(b, r, 10*time.Minute)
+			}
+			return time.Since(start)
+		}
 	}
+	var relay *outbox.Relay
+	runOutbox := publishPhase("outbox_publish", func(cfg outbox.Config) *outbox.Relay {
+		relay = startRelay(b, db.DB, cfg, startProducer(b, brk), outboxtest.KeyLookup(b, brk.Addr()))
+		return relay
+	})
+	runInsertOnly := publishPhase("outbox_insert_only", nil)
+	runDiscard := publishPhase("outbox_discard", func(cfg outbox.Config) *outbox.Relay {
+		return startRelay(b, db.DB, cfg, discardSender{}, outboxtest.KeyLookup(b, brk.Addr()))
+	})
 
 	// Per phase: wall time, and CPU time of this process and of the
 	// database server.
 	type phase struct{ wall, self, db time.Duration }
-	var pBare, pOutbox phase
+	var pBare, pOutbox, pInsert, pDiscard phase
 	measure := func(run func() time.Duration, p *phase) {
 		s0, d0 := cpuNow()
 		p.wall += run()
@@ -143,6 +172,8 @@ func BenchmarkPublish(b *testing.B) {
 			measure(runOutbox, &pOutbox)
 			measure(runBare, &pBare)
 		}
+		measure(runInsertOnly, &pInsert)
+		measure(runDiscard, &pDiscard)
 	}
 	n := float64(rows * b.N)
 	perRow := func(d time.Duration) float64 { return float64(d.Microseconds()) / n }
@@ -154,7 +185,11 @@ func BenchmarkPublish(b *testing.B) {
 	b.ReportMetric(perRow(pOutbox.self+pOutbox.db), "outbox-cpu-µs/row")
 	b.ReportMetric(perRow(pBare.db), "bare-db-cpu-µs/row")
 	b.ReportMetric(perRow(pOutbox.db), "outbox-db-cpu-µs/row")
-	if st := r.Stats(); st.Batches > 0 {
+	b.ReportMetric(100*pBare.wall.Seconds()/pInsert.wall.Seconds(), "insert-only-%-of-bare")
+	b.ReportMetric(perRow(pInsert.self+pInsert.db), "insert-only-cpu-µs/row")
+	b.ReportMetric(100*pBare.wall.Seconds()/pDiscard.wall.Seconds(), "discard-%-of-bare")
+	b.ReportMetric(perRow(pDiscard.self+pDiscard.db), "discard-cpu-µs/row")
+	if st := relay.Stats(); st.Batches > 0 {
 		b.ReportMetric(float64(st.Sent)/float64(st.Batches), "rows/send")
 	}
 }
@@ -232,4 +267,16 @@ func envInt(name string, def int) int {
 		return n
 	}
 	return def
+}
+
+// discardSender accepts every message and sends nothing: BenchmarkPublish's
+// discard phase runs the relay without the client and the broker.
+type discardSender struct{}
+
+func (discardSender) Send(context.Context, *client.Message, ...client.SendOption) (*client.SendResult, error) {
+	return &client.SendResult{Status: client.SendOK}, nil
+}
+
+func (discardSender) SendBatch(context.Context, []*client.Message, ...client.SendOption) (*client.SendResult, error) {
+	return &client.SendResult{Status: client.SendOK}, nil
 }
