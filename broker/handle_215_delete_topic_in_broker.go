@@ -10,8 +10,14 @@ package broker
 // without the topic before it answers (a name server drops the topic only
 // with deleteTopicWithBrokerRegistration, or on DELETE_TOPIC_IN_NAMESRV).
 //
-// Deviations: the messages stay in the commit log until retention (not yet
-// implemented) and are no longer reachable through queues.
+// A slave refuses it (SERVICE_NOT_AVAILABLE): its topics follow its
+// master's (the topic table is copied, and a topic the master deletes and
+// receives again restarts the slave's queues when its records arrive); a
+// deletion on the slave alone would leave its queues behind the master's.
+// Java's admin tools send it to masters only.
+//
+// Deviations: the messages stay in the commit log until retention and are
+// no longer reachable through queues.
 
 import "github.com/rocketkit/rocketkit/protocol/remoting"
 
@@ -22,6 +28,10 @@ func init() {
 
 func handleDeleteTopic(b *Broker, _ *conn, req *remoting.Command) *remoting.Command {
 	topic := req.ExtFields.Get("topic")
+	if b.cfg.isSlave() {
+		return errorResponse(req, remoting.ServiceNotAvailable, "broker "+b.cfg.BrokerName+" at "+b.addr+
+			" is a slave (brokerRole=SLAVE): delete topic "+topic+" on its master; the slave follows")
+	}
 	if topic == DefaultTopic || isSystemTopic(topic) {
 		return errorResponse(req, remoting.InvalidParameter, "topic "+topic+" is reserved for the broker")
 	}

@@ -134,6 +134,75 @@ func TestSlaveRefusesWritesAndCopiesMetadata(t *testing.T) {
 	waitUntil(t, 15*time.Second, func() bool { return offsetOnSlave() == 50 })
 }
 
+// TestSlaveFollowsTopicDeletion: a topic deleted on the master and then
+// created and written again restarts its queues at 0; the slave follows
+// (replication does not stop), reads the new messages at the master's
+// offsets, and refuses a deletion of its own.
+func TestSlaveFollowsTopicDeletion(t *testing.T) {
+	c := brokertest.StartCluster(t, brokertest.ClusterSpec{NameServers: 1})
+	g := c.Groups[0]
+	m := dialRaw(t, g.Master.Addr())
+	s := dialRaw(t, g.Slaves[0].Addr())
+	const topic = "recreated"
+	send := func(queue, n int) {
+		t.Helper()
+		for i := range n {
+			resp := m.mustCall(t, remoting.SendMessageV2, remoting.Fields{{Key: "a", Value: "pg"}, {Key: "b", Value: topic},
+				{Key: "c", Value: "TBW102"}, {Key: "d", Value: "4"}, {Key: "e", Value: fmt.Sprint(queue)}, {Key: "f", Value: "0"},
+				{Key: "g", Value: fmt.Sprint(time.Now().UnixMilli())}, {Key: "h", Value: "0"}, {Key: "i", Value: ""},
+				{Key: "j", Value: "0"}, {Key: "k", Value: "false"}}, fmt.Appendf(nil, "q%d-%d", queue, i))
+			if resp.Code != remoting.Success {
+				t.Fatalf("send: %d %s", resp.Code, resp.Remark)
+			}
+		}
+	}
+	maxOffset := func(rc *rawConn, queue int) int64 {
+		t.Helper()
+		resp := rc.mustCall(t, remoting.GetMaxOffset, remoting.Fields{{Key: "topic", Value: topic}, {Key: "queueId", Value: fmt.Sprint(queue)}}, nil)
+		if resp.Code != remoting.Success {
+			t.Fatalf("GET_MAX_OFFSET: %d %s", resp.Code, resp.Remark)
+		}
+		off, _ := resp.ExtFields.Int64("offset")
+		return off
+	}
+	caughtUp := func() {
+		t.Helper()
+		if err := g.WaitCaughtUp(20 * time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	createTopicRaw(t, m, topic, 4)
+	send(0, 7)
+	send(1, 5)
+	caughtUp()
+	if got := maxOffset(s, 0); got != 7 {
+		t.Fatalf("slave %s/0 max offset %d before the deletion, want 7", topic, got)
+	}
+
+	del := s.mustCall(t, remoting.DeleteTopicInBroker, remoting.Fields{{Key: "topic", Value: topic}}, nil)
+	if del.Code != remoting.ServiceNotAvailable || !strings.Contains(del.Remark, "on its master") {
+		t.Fatalf("delete on the slave: %d %q, want SERVICE_NOT_AVAILABLE pointing to the master", del.Code, del.Remark)
+	}
+	if del := m.mustCall(t, remoting.DeleteTopicInBroker, remoting.Fields{{Key: "topic", Value: topic}}, nil); del.Code != remoting.Success {
+		t.Fatalf("delete on the master: %d %s", del.Code, del.Remark)
+	}
+	createTopicRaw(t, m, topic, 4)
+	send(1, 3)
+	send(0, 2)
+	caughtUp()
+	for q, want := range []int64{2, 3} {
+		if a, b := maxOffset(m, q), maxOffset(s, q); a != want || b != want {
+			t.Fatalf("%s/%d max offset after the restart: master %d, slave %d, want %d", topic, q, a, b, want)
+		}
+	}
+	send(0, 4) // replication goes on
+	caughtUp()
+	if got := maxOffset(s, 0); got != 6 {
+		t.Fatalf("slave %s/0 max offset %d, want 6", topic, got)
+	}
+}
+
 // A SYNC_MASTER answers SEND_OK once its slave has the message, and the
 // statuses Java gives when it cannot: FLUSH_SLAVE_TIMEOUT while a
 // connected slave does not acknowledge in syncFlushTimeout,

@@ -69,13 +69,12 @@
 // sent (ErrProtocol), a truncated report, and when no report arrived for
 // HousekeepingInterval (20 s, Java's haHousekeepingInterval).
 //
-// Topic deletion is not replicated (it is not in the log). A topic the
-// master deletes and then receives again restarts its queue offsets at 0,
-// which a slave still holding the old queues refuses (the error says so),
-// and a topic deleted on the slave alone makes the master's next record of
-// it refused the same way; either stops replication until the slave's
-// store is rebuilt. Java's slave instead drops such records from its
-// consume queues silently.
+// Topic deletion is not in the log. A topic the master deletes and then
+// receives again restarts its queue offsets at 0; the slave takes such a
+// record (queue offset 0 for a queue that has records) as the master's
+// deletion, deletes the topic too at that record, and goes on
+// (store.AppendReplica). A slave refuses DELETE_TOPIC_IN_BROKER: a
+// deletion on the slave alone would leave it behind the master's queues.
 //
 // A slave whose log has diverged from the master's but ends at one of the
 // master's record boundaries (at or below the master's end) is not

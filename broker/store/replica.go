@@ -135,6 +135,13 @@ type replicaRec struct {
 // (consecutive within the batch). Otherwise it returns an error wrapping
 // ErrInvalidReplica and stores nothing.
 //
+// One exception: a record with queue offset 0 for a queue that has
+// records is the master's topic restarting after DELETE_TOPIC (a deletion
+// is not in the log, and the master's queues of a topic received again
+// start at 0). The slave then deletes the topic as the master did
+// (DeleteTopic: its queues, and its older records for recovery) at that
+// record, after storing the batch's records before it, and goes on.
+//
 // The slave rolls to a new segment at its own record boundaries (when the
 // next record would take the current segment past SegmentSize), so its
 // segment files may differ from the master's while every offset is the
@@ -190,9 +197,12 @@ func (s *Store) AppendReplica(at int64, records []byte) error {
 		}
 		if next := counts[j].next + counts[j].n; r.qoff != next {
 			s.mu.Unlock()
-			hint := ""
 			if r.qoff == 0 {
-				hint = " (the topic was deleted and created again on one side only?)"
+				return s.replicaTopicRestart(at, records, r)
+			}
+			hint := ""
+			if next == 0 {
+				hint = " (the topic was deleted on the slave alone?)"
 			}
 			return fmt.Errorf("store: append replica at %d: record at %d of %s/%d has queue offset %d, the queue's next is %d%s: %w",
 				at, at+int64(r.rel), r.id.Topic, r.id.QueueID, r.qoff, next, hint, ErrInvalidReplica)
@@ -236,6 +246,21 @@ func (s *Store) AppendReplica(at int64, records []byte) error {
 		}
 	}
 	return nil
+}
+
+// replicaTopicRestart stores a batch whose record r starts r.id's queue
+// again at 0: the records before r, then DeleteTopic (the master deleted
+// the topic and received it again), then r and the rest.
+func (s *Store) replicaTopicRestart(at int64, records []byte, r *replicaRec) error {
+	if r.rel > 0 {
+		if err := s.AppendReplica(at, records[:r.rel]); err != nil {
+			return err
+		}
+	}
+	if err := s.DeleteTopic(r.id.Topic); err != nil {
+		return fmt.Errorf("store: append replica at %d: follow the master's deletion of %s: %w", at, r.id.Topic, err)
+	}
+	return s.AppendReplica(at+int64(r.rel), records[r.rel:])
 }
 
 func replicaGap(at, end int64) error {

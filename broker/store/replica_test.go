@@ -224,6 +224,64 @@ func TestReplicaRoundTrip(t *testing.T) {
 	sameStores(t, master, crashed, append(append(ms, more...), last...))
 }
 
+// TestReplicaFollowsTopicDeletion: a topic the master deletes and then
+// receives again starts its queues at 0; the slave deletes it as well at
+// that record and keeps replicating, whether the restart comes at the
+// start of a batch or after older records of the topic in the same batch,
+// and reads like the master after a reopen and after a crash.
+func TestReplicaFollowsTopicDeletion(t *testing.T) {
+	master := openStore(t, Config{Dir: t.TempDir(), SegmentSize: 4096})
+	slaveDir := t.TempDir()
+	slave := openStore(t, Config{Dir: slaveDir, SegmentSize: 4096})
+	var all []msg
+	fill := func(from, n int) {
+		ms := replicaMsgs(from, n)
+		fillMaster(t, master, ms)
+		all = append(all, ms...)
+	}
+	fill(0, 60)
+	replicate(t, master, slave, 700)
+	if _, hi := slave.QueueRange("A", 1); hi == 0 {
+		t.Fatal("the slave has no A/1 records before the deletion")
+	}
+
+	// The restart at the start of a batch: the slave has every old record.
+	if err := master.DeleteTopic("A"); err != nil {
+		t.Fatal(err)
+	}
+	fill(60, 40)
+	if lo, hi := master.QueueRange("A", 1); lo != 0 || hi == 0 || hi > 40 {
+		t.Fatalf("master A/1 after deletion: [%d, %d), want a fresh queue", lo, hi)
+	}
+	replicate(t, master, slave, 700)
+	sameStores(t, master, slave, all)
+
+	// The restart inside a batch: old A records, the deletion, new ones,
+	// all in one chunk.
+	fill(100, 30)
+	if err := master.DeleteTopic("A"); err != nil {
+		t.Fatal(err)
+	}
+	fill(130, 30)
+	if chunks := replicate(t, master, slave, 1<<20); chunks != 1 {
+		t.Fatalf("%d chunks, want the old and the restarted records in one", chunks)
+	}
+	sameStores(t, master, slave, all)
+
+	// A crash copy and a clean reopen recover the deletions.
+	crashDir := t.TempDir()
+	copyDir(t, slaveDir, crashDir)
+	sameStores(t, master, openStore(t, Config{Dir: crashDir, SegmentSize: 4096}), all)
+	if err := slave.Close(); err != nil {
+		t.Fatal(err)
+	}
+	slave = openStore(t, Config{Dir: slaveDir, SegmentSize: 4096})
+	sameStores(t, master, slave, all)
+	fill(160, 10)
+	replicate(t, master, slave, 700)
+	sameStores(t, master, slave, all)
+}
+
 // checkSegments asserts that every segment of s but the last holds whole
 // records and is at most segSize bytes, or holds a single larger record.
 func checkSegments(t testing.TB, s *Store, segSize int64) {
@@ -348,7 +406,12 @@ func TestAppendReplicaRefuses(t *testing.T) {
 		{"queue offset ahead", 0, encodeAt(msg{topic: "A", queue: 0, body: "x"}, 1, 0), ErrInvalidReplica},
 		{"queue offsets not consecutive", 0, func() []byte {
 			r0 := encodeAt(msg{topic: "A", queue: 0, body: "x"}, 0, 0)
-			return append(r0, encodeAt(msg{topic: "A", queue: 0, body: "y"}, 0, int64(len(r0)))...)
+			return append(r0, encodeAt(msg{topic: "A", queue: 0, body: "y"}, 2, int64(len(r0)))...)
+		}(), ErrInvalidReplica},
+		{"queue offset repeated", 0, func() []byte {
+			r0 := encodeAt(msg{topic: "A", queue: 0, body: "x"}, 0, 0)
+			r1 := encodeAt(msg{topic: "A", queue: 0, body: "y"}, 1, int64(len(r0)))
+			return append(append(r0, r1...), encodeAt(msg{topic: "A", queue: 0, body: "z"}, 1, int64(len(r0)+len(r1)))...)
 		}(), ErrInvalidReplica},
 		{"illegal topic", 0, encodeAt(msg{topic: "..", queue: 0, body: "x"}, 0, 0), ErrInvalidReplica},
 		{"negative queue", 0, encodeAt(msg{topic: "A", queue: -1, body: "x"}, 0, 0), ErrInvalidReplica},
@@ -397,12 +460,12 @@ func TestAppendReplicaRefuses(t *testing.T) {
 			t.Fatal(err)
 		}
 		at := slave.MaxPhysicalOffset()
-		// A/0 already has offset 0 (the master's first record): a second 0.
-		err := slave.AppendReplica(at, encodeAt(msg{topic: "A", queue: 0, body: "dup"}, 0, at))
+		_, hi := master.QueueRange("A", 0)
+		// A/0's last offset again (0 would be the topic starting over).
+		err := slave.AppendReplica(at, encodeAt(msg{topic: "A", queue: 0, body: "dup"}, hi-1, at))
 		if !errors.Is(err, ErrInvalidReplica) || slave.MaxPhysicalOffset() != at {
 			t.Fatalf("duplicate queue offset: %v, max %d", err, slave.MaxPhysicalOffset())
 		}
-		_, hi := master.QueueRange("A", 0)
 		if err := slave.AppendReplica(at, encodeAt(msg{topic: "A", queue: 0, body: "next"}, hi, at)); err != nil {
 			t.Fatalf("next queue offset refused: %v", err)
 		}
