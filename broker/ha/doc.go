@@ -62,9 +62,11 @@
 // report is above its log's end (ErrDiverged: the slave holds records the
 // master does not have, e.g. it followed another master), or below its
 // first stored offset (ErrBehindLog: retention deleted what the slave
-// still needs, or an empty slave meets a master whose log no longer starts
-// at 0). Such a slave's store must be rebuilt (copied from the master, or
-// emptied when the master's log still starts at 0). It also closes on a
+// still needs). Such a slave's store must be rebuilt (copied from the
+// master, or emptied). An empty slave (report 0) of a master whose log no
+// longer starts at 0 is streamed the log from its first stored offset,
+// where the slave's log then begins (store.AppendReplica; Java starts it
+// at the master's last file). It also closes on a
 // negative offset, an acknowledgement that goes backwards or past what it
 // sent (ErrProtocol), a truncated report, and when no report arrived for
 // HousekeepingInterval (20 s, Java's haHousekeepingInterval).
@@ -81,18 +83,20 @@
 // detected, as in Java: the protocol carries offsets, not checksums or
 // epochs.
 //
-// The slave closes on a header whose offset is not its log's end, a
-// negative offset, a size outside 0..MaxBodySize (64 MiB), a truncated
-// frame, a body store.AppendReplica refuses (not whole records, bad size,
-// magic or body CRC, an offset not at its position, a queue offset not
-// next: store.ErrInvalidReplica, and nothing of it is stored), and when
-// nothing arrived for HousekeepingInterval.
+// The slave closes on a header whose offset is not its log's end (an
+// empty slave's log begins at the first transfer's), a negative
+// offset, a size outside 0..MaxBodySize (64 MiB), a truncated frame, a
+// body store.AppendReplica refuses (not whole records, bad size, magic or
+// body CRC, an offset not at its position, a queue offset not next:
+// store.ErrInvalidReplica, and nothing of it is stored), and when nothing
+// arrived for HousekeepingInterval.
 //
 // # Differences from Java
 //
-//   - A slave whose offset the master cannot serve is refused. Java starts
-//     an empty slave at the master's last commit-log file (so it silently
-//     lacks everything before), streams nothing, silently, to a slave
+//   - An empty slave gets the master's whole stored log, from its first
+//     offset; Java starts it at the master's last commit-log file (so it
+//     silently lacks everything before). A slave whose offset the master
+//     cannot serve is refused; Java streams nothing, silently, to a slave
 //     below the master's first file, and accepts a slave ahead of it, to
 //     which it later ships bytes from that offset that no longer line up
 //     with the slave's records.

@@ -17,10 +17,8 @@ var (
 	ErrDiverged = errors.New("ha: slave is ahead of master: diverged")
 
 	// ErrBehindLog is logged by the master when a slave reports an offset
-	// below the master's first stored commit-log offset (retention deleted
-	// what it still needs), or an empty slave connects to a master whose
-	// log no longer starts at 0: replication cannot start mid-log. The
-	// master refuses it; the slave's store must be rebuilt from a copy of
-	// the master's.
+	// other than 0 below the master's first stored commit-log offset
+	// (retention deleted what it still needs). The master refuses it; the
+	// slave's store must be rebuilt (emptied, or copied from the master's).
 	ErrBehindLog = errors.New("ha: slave is behind the master's first stored offset")
 )

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -349,28 +350,61 @@ func TestMasterRefusesSlaveAhead(t *testing.T) {
 	}
 }
 
-// TestMasterRefusesSlaveBehindLog: once retention deleted the start of the
-// master's log, an empty slave cannot start mid-log.
-func TestMasterRefusesSlaveBehindLog(t *testing.T) {
-	ms := openStore(t, store.Config{SegmentSize: 4096, Retention: store.Retention{
+// TestSlaveStartsAtTrimmedMaster: once retention deleted the start of the
+// master's log, an empty slave starts at the master's first offset (its
+// log begins there and holds the master's records from there on), while
+// a slave that holds records below that offset is refused.
+func TestSlaveStartsAtTrimmedMaster(t *testing.T) {
+	dir := t.TempDir()
+	ms := openStore(t, store.Config{Dir: dir, SegmentSize: 4096, Retention: store.Retention{
 		ReservedTime: -1, DeleteInterval: -1, CleanInterval: 5 * time.Millisecond,
 		DiskUsage: func(string) (float64, error) { return 0.99, nil },
 	}})
 	appendN(t, ms, 0, 100)
 	waitFor(t, 10*time.Second, func() bool { return ms.MinPhysicalOffset() > 0 }, "retention deleted nothing")
+	// Reopened without the forced clean: no deletion while the slave copies.
+	if err := ms.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ms = openStore(t, store.Config{Dir: dir, SegmentSize: 4096})
+	lo := ms.MinPhysicalOffset()
+	if lo == 0 {
+		t.Fatal("the reopened master's log begins at 0")
+	}
 	mlog, mlogs := newLog()
 	m := NewMaster(MasterConfig{Store: ms, Log: mlog})
 	addr := startMaster(t, m)
 
-	f := dialFake(t, addr)
-	f.report(0)
-	f.waitClosed()
-	waitLog(t, mlogs, "refusing slave", "cannot start mid-log")
+	ss := openStore(t, store.Config{})
+	s := NewSlave(SlaveConfig{Store: ss, MasterAddr: newAddr(addr).get})
+	runSlave(t, s)
+	end := appendN(t, ms, 100, 10)
+	waitOffset(t, s, end)
+	if got := ss.MinPhysicalOffset(); got != lo {
+		t.Fatalf("the slave's log begins at %d, want the master's %d", got, lo)
+	}
+	want, err := ms.ReadLog(nil, lo, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := mustReadAll(t, ss, lo); !bytes.Equal(got, want) {
+		t.Fatalf("the slave holds %d bytes from %d, the master %d", len(got), lo, len(want))
+	}
 
-	f = dialFake(t, addr)
-	f.report(ms.MinPhysicalOffset() - 1)
+	f := dialFake(t, addr)
+	f.report(lo - 1)
 	f.waitClosed()
 	waitLog(t, mlogs, "refusing slave", "master log starts at")
+}
+
+// mustReadAll returns s's log from off to its end.
+func mustReadAll(t testing.TB, s *store.Store, off int64) []byte {
+	t.Helper()
+	b, err := s.ReadLog(nil, off, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // TestMasterBadSlaveInput: garbage, truncated and impossible reports
@@ -473,7 +507,7 @@ func TestSlaveBadMasterInput(t *testing.T) {
 		{"negative size", appendTransferHeader(nil, 0, -1), "body size -1"},
 		{"absurd size", appendTransferHeader(nil, 0, MaxBodySize+1), "outside 0..67108864"},
 		{"negative offset", appendTransferHeader(nil, -8, 0), "negative offset"},
-		{"offset not at the slave's end", frame(999, good), "slave's log ends at 0"},
+		{"offset not where its records are", frame(999, good), "PHYSICALOFFSET 0 differs from its position"},
 		{"truncated header", appendTransferHeader(nil, 0, 10)[:5], "unexpected EOF"},
 		{"truncated body", frame(0, good)[:headerSize+100], "unexpected EOF"},
 		{"corrupted record", frame(0, corrupt), "invalid replica"},
@@ -519,6 +553,27 @@ func TestSlaveBadMasterInput(t *testing.T) {
 			}
 		})
 	}
+	// A slave holding records takes transfers at its log's end only.
+	t.Run("offset not at a slave's end", func(t *testing.T) {
+		addr, _ := fakeMaster(t, func(c net.Conn, n int) {
+			var b [reportSize]byte
+			if _, err := c.Read(b[:]); err != nil {
+				return
+			}
+			_, _ = c.Write(frame(0, good))
+			_, _ = c.Read(b[:])
+		})
+		ss := openStore(t, store.Config{})
+		if err := ss.AppendReplica(0, good); err != nil {
+			t.Fatal(err)
+		}
+		slog, slogs := newLog()
+		runSlave(t, NewSlave(SlaveConfig{Store: ss, MasterAddr: newAddr(addr).get, Log: slog}))
+		waitLog(t, slogs, "reconnecting", fmt.Sprintf("master sent offset 0, the slave's log ends at %d", len(good)))
+		if ss.MaxPhysicalOffset() != int64(len(good)) {
+			t.Fatalf("slave at %d, want %d", ss.MaxPhysicalOffset(), len(good))
+		}
+	})
 }
 
 // TestSlaveHousekeeping: a master that accepts and then sends nothing, not

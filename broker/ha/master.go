@@ -420,13 +420,14 @@ func (c *masterConn) readLoop() {
 			return
 		}
 		if last < 0 {
-			if err := c.checkStart(off); err != nil {
+			from, err := c.checkStart(off)
+			if err != nil {
 				c.log.Error("ha: refusing slave; closing the connection", "err", err, "slave_offset", off)
 				return
 			}
-			c.sent.Store(off)
-			c.start <- off
-			c.log.Info("ha: slave reported its offset; streaming from it", "offset", off)
+			c.sent.Store(from)
+			c.start <- from
+			c.log.Info("ha: slave reported its offset; streaming from it", "offset", off, "from", from)
 		} else if off < last || off > c.sent.Load() {
 			c.log.Error("ha: slave sent an impossible acknowledgement; closing the connection",
 				"err", fmt.Errorf("ack %d after %d, sent up to %d: %w", off, last, c.sent.Load(), ErrProtocol))
@@ -456,19 +457,21 @@ func (c *masterConn) readFailed(err error, last int64) {
 	}
 }
 
-// checkStart decides whether streaming can start at the slave's offset.
-func (c *masterConn) checkStart(off int64) error {
+// checkStart decides where streaming starts for a slave at off: there,
+// or, for an empty slave (0) of a log that no longer begins at 0, at the
+// log's first offset (the slave's log then begins there too).
+func (c *masterConn) checkStart(off int64) (int64, error) {
 	s := c.m.cfg.Store
 	lo, hi := s.MinPhysicalOffset(), s.MaxPhysicalOffset()
 	switch {
 	case off > hi:
-		return fmt.Errorf("slave offset %d, master log ends at %d: %w", off, hi, ErrDiverged)
-	case off < lo && off == 0:
-		return fmt.Errorf("slave is empty and the master's log starts at %d (cannot start mid-log): %w", lo, ErrBehindLog)
+		return 0, fmt.Errorf("slave offset %d, master log ends at %d: %w", off, hi, ErrDiverged)
+	case off == 0:
+		return lo, nil
 	case off < lo:
-		return fmt.Errorf("slave offset %d, master log starts at %d: %w", off, lo, ErrBehindLog)
+		return 0, fmt.Errorf("slave offset %d, master log starts at %d: %w", off, lo, ErrBehindLog)
 	}
-	return nil
+	return off, nil
 }
 
 // writeLoop streams the log to the slave from its first report on:

@@ -211,7 +211,11 @@ func (s *Slave) receiveLoop(conn net.Conn, kick chan<- struct{}) (progressed boo
 			}
 			return progressed, err
 		}
-		if want := st.MaxPhysicalOffset(); off != want {
+		// An empty slave takes the master's first offset as its log's start
+		// (the master's log no longer begins at 0): AppendReplica.
+		want := st.MaxPhysicalOffset()
+		empty := want == 0
+		if off != want && (!empty || off < 0) {
 			return progressed, fmt.Errorf("master sent offset %d, the slave's log ends at %d: %w", off, want, ErrProtocol)
 		}
 		if size == 0 {
@@ -224,6 +228,9 @@ func (s *Slave) receiveLoop(conn net.Conn, kick chan<- struct{}) (progressed boo
 		}
 		if err := st.AppendReplica(off, buf); err != nil {
 			return progressed, err
+		}
+		if empty && off != 0 {
+			s.log.Info("ha: the master's log begins above 0; the slave's begins there too", "offset", off)
 		}
 		progressed = true
 		s.mu.Lock()

@@ -104,9 +104,10 @@ func (s *Store) notRecordErr(from int64, p int, what string) error {
 
 // replicaCount is a per-queue tally within one AppendReplica.
 type replicaCount struct {
-	id   QueueID
-	next int64 // the queue's next offset before the batch
-	n    int64
+	id    QueueID
+	next  int64 // the queue's next offset before the batch
+	n     int64
+	fresh bool // a queue new to a log that began above 0: it begins at next
 }
 
 // replicaRec is one validated record of an AppendReplica batch.
@@ -135,6 +136,11 @@ type replicaRec struct {
 // (consecutive within the batch). Otherwise it returns an error wrapping
 // ErrInvalidReplica and stores nothing.
 //
+// An empty store (its log ends at 0) takes a first batch at any offset:
+// its log then begins there, durably, as a slave's does whose master's
+// log no longer begins at 0 (retention deleted its first segments), and
+// each queue begins at the queue offset of its first record.
+//
 // One exception: a record with queue offset 0 for a queue that has
 // records is the master's topic restarting after DELETE_TOPIC (a deletion
 // is not in the log, and the master's queues of a topic received again
@@ -154,7 +160,8 @@ func (s *Store) AppendReplica(at int64, records []byte) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
-	if end := s.cl.readable.Load(); at != end {
+	end := s.cl.readable.Load()
+	if at != end && (end != 0 || at < 0 || len(records) == 0) {
 		return replicaGap(at, end)
 	}
 	if len(records) == 0 {
@@ -163,6 +170,11 @@ func (s *Store) AppendReplica(at int64, records []byte) error {
 	recs, maxTs, err := s.parseReplica(at, records)
 	if err != nil {
 		return err
+	}
+	if at != end {
+		if err := s.startAt(at); err != nil {
+			return err
+		}
 	}
 
 	s.mu.Lock()
@@ -192,6 +204,9 @@ func (s *Store) AppendReplica(at int64, records []byte) error {
 			c := replicaCount{id: r.id}
 			if q := s.queues[r.id]; q != nil {
 				c.next = q.next
+			} else if s.logMin > 0 {
+				// Its records before the log's start are not here.
+				c.next, c.fresh = r.qoff, true
 			}
 			counts = append(counts, c)
 		}
@@ -218,7 +233,14 @@ func (s *Store) AppendReplica(at int64, records []byte) error {
 	s.lastStoreTs = max(s.lastStoreTs, maxTs)
 	s.checkpointIfDueLocked()
 	for _, c := range counts {
-		s.queueLocked(c.id).next += c.n
+		q := s.queueLocked(c.id)
+		if c.fresh {
+			q.mu.Lock()
+			q.resetLocked(c.next)
+			q.flushed = c.next
+			q.mu.Unlock()
+		}
+		q.next += c.n
 	}
 	var cur *consumeQueue
 	for i := range recs {
@@ -244,6 +266,35 @@ func (s *Store) AppendReplica(at int64, records []byte) error {
 		for _, c := range counts {
 			s.cfg.OnAppend(c.id.Topic, c.id.QueueID)
 		}
+	}
+	return nil
+}
+
+// startAt makes an empty store's log begin at off instead of 0 (see
+// AppendReplica), durably. It returns an error when the store holds
+// anything (or ever did: its log does not end at 0).
+func (s *Store) startAt(off int64) error {
+	s.ckMu.Lock()
+	defer s.ckMu.Unlock()
+	s.mu.Lock()
+	if end := s.cl.end; end != 0 || len(s.cl.segments()) > 0 || len(s.queues) > 0 {
+		s.mu.Unlock()
+		return replicaGap(off, end)
+	}
+	s.cl.setEnd(off)
+	s.cl.flushed.Store(off)
+	if err := s.cl.reserveLocked(0); err != nil { // the first segment, at off
+		s.cl.setEnd(0)
+		s.cl.flushed.Store(0)
+		s.mu.Unlock()
+		return fmt.Errorf("store: append replica at %d: begin the log there: %w", off, err)
+	}
+	s.logMin = off
+	s.ckDue = off + s.cfg.CheckpointBytes
+	snap := s.snapshotLocked()
+	s.mu.Unlock()
+	if err := s.persistLocked(snap); err != nil {
+		return fmt.Errorf("store: append replica at %d: begin the log there: %w", off, err)
 	}
 	return nil
 }

@@ -393,7 +393,7 @@ func TestAppendReplicaRefuses(t *testing.T) {
 		records []byte
 		want    error
 	}{
-		{"gap ahead", 100, a0, ErrReplicaGap},
+		{"an empty store's first batch not at the offset it claims", 100, a0, ErrInvalidReplica},
 		{"gap behind", -1, a0, ErrReplicaGap},
 		{"not at its offset", 0, all[first : first+second], ErrInvalidReplica},
 		{"truncated", 0, all[:first+second-1], ErrInvalidReplica},
@@ -449,9 +449,12 @@ func TestAppendReplicaRefuses(t *testing.T) {
 
 	t.Run("gap names both offsets", func(t *testing.T) {
 		slave := openStore(t, Config{Dir: t.TempDir()})
-		err := slave.AppendReplica(12345, a0)
-		if !errors.Is(err, ErrReplicaGap) || !strings.Contains(err.Error(), "12345") || !strings.Contains(err.Error(), " 0") {
-			t.Fatalf("gap error %q should name 12345 and 0", err)
+		if err := slave.AppendReplica(0, a0); err != nil {
+			t.Fatal(err)
+		}
+		err := slave.AppendReplica(12345, all[first:first+second])
+		if !errors.Is(err, ErrReplicaGap) || !strings.Contains(err.Error(), "12345") || !strings.Contains(err.Error(), fmt.Sprint(" ", first)) {
+			t.Fatalf("gap error %q should name 12345 and %d", err, first)
 		}
 	})
 	t.Run("queue offset behind an existing queue", func(t *testing.T) {
@@ -563,6 +566,76 @@ func TestReadLogBelowRetention(t *testing.T) {
 	}
 	if b, err := s.ReadLog(nil, lo, 100); err != nil || len(b) == 0 {
 		t.Fatalf("ReadLog at min %d: %d bytes, %v", lo, len(b), err)
+	}
+}
+
+// TestReplicaStartsMidLog: an empty slave starts at a master whose log no
+// longer begins at 0 (its first batch is at the master's first offset):
+// it reads like the master, each queue beginning where the master's does
+// now, and crash copies and a reopen keep the start.
+func TestReplicaStartsMidLog(t *testing.T) {
+	var clk fakeClock
+	var usage atomic.Int64
+	clk.set(time.Date(2026, 1, 1, 4, 0, 0, 0, time.Local))
+	master := retentionStore(t, t.TempDir(), &clk, &usage, Retention{ReservedTime: -1, DeleteInterval: -1})
+	fillRetention(t, master, 0, 200)
+	if n, err := master.deleteSegments(clk.now(), true); err != nil || n == 0 {
+		t.Fatalf("clean: %d %v", n, err)
+	}
+	lo := master.MinPhysicalOffset()
+	if qlo, _ := master.QueueRange("T", 1); lo == 0 || qlo == 0 {
+		t.Fatalf("the master's log and queue T/1 should begin above 0: %d, %d", lo, qlo)
+	}
+	var keys []msg
+	for _, i := range []int{3, 150, 199, 205} {
+		keys = append(keys, msg{topic: "T", keys: []string{fmt.Sprintf("k%d", i)}, uniq: "none"})
+	}
+
+	slaveCfg := Config{Dir: t.TempDir(), SegmentSize: 4096, cqFileEntries: 8}
+	slave := openStore(t, slaveCfg)
+	// A first batch whose records are not at the offset it claims is
+	// refused and leaves the store empty.
+	first := mustReadLog(t, master, lo)
+	if err := slave.AppendReplica(lo+int64(len(first)), first); !errors.Is(err, ErrInvalidReplica) {
+		t.Fatalf("records of %d appended at %d: %v", lo, lo+int64(len(first)), err)
+	}
+	if err := slave.AppendReplica(lo, nil); !errors.Is(err, ErrReplicaGap) {
+		t.Fatalf("an empty batch at %d: %v, want a gap", lo, err)
+	}
+	if slave.MaxPhysicalOffset() != 0 || slave.MinPhysicalOffset() != 0 {
+		t.Fatalf("refused batches moved the log: [%d, %d)", slave.MinPhysicalOffset(), slave.MaxPhysicalOffset())
+	}
+	if err := slave.AppendReplica(lo, first); err != nil {
+		t.Fatal(err)
+	}
+	if slave.MinPhysicalOffset() != lo || slave.MaxPhysicalOffset() != lo+int64(len(first)) {
+		t.Fatalf("after the first batch at %d: log [%d, %d)", lo, slave.MinPhysicalOffset(), slave.MaxPhysicalOffset())
+	}
+	// The start is durable: a crash right after keeps it.
+	crash0 := t.TempDir()
+	copyDir(t, slaveCfg.Dir, crash0)
+	if c := openStore(t, Config{Dir: crash0, SegmentSize: 4096}); c.MinPhysicalOffset() != lo || c.MaxPhysicalOffset() != slave.MaxPhysicalOffset() {
+		t.Fatalf("crash copy after the first batch: log [%d, %d)", c.MinPhysicalOffset(), c.MaxPhysicalOffset())
+	}
+	replicate(t, master, slave, 700)
+	sameStores(t, master, slave, keys)
+
+	fillRetention(t, master, 200, 30)
+	replicate(t, master, slave, 700)
+	sameStores(t, master, slave, keys)
+	crashDir := t.TempDir()
+	copyDir(t, slaveCfg.Dir, crashDir)
+	crashCfg := slaveCfg
+	crashCfg.Dir = crashDir
+	sameStores(t, master, openStore(t, crashCfg), keys)
+	if err := slave.Close(); err != nil {
+		t.Fatal(err)
+	}
+	slave = openStore(t, slaveCfg)
+	sameStores(t, master, slave, keys)
+
+	if err := openStore(t, Config{Dir: t.TempDir()}).AppendReplica(-5, first); !errors.Is(err, ErrReplicaGap) {
+		t.Fatalf("a batch at -5: %v", err)
 	}
 }
 
