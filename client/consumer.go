@@ -70,6 +70,7 @@ type Handler func(ctx context.Context, msgs []*MessageExt) ConsumeResult
 // are safe for concurrent use.
 type Consumer struct {
 	client *Client
+	inner  *Producer // sends retry copies when a send-back fails (consumer_resend.go)
 	cfg    ConsumerConfig
 	h      Handler
 	log    *slog.Logger   // with the member id once started
@@ -122,6 +123,7 @@ func (c *Client) NewConsumer(cfg ConsumerConfig, h Handler) (*Consumer, error) {
 	}
 	con := &Consumer{
 		client:       c,
+		inner:        newInnerProducer(c),
 		cfg:          cfg,
 		h:            h,
 		group:        c.wireName(cfg.Group),

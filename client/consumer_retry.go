@@ -14,9 +14,11 @@ const deadLetterLevel = -1
 // retry acts on ConsumeRetry from a concurrent handler. Clustering: each
 // message is sent back to its broker, which redelivers it after the delay
 // (or dead-letters it after MaxReconsumeTimes); one that cannot be sent
-// back is redelivered locally after SuspendInterval instead, so it is never
-// lost. Broadcasting: redelivered locally up to MaxReconsumeTimes, then
-// dropped with a log line.
+// back is sent, as Java does, to the group's retry topic on another
+// broker group's master (resendToRetry), and when that fails too it is
+// redelivered locally after SuspendInterval, so it is never lost.
+// Broadcasting: redelivered locally up to MaxReconsumeTimes, then dropped
+// with a log line.
 func (c *Consumer) retry(q *pullQueue, msgs []*MessageExt) {
 	var done, again []*MessageExt
 	for _, m := range msgs {
@@ -27,12 +29,18 @@ func (c *Consumer) retry(q *pullQueue, msgs []*MessageExt) {
 		case c.cfg.Broadcasting:
 			again = append(again, m)
 		default:
-			if err := c.sendBack(c.handlerCtx, m, c.cfg.RetryDelayLevel); err != nil {
-				c.log.Warn("send back failed; redelivering locally", "topic", m.Topic, "msg_id", m.MsgID, "err", err)
-				again = append(again, m)
-			} else {
-				done = append(done, m)
+			err := c.sendBack(c.handlerCtx, m, c.cfg.RetryDelayLevel)
+			if err != nil {
+				if rerr := c.resendToRetry(c.handlerCtx, m, c.cfg.RetryDelayLevel); rerr != nil {
+					c.log.Warn("send back failed, and so did sending a copy to the retry topic; redelivering locally",
+						"topic", m.Topic, "msg_id", m.MsgID, "err", err, "resend_err", rerr)
+					again = append(again, m)
+					continue
+				}
+				c.log.Info("send back failed; sent a copy to the retry topic through another broker",
+					"topic", m.Topic, "msg_id", m.MsgID, "err", err)
 			}
+			done = append(done, m)
 		}
 	}
 	q.finish(done)
@@ -113,9 +121,7 @@ func (c *Consumer) logDropped(m *MessageExt, why string) {
 // deadLetterLevel or once it was reconsumed MaxReconsumeTimes times. The
 // master only, as Java's findBrokerAddressInPublish: a slave stores no
 // writes, so while the master is down (its queues are pulled from a slave)
-// sendBack fails at once and the callers redeliver locally or try again.
-// (Java then sends the message to %RETRY%<group> through its internal
-// producer; this client keeps it, uncommitted, until the master is back.)
+// sendBack fails at once and retry falls back to resendToRetry.
 func (c *Consumer) sendBack(ctx context.Context, m *MessageExt, delayLevel int) error {
 	addr, err := c.client.masterAddr(m.Queue.BrokerName)
 	if err != nil {

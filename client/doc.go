@@ -65,8 +65,10 @@
 // from the master, else from a slave, so a group whose master is down is
 // read from its slave; committed offsets are read and written at the
 // master, or at a slave while there is none. Send-backs and orderly queue
-// locks go to the master only: while it is down, messages a handler failed
-// are redelivered locally and the group's orderly queues pause. Heartbeats
+// locks go to the master only: while it is down, a message a handler failed
+// is sent, as Java's consumer does, to the group's retry topic on another
+// group's master (redelivered locally only when that fails too), and the
+// group's orderly queues pause. Heartbeats
 // go to slaves too once the client has a consumer.
 //
 // # Wire behaviour

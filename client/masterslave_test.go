@@ -525,3 +525,73 @@ func TestMasterDownOrderlyQueuesWait(t *testing.T) {
 	}
 	closeConsumer(t, con) // before the brokers stop
 }
+
+// With broker-a's master down, a message read from broker-a's slave that
+// the handler fails cannot be sent back (CONSUMER_SEND_MSG_BACK goes to a
+// master); as Java's consumer does, the client sends a copy to the group's
+// retry topic on broker-b's master instead: it comes back from there with
+// ReconsumeTimes 1, the same MsgID and its original topic, and nothing is
+// redelivered locally.
+func TestSendBackFailsOverToRetryTopic(t *testing.T) {
+	const (
+		topic    = "ms-resend"
+		group    = "ms-resend-group"
+		queues   = 2
+		perQueue = 3
+	)
+	m := startMasterSlave(t, queues, perQueue, topic)
+	c := m.client("resend")
+	m.stopMasterA(c, topic)
+
+	type delivery struct {
+		id, topic, broker string
+		reconsume         int32
+	}
+	var mu sync.Mutex
+	deliveries := map[string][]delivery{} // by body
+	con := startConsumer(t, c, ConsumerConfig{Group: group, Subscriptions: []Subscription{{Topic: topic}},
+		ConsumeFrom: ConsumeFromFirstOffset, PullHold: 500 * time.Millisecond, MaxReconsumeTimes: 5,
+		RebalanceInterval: 500 * time.Millisecond, SuspendInterval: 100 * time.Millisecond},
+		func(_ context.Context, msgs []*MessageExt) ConsumeResult {
+			mu.Lock()
+			defer mu.Unlock()
+			result := ConsumeSuccess
+			for _, msg := range msgs {
+				body := string(msg.Body)
+				deliveries[body] = append(deliveries[body], delivery{id: msg.MsgID, topic: msg.Topic,
+					broker: msg.Queue.BrokerName, reconsume: msg.ReconsumeTimes})
+				if msg.ReconsumeTimes == 0 {
+					result = ConsumeRetry
+				}
+			}
+			return result
+		})
+	seeded := seedBodies(topic, queues, perQueue)
+	waitUntil(t, "every seeded message delivered twice", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, b := range seeded {
+			if len(deliveries[b]) < 2 {
+				return false
+			}
+		}
+		return true
+	})
+	closeConsumer(t, con)
+	mu.Lock()
+	defer mu.Unlock()
+	for _, b := range seeded {
+		d := deliveries[b]
+		first, again := d[0], d[1]
+		if first.broker != "broker-a" || first.reconsume != 0 {
+			t.Fatalf("%s first delivered %+v, want from broker-a (its slave) with ReconsumeTimes 0", b, first)
+		}
+		if again.broker != "broker-b" || again.reconsume != 1 || again.id != first.id || again.topic != topic {
+			t.Fatalf("%s delivered again %+v, want from broker-b's retry topic with ReconsumeTimes 1, MsgID %s, topic %s",
+				b, again, first.id, topic)
+		}
+	}
+	if n := pulledBy(m.masterB, group, "%RETRY%"+group); n < int64(len(seeded)) {
+		t.Fatalf("broker-b returned %d retry messages to the group, want %d", n, len(seeded))
+	}
+}

@@ -146,6 +146,9 @@ type sendRequest struct {
 	group   string
 	uniqIDs string // UNIQ_KEY of the message(s), comma separated
 	reply   bool   // MSG_TYPE=reply: sent as SEND_REPLY_MESSAGE (request.go)
+	// reconsumeTimes and maxReconsumeTimes go in the header of a copy
+	// sent to a retry topic (consumer_resend.go); 0 otherwise.
+	reconsumeTimes, maxReconsumeTimes int32
 }
 
 // forQueue returns the request for queue q. Single messages use
@@ -171,7 +174,8 @@ func (r *sendRequest) forQueue(q MessageQueue) *remoting.Command {
 	return remoting.NewClientRequest(code, remoting.Fields{
 		{Key: "producerGroup", Value: r.group}, {Key: "topic", Value: r.topic}, {Key: "queueId", Value: qid},
 		{Key: "sysFlag", Value: sys}, {Key: "bornTimestamp", Value: born}, {Key: "flag", Value: flag},
-		{Key: "reconsumeTimes", Value: "0"}, {Key: "unitMode", Value: "false"}, {Key: "maxReconsumeTimes", Value: "0"},
+		{Key: "reconsumeTimes", Value: strconv.Itoa(int(r.reconsumeTimes))}, {Key: "unitMode", Value: "false"},
+		{Key: "maxReconsumeTimes", Value: strconv.Itoa(int(r.maxReconsumeTimes))},
 		{Key: "defaultTopic", Value: defaultTopic}, {Key: "defaultTopicQueueNums", Value: "4"},
 		{Key: "batch", Value: "false"}, {Key: "properties", Value: r.props}, {Key: "bname", Value: q.BrokerName},
 	}, r.body)
