@@ -82,74 +82,55 @@ func TestConsumerDeadLetter(t *testing.T) {
 
 // When the broker refuses the send-back, the consumer sends a copy to the
 // group's retry topic itself (Java's fallback): it comes back from there
-// with ReconsumeTimes+1 and the same MsgID.
-func TestConsumerSendBackRefusedResendsToRetryTopic(t *testing.T) {
-	b := startBroker(t)
-	var faults faultNet
-	c := newTestClient(t, b, "c1", WithDialFunc(faults.Dial))
-	createTopic(t, c, b, "flaky", 1)
-	faults.failWith(remoting.ConsumerSendMsgBack, remoting.SystemError)
-	id := send(t, c, b, "flaky", testMsg{body: "x"})[0]
-	in := newInbox()
-	con := startConsumer(t, c, ConsumerConfig{Group: "flaky", ConsumeFrom: ConsumeFromFirstOffset, RetryDelayLevel: 1,
-		SuspendInterval: 20 * time.Millisecond, Subscriptions: []Subscription{{Topic: "flaky"}}},
-		in.handler(func(m *MessageExt) ConsumeResult {
-			if m.ReconsumeTimes < 2 {
-				return ConsumeRetry
-			}
-			return ConsumeSuccess
-		}))
-	msgs := in.wait(t, 3)
-	for i, m := range msgs {
-		wantQueue := "%RETRY%flaky"
-		if i == 0 {
-			wantQueue = "flaky"
-		}
-		if m.MsgID != id || m.ReconsumeTimes != int32(i) || m.Topic != "flaky" || m.Queue.Topic != wantQueue {
-			t.Fatalf("delivery %d: %+v, want queue of %s", i, m, wantQueue)
-		}
-	}
-	if faults.count(remoting.ConsumerSendMsgBack) != 2 {
-		t.Fatalf("%d send-backs, want 2", faults.count(remoting.ConsumerSendMsgBack))
-	}
-	closeConsumer(t, con)
-	if off := committedOffsets(b, "flaky", "flaky"); off[0] != 1 {
-		t.Fatalf("committed %v", off)
-	}
-}
-
-// When the send-back and the copy to the retry topic both fail, the
+// with ReconsumeTimes+1 and the same MsgID. When that copy fails too, the
 // message is redelivered locally (never lost), with ReconsumeTimes+1, from
 // its own queue.
-func TestConsumerSendBackFailsRedeliversLocally(t *testing.T) {
-	b := startBroker(t)
-	var faults faultNet
-	c := newTestClient(t, b, "c1", WithDialFunc(faults.Dial))
-	createTopic(t, c, b, "flaky", 1)
-	id := send(t, c, b, "flaky", testMsg{body: "x"})[0]
-	faults.failWith(remoting.ConsumerSendMsgBack, remoting.SystemError)
-	faults.failWith(remoting.SendMessage, remoting.SystemError)
-	in := newInbox()
-	con := startConsumer(t, c, ConsumerConfig{Group: "flaky", ConsumeFrom: ConsumeFromFirstOffset,
-		SuspendInterval: 20 * time.Millisecond, Subscriptions: []Subscription{{Topic: "flaky"}}},
-		in.handler(func(m *MessageExt) ConsumeResult {
-			if m.ReconsumeTimes < 2 {
-				return ConsumeRetry
+func TestConsumerSendBackRefused(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		failResend  bool
+		retryQueues bool // redeliveries come from the retry topic
+	}{
+		{name: "a copy to the retry topic", retryQueues: true},
+		{name: "the copy fails too: local redelivery", failResend: true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := startBroker(t)
+			var faults faultNet
+			c := newTestClient(t, b, "c1", WithDialFunc(faults.Dial))
+			createTopic(t, c, b, "flaky", 1)
+			id := send(t, c, b, "flaky", testMsg{body: "x"})[0]
+			faults.failWith(remoting.ConsumerSendMsgBack, remoting.SystemError)
+			if tt.failResend {
+				faults.failWith(remoting.SendMessage, remoting.SystemError)
 			}
-			return ConsumeSuccess
-		}))
-	msgs := in.wait(t, 3)
-	for i, m := range msgs {
-		if m.MsgID != id || m.ReconsumeTimes != int32(i) || m.Queue.Topic != "flaky" {
-			t.Fatalf("delivery %d: %+v", i, m)
-		}
-	}
-	if n := faults.count(remoting.ConsumerSendMsgBack); n != 2 {
-		t.Fatalf("%d send-backs, want 2", n)
-	}
-	closeConsumer(t, con)
-	if off := committedOffsets(b, "flaky", "flaky"); off[0] != 1 {
-		t.Fatalf("committed %v", off)
+			in := newInbox()
+			con := startConsumer(t, c, ConsumerConfig{Group: "flaky", ConsumeFrom: ConsumeFromFirstOffset, RetryDelayLevel: 1,
+				SuspendInterval: 20 * time.Millisecond, Subscriptions: []Subscription{{Topic: "flaky"}}},
+				in.handler(func(m *MessageExt) ConsumeResult {
+					if m.ReconsumeTimes < 2 {
+						return ConsumeRetry
+					}
+					return ConsumeSuccess
+				}))
+			msgs := in.wait(t, 3)
+			for i, m := range msgs {
+				wantQueue := "flaky"
+				if i > 0 && tt.retryQueues {
+					wantQueue = "%RETRY%flaky"
+				}
+				if m.MsgID != id || m.ReconsumeTimes != int32(i) || m.Topic != "flaky" || m.Queue.Topic != wantQueue {
+					t.Fatalf("delivery %d: %+v, want from a queue of %s", i, m, wantQueue)
+				}
+			}
+			if n := faults.count(remoting.ConsumerSendMsgBack); n != 2 {
+				t.Fatalf("%d send-backs, want 2", n)
+			}
+			closeConsumer(t, con)
+			if off := committedOffsets(b, "flaky", "flaky"); off[0] != 1 {
+				t.Fatalf("committed %v", off)
+			}
+		})
 	}
 }
 
