@@ -14,6 +14,7 @@ import (
 	"github.com/rocketkit/rocketkit/client"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
+	"github.com/rocketkit/rocketkit/transport/transporttest"
 )
 
 // noSender fails every send.
@@ -66,10 +67,10 @@ func (f *flakySender) attempt(send func() (*client.SendResult, error)) (*client.
 // fact reached the broker is found by key and not sent again: nothing is
 // lost, nothing is stored twice, and every key keeps its order.
 func TestRelayRetriesBrokerErrors(t *testing.T) {
-	forEachBackend(t, testRelayRetriesBrokerErrors)
+	transporttest.ForEachBackend(t, testRelayRetriesBrokerErrors)
 }
 
-func testRelayRetriesBrokerErrors(t *testing.T, kind backendKind) {
+func testRelayRetriesBrokerErrors(t *testing.T, kind transporttest.Backend) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
 	b := brokertest.Start(t)
@@ -88,7 +89,7 @@ func testRelayRetriesBrokerErrors(t *testing.T, kind backendKind) {
 	total := publishLoad(t, ctx, db.DB, pub, topic, entities, perKey, keyless, 2)
 	rec := newRecorder()
 	startConsumer(t, b, topic, rec, nil)
-	p := newProducer(t, kind.open(t, b))
+	p := newProducer(t, kind.Open(t, b))
 	flaky := &flakySender{Sender: p, failN: 12, lost: func(i int) bool { return i%2 == 1 }}
 	r := startRelay(t, db.DB, cfg, flaky, outboxtest.KeyLookup(t, b.Addr()))
 	waitBacklog(t, r, 60*time.Second)
@@ -113,10 +114,10 @@ func testRelayRetriesBrokerErrors(t *testing.T, kind backendKind) {
 // anything is resent: a row the broker has is marked sent, one it lacks
 // is sent. A lookup that fails holds the row (and its key) back.
 func TestUnknownRowsResolvedByKey(t *testing.T) {
-	forEachBackend(t, testUnknownRowsResolvedByKey)
+	transporttest.ForEachBackend(t, testUnknownRowsResolvedByKey)
 }
 
-func testUnknownRowsResolvedByKey(t *testing.T, kind backendKind) {
+func testUnknownRowsResolvedByKey(t *testing.T, kind transporttest.Backend) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
 	b := brokertest.Start(t)
@@ -147,7 +148,7 @@ func testUnknownRowsResolvedByKey(t *testing.T, kind backendKind) {
 		id1, id2, ids); err != nil {
 		t.Fatal(err)
 	}
-	p := newProducer(t, kind.open(t, b))
+	p := newProducer(t, kind.Open(t, b))
 	// The first row as its relay sent it: to its key's queue, which
 	// client.HashKey picks as the relay does.
 	first := outbox.Record{Key: "k-sent", Topic: topic, ShardingKey: "e", Body: []byte(`{"entity":"e","seq":1}`)}

@@ -18,7 +18,7 @@ import (
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/protocol/message"
 	"github.com/rocketkit/rocketkit/transport"
-	"github.com/rocketkit/rocketkit/transport/official"
+	"github.com/rocketkit/rocketkit/transport/transporttest"
 )
 
 // uniqueName gives client objects, groups and topics their own names.
@@ -27,55 +27,10 @@ var uniqueName = clienttest.UniqueName
 // uniqueTopic is uniqueName for topics (no dashes needed, but allowed).
 var uniqueTopic = clienttest.UniqueName
 
-// backendKind makes a transport backend on a broker.
-type backendKind struct {
-	name string
-	open func(t testing.TB, b *broker.Broker) transport.Backend
-}
-
-// backends are the backends the tests of sends, compensation and
-// check-backs run on: the kit's own client and the official one.
-var backends = []backendKind{
-	{transport.NativeName, nativeBackend},
-	{official.Name, officialBackend},
-}
-
-// forEachBackend runs f as a subtest per backend.
-func forEachBackend(t *testing.T, f func(t *testing.T, kind backendKind)) {
-	for _, kind := range backends {
-		t.Run(kind.name, func(t *testing.T) { f(t, kind) })
-	}
-}
-
-// nativeBackend is a Native backend on b, closed at test end (after what
-// the test made from it).
-func nativeBackend(t testing.TB, b *broker.Broker) transport.Backend {
-	t.Helper()
-	be, err := transport.Native(client.Config{NameServers: []string{b.Addr()}, InstanceName: uniqueName("native")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = be.Close() })
-	return be
-}
-
-// officialBackend is the official client's backend on b, closed at test
-// end; its clients settle on the broker going quiet before they shut down.
-func officialBackend(t testing.TB, b *broker.Broker) transport.Backend {
-	t.Helper()
-	be, err := official.New(client.Config{NameServers: []string{b.Addr()}, InstanceName: uniqueName("official")},
-		official.WithQuietWait(b.WaitQuiet))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = be.Close() })
-	return be
-}
-
 // startProducer returns an outbox producer on a Native backend of b.
 func startProducer(t testing.TB, b *broker.Broker) *outbox.Producer {
 	t.Helper()
-	return newProducer(t, nativeBackend(t, b))
+	return newProducer(t, transporttest.Native(t, b))
 }
 
 // newProducer returns an outbox producer on be, closed at test end.
@@ -219,7 +174,7 @@ func createTopic(t testing.TB, b *broker.Broker, topic string) {
 func startConsumer(t testing.TB, b *broker.Broker, topic string, rec *recorder, handle func(context.Context, *client.MessageExt) error) {
 	t.Helper()
 	createTopic(t, b, topic)
-	be := nativeBackend(t, b)
+	be := transporttest.Native(t, b)
 	c, err := be.NewConsumer(client.ConsumerConfig{
 		Group:         uniqueName("cg"),
 		Subscriptions: []client.Subscription{{Topic: topic}},

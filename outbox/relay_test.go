@@ -11,15 +11,16 @@ import (
 	"github.com/rocketkit/rocketkit/broker/brokertest"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
+	"github.com/rocketkit/rocketkit/transport/transporttest"
 )
 
 // Commit makes a message real, rollback makes it vanish, and a panic in
 // the transaction function rolls back.
 func TestCommitDeliveredRollbackNever(t *testing.T) {
-	forEachBackend(t, testCommitDeliveredRollbackNever)
+	transporttest.ForEachBackend(t, testCommitDeliveredRollbackNever)
 }
 
-func testCommitDeliveredRollbackNever(t *testing.T, kind backendKind) {
+func testCommitDeliveredRollbackNever(t *testing.T, kind transporttest.Backend) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
 	b := brokertest.Start(t)
@@ -71,7 +72,7 @@ func testCommitDeliveredRollbackNever(t *testing.T, kind backendKind) {
 
 	rec := newRecorder()
 	startConsumer(t, b, topic, rec, nil)
-	r := startRelay(t, db.DB, cfg, newProducer(t, kind.open(t, b)), outboxtest.KeyLookup(t, b.Addr()))
+	r := startRelay(t, db.DB, cfg, newProducer(t, kind.Open(t, b)), outboxtest.KeyLookup(t, b.Addr()))
 	rec.waitDistinct(t, 1, 20*time.Second)
 	waitBacklog(t, r, 10*time.Second)
 	quietWindow(300 * time.Millisecond) // neither a duplicate nor a rolled-back message follows

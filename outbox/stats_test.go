@@ -9,6 +9,7 @@ import (
 	"github.com/rocketkit/rocketkit/broker/brokertest"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
+	"github.com/rocketkit/rocketkit/transport/transporttest"
 )
 
 // sumMetrics adds up what a relay reports through outbox.Metrics.
@@ -66,7 +67,7 @@ func TestRelayStats(t *testing.T) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
 	b := brokertest.Start(t)
-	p := newProducer(t, nativeBackend(t, b))
+	p := newProducer(t, transporttest.Native(t, b))
 	lookup := outboxtest.KeyLookup(t, b.Addr())
 
 	t.Run("sent", func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"github.com/rocketkit/rocketkit/broker"
 	"github.com/rocketkit/rocketkit/broker/brokertest"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
+	"github.com/rocketkit/rocketkit/transport/transporttest"
 	"github.com/rocketkit/rocketkit/txcheck"
 )
 
@@ -29,16 +30,16 @@ func startQuietBroker(t testing.TB) *broker.Broker {
 // broker check back at once, and the producer's answer from the key
 // table delivers it.
 func TestTxFuncUnknownCheckBackNow(t *testing.T) {
-	forEachBackend(t, testTxFuncUnknownCheckBackNow)
+	transporttest.ForEachBackend(t, testTxFuncUnknownCheckBackNow)
 }
 
-func testTxFuncUnknownCheckBackNow(t *testing.T, kind backendKind) {
+func testTxFuncUnknownCheckBackNow(t *testing.T, kind transporttest.Backend) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
 	createOrders(t, db.DB)
 	b := startQuietBroker(t)
 	topic := uniqueName("tx_unknown")
-	p := startProducer(t, kind.open(t, b), testConfig(uniqueName("pg")), db)
+	p := startProducer(t, kind.Open(t, b), testConfig(uniqueName("pg")), db)
 	rec := startConsumer(t, b, topic)
 
 	res, err := p.SendInTransaction(ctx, topic, "o-1", func(ctx context.Context, tx *sql.Tx) error {

@@ -20,6 +20,7 @@ import (
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
 	"github.com/rocketkit/rocketkit/transport"
 	"github.com/rocketkit/rocketkit/transport/official"
+	"github.com/rocketkit/rocketkit/transport/transporttest"
 	"github.com/rocketkit/rocketkit/txcheck"
 )
 
@@ -148,10 +149,10 @@ func runChild(t *testing.T, env ...string) {
 // broker's check-backs from MySQL: the committed message is delivered, the
 // other two never are, and no half message stays pending.
 func TestCheckBackAfterProducerKilled(t *testing.T) {
-	forEachBackend(t, testCheckBackAfterProducerKilled)
+	transporttest.ForEachBackend(t, testCheckBackAfterProducerKilled)
 }
 
-func testCheckBackAfterProducerKilled(t *testing.T, kind backendKind) {
+func testCheckBackAfterProducerKilled(t *testing.T, kind transporttest.Backend) {
 	db := outboxtest.Open(t)
 	createOrders(t, db.DB)
 	b := startBroker(t, 100)
@@ -166,7 +167,7 @@ func testCheckBackAfterProducerKilled(t *testing.T, kind backendKind) {
 		keys[die] = outbox.NewKey()
 		runChild(t, "TXCHECK_DSN="+db.DSN, "TXCHECK_NAMESRV="+b.Addr(), "TXCHECK_GROUP="+group,
 			"TXCHECK_TOPIC="+topic, "TXCHECK_KEY="+keys[die], "TXCHECK_ORDER=order-"+die, "TXCHECK_DIE="+die,
-			"TXCHECK_BACKEND="+kind.name)
+			"TXCHECK_BACKEND="+kind.Name)
 	}
 	if n := b.Stats().PendingTransactions[topic]; n != 3 {
 		t.Fatalf("%d half messages pending after the kills, want 3", n)
@@ -177,7 +178,7 @@ func testCheckBackAfterProducerKilled(t *testing.T, kind backendKind) {
 	}
 
 	cfg.ProbeTopic = topic // reachable for check-backs at once
-	startProducer(t, kind.open(t, b), cfg, db)
+	startProducer(t, kind.Open(t, b), cfg, db)
 	waitUntil(t, 20*time.Second, "half messages resolved", func() bool { return b.Stats().PendingTransactions[topic] == 0 })
 	rec.waitFor(t, 1, 10*time.Second)
 	time.Sleep(500 * time.Millisecond)

@@ -13,57 +13,12 @@ import (
 	"github.com/rocketkit/rocketkit/internal/clienttest"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/transport"
-	"github.com/rocketkit/rocketkit/transport/official"
+	"github.com/rocketkit/rocketkit/transport/transporttest"
 	"github.com/rocketkit/rocketkit/txcheck"
 )
 
 // uniqueName gives client objects, groups and topics their own names.
 var uniqueName = clienttest.UniqueName
-
-// backendKind makes a transport backend on a broker.
-type backendKind struct {
-	name string
-	open func(t testing.TB, b *broker.Broker) transport.Backend
-}
-
-// backends are the backends the tests of sends and check-backs run on:
-// the kit's own client and the official one.
-var backends = []backendKind{
-	{transport.NativeName, nativeBackend},
-	{official.Name, officialBackend},
-}
-
-// forEachBackend runs f as a subtest per backend.
-func forEachBackend(t *testing.T, f func(t *testing.T, kind backendKind)) {
-	for _, kind := range backends {
-		t.Run(kind.name, func(t *testing.T) { f(t, kind) })
-	}
-}
-
-// nativeBackend is a Native backend on b, closed at test end (after what
-// the test made from it).
-func nativeBackend(t testing.TB, b *broker.Broker) transport.Backend {
-	t.Helper()
-	be, err := transport.Native(client.Config{NameServers: []string{b.Addr()}, InstanceName: uniqueName("native")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = be.Close() })
-	return be
-}
-
-// officialBackend is the official client's backend on b, closed at test
-// end; its clients settle on the broker going quiet before they shut down.
-func officialBackend(t testing.TB, b *broker.Broker) transport.Backend {
-	t.Helper()
-	be, err := official.New(client.Config{NameServers: []string{b.Addr()}, InstanceName: uniqueName("official")},
-		official.WithQuietWait(b.WaitQuiet))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = be.Close() })
-	return be
-}
 
 // startBroker starts a broker whose check-backs begin after 300ms and
 // repeat every 200ms, at most maxChecks times.
@@ -146,7 +101,7 @@ func startConsumer(t testing.TB, b *broker.Broker, topic string) *recorder {
 		t.Fatal(err)
 	}
 	rec := &recorder{}
-	c, err := nativeBackend(t, b).NewConsumer(client.ConsumerConfig{
+	c, err := transporttest.Native(t, b).NewConsumer(client.ConsumerConfig{
 		Group:         uniqueName("cg"),
 		Subscriptions: []client.Subscription{{Topic: topic}},
 		ConsumeFrom:   client.ConsumeFromFirstOffset,

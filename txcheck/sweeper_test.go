@@ -9,6 +9,7 @@ import (
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
 	"github.com/rocketkit/rocketkit/transport"
+	"github.com/rocketkit/rocketkit/transport/transporttest"
 	"github.com/rocketkit/rocketkit/txcheck"
 )
 
@@ -25,17 +26,17 @@ func (unknownChecker) Check(context.Context, txcheck.CheckParams) (txcheck.State
 // half message, is re-sent by the sweeper, by key, exactly once; a
 // delivered one is only verified.
 func TestSweeperResendsDiscardedMessage(t *testing.T) {
-	forEachBackend(t, testSweeperResendsDiscardedMessage)
+	transporttest.ForEachBackend(t, testSweeperResendsDiscardedMessage)
 }
 
-func testSweeperResendsDiscardedMessage(t *testing.T, kind backendKind) {
+func testSweeperResendsDiscardedMessage(t *testing.T, kind transporttest.Backend) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
 	createOrders(t, db.DB)
 	b := startBroker(t, 2)
 	topic := uniqueName("tx_sweep")
 	cfg := testConfig(uniqueName("pg_sweep"))
-	be := kind.open(t, b)
+	be := kind.Open(t, b)
 	p := startProducer(t, be, cfg, db, txcheck.WithChecker(topic, unknownChecker{}))
 	rec := startConsumer(t, b, topic)
 
@@ -88,17 +89,17 @@ func testSweeperResendsDiscardedMessage(t *testing.T, kind backendKind) {
 // One producer serves flows in two databases: each topic's local
 // transaction runs, and its check-back is answered, in its own database.
 func TestRoutesByTopic(t *testing.T) {
-	forEachBackend(t, testRoutesByTopic)
+	transporttest.ForEachBackend(t, testRoutesByTopic)
 }
 
-func testRoutesByTopic(t *testing.T, kind backendKind) {
+func testRoutesByTopic(t *testing.T, kind transporttest.Backend) {
 	ctx := t.Context()
 	dbA, dbB := outboxtest.Open(t), outboxtest.Open(t)
 	createOrders(t, dbA.DB)
 	createOrders(t, dbB.DB)
 	b := startBroker(t, 50)
 	topicA, topicB := uniqueName("tx_a"), uniqueName("tx_b")
-	p := startProducer(t, kind.open(t, b), testConfig(uniqueName("pg_routes")), dbA, txcheck.WithRoute(topicB, dbB))
+	p := startProducer(t, kind.Open(t, b), testConfig(uniqueName("pg_routes")), dbA, txcheck.WithRoute(topicB, dbB))
 	txcheck.SetAfterLocal(p, func(string, txcheck.State) txcheck.State { return txcheck.Unknown })
 	recA, recB := startConsumer(t, b, topicA), startConsumer(t, b, topicB)
 	ra, err := p.SendInTransaction(ctx, topicA, "a", insertOrder("a-1"))

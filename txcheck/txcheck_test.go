@@ -11,6 +11,7 @@ import (
 
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
+	"github.com/rocketkit/rocketkit/transport/transporttest"
 	"github.com/rocketkit/rocketkit/txcheck"
 )
 
@@ -50,16 +51,16 @@ func keyRecorded(t testing.TB, db *sql.DB, key string) bool {
 // an error or a panic rolls both back and nothing is delivered; a payload
 // the codec cannot encode fails before the half message.
 func TestSendInTransactionOutcomes(t *testing.T) {
-	forEachBackend(t, testSendInTransactionOutcomes)
+	transporttest.ForEachBackend(t, testSendInTransactionOutcomes)
 }
 
-func testSendInTransactionOutcomes(t *testing.T, kind backendKind) {
+func testSendInTransactionOutcomes(t *testing.T, kind transporttest.Backend) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
 	createOrders(t, db.DB)
 	b := startBroker(t, 15)
 	topic := uniqueName("tx_out")
-	p := startProducer(t, kind.open(t, b), testConfig(uniqueName("pg")), db)
+	p := startProducer(t, kind.Open(t, b), testConfig(uniqueName("pg")), db)
 	rec := startConsumer(t, b, topic)
 
 	res, err := p.SendInTransaction(ctx, topic+":created", map[string]string{"order": "o-1"}, insertOrder("o-1"))
@@ -125,10 +126,10 @@ func testSendInTransactionOutcomes(t *testing.T, kind backendKind) {
 // With its database closed, a transactional send fails clearly, rolls the
 // half message back and writes nothing.
 func TestSendInTransactionClosedDB(t *testing.T) {
-	forEachBackend(t, testSendInTransactionClosedDB)
+	transporttest.ForEachBackend(t, testSendInTransactionClosedDB)
 }
 
-func testSendInTransactionClosedDB(t *testing.T, kind backendKind) {
+func testSendInTransactionClosedDB(t *testing.T, kind transporttest.Backend) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
 	b := startBroker(t, 15)
@@ -142,7 +143,7 @@ func testSendInTransactionClosedDB(t *testing.T, kind backendKind) {
 		t.Fatal(err)
 	}
 	cfg.SkipMigrations = true
-	p := startProducer(t, kind.open(t, b), cfg, other)
+	p := startProducer(t, kind.Open(t, b), cfg, other)
 	rec := startConsumer(t, b, topic)
 	_ = other.Close()
 	res, err := p.SendInTransaction(ctx, topic, "x", func(context.Context, *sql.Tx) error { return nil })

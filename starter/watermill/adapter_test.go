@@ -16,14 +16,15 @@ import (
 	"github.com/rocketkit/rocketkit/broker"
 	rmqwm "github.com/rocketkit/rocketkit/starter/watermill"
 	"github.com/rocketkit/rocketkit/transport"
+	"github.com/rocketkit/rocketkit/transport/transporttest"
 )
 
 func TestRoundTripKeepsUUIDMetadataPayloadAndTag(t *testing.T) {
-	for _, bk := range backends {
-		t.Run(bk.name, func(t *testing.T) {
+	for _, bk := range transporttest.Backends {
+		t.Run(bk.Name, func(t *testing.T) {
 			t.Parallel()
 			b := startBroker(t)
-			be := bk.open(t, b)
+			be := bk.Open(t, b)
 			testRoundTrip(t, publisherOn(t, be, rmqwm.PublisherConfig{}), subscriberOn(t, be, b.Addr(), "roundtrip"))
 		})
 	}
@@ -141,11 +142,11 @@ func TestPublishRefusesBadMetadata(t *testing.T) {
 // fresh publisher (on the official backend a client instance of its own,
 // which knows no broker yet) and a fresh topic.
 func TestConcurrentFirstPublishesToNewTopic(t *testing.T) {
-	for _, bk := range backends {
-		t.Run(bk.name, func(t *testing.T) {
+	for _, bk := range transporttest.Backends {
+		t.Run(bk.Name, func(t *testing.T) {
 			t.Parallel()
 			b := startBroker(t)
-			be := bk.open(t, b)
+			be := bk.Open(t, b)
 			for round := range 20 {
 				pub := publisherOn(t, be, rmqwm.PublisherConfig{})
 				topic := fmt.Sprintf("fresh-%d", round)
@@ -280,11 +281,11 @@ func TestSubscribeRefusesConflictingGroupUse(t *testing.T) {
 }
 
 func TestNackRedeliversThroughRetryTopic(t *testing.T) {
-	for _, bk := range backends {
-		t.Run(bk.name, func(t *testing.T) {
+	for _, bk := range transporttest.Backends {
+		t.Run(bk.Name, func(t *testing.T) {
 			t.Parallel()
 			b := startBroker(t)
-			be := bk.open(t, b)
+			be := bk.Open(t, b)
 			testNackRedelivers(t, b.Addr(), be)
 		})
 	}
@@ -441,11 +442,11 @@ func TestClosedPublisherAndSubscriberRefuse(t *testing.T) {
 }
 
 func TestUnackedMessagesSurviveClose(t *testing.T) {
-	for _, bk := range backends {
-		t.Run(bk.name, func(t *testing.T) {
+	for _, bk := range transporttest.Backends {
+		t.Run(bk.Name, func(t *testing.T) {
 			t.Parallel()
 			b := startBroker(t)
-			be := bk.open(t, b)
+			be := bk.Open(t, b)
 			testUnackedSurviveClose(t, b.Addr(), be)
 		})
 	}

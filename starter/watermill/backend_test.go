@@ -9,11 +9,12 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	rmqwm "github.com/rocketkit/rocketkit/starter/watermill"
+	"github.com/rocketkit/rocketkit/transport/transporttest"
 )
 
 func TestPublishersSharingABackendNeedDistinctGroups(t *testing.T) {
 	b := startBroker(t)
-	be := nativeBackend(t, b)
+	be := transporttest.Native(t, b)
 	publisherOn(t, be, rmqwm.PublisherConfig{ProducerGroup: "same"})
 	pub, err := rmqwm.NewPublisher(rmqwm.PublisherConfig{ProducerGroup: "same"}, be, nil)
 	if err == nil {
@@ -30,7 +31,7 @@ func TestPublishersSharingABackendNeedDistinctGroups(t *testing.T) {
 // queues of its own, so both receive messages.
 func TestSubscribersSharingABackendSplitTheGroup(t *testing.T) {
 	b := startBroker(t)
-	be := nativeBackend(t, b)
+	be := transporttest.Native(t, b)
 	pub := publisherOn(t, be, rmqwm.PublisherConfig{})
 	first, err := subscriberOn(t, be, b.Addr(), "split").Subscribe(t.Context(), "split")
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	rmqwm "github.com/rocketkit/rocketkit/starter/watermill"
+	"github.com/rocketkit/rocketkit/transport/transporttest"
 )
 
 // TestDeadLetterSendsToTheDLQAtOnce dead-letters a message on its first
@@ -17,11 +18,11 @@ import (
 // Nack, the message would come back on ch (which nobody reads) instead, and
 // never reach the dead-letter topic.
 func TestDeadLetterSendsToTheDLQAtOnce(t *testing.T) {
-	for _, bk := range backends {
-		t.Run(bk.name, func(t *testing.T) {
+	for _, bk := range transporttest.Backends {
+		t.Run(bk.Name, func(t *testing.T) {
 			t.Parallel()
 			b := startBroker(t)
-			be := bk.open(t, b)
+			be := bk.Open(t, b)
 			pub := publisherOn(t, be, rmqwm.PublisherConfig{})
 			msg := message.NewMessage(watermill.NewUUID(), []byte("doomed"))
 			if err := pub.Publish("doomed", msg); err != nil {
@@ -59,7 +60,7 @@ func TestDeadLetterSendsToTheDLQAtOnce(t *testing.T) {
 // MaxReconsumeTimes (16) times first.
 func TestDiscardMiddlewareDeadLettersFromARouter(t *testing.T) {
 	b := startBroker(t)
-	be := nativeBackend(t, b)
+	be := transporttest.Native(t, b)
 	pub := publisherOn(t, be, rmqwm.PublisherConfig{})
 	sub := subscriberOn(t, be, b.Addr(), "billing-{topic}")
 

@@ -13,7 +13,6 @@ import (
 	"github.com/rocketkit/rocketkit/client"
 	rmqwm "github.com/rocketkit/rocketkit/starter/watermill"
 	"github.com/rocketkit/rocketkit/transport"
-	"github.com/rocketkit/rocketkit/transport/official"
 )
 
 // fastDelays makes every delay level 100ms, so nacked messages come back
@@ -35,38 +34,6 @@ func startBroker(t testing.TB, edit ...func(*broker.Config)) *broker.Broker {
 
 // cluster is the client configuration for the name server at addr.
 func cluster(addr string) client.Config { return client.Config{NameServers: []string{addr}} }
-
-// backends are the ways a test gets a transport.Backend on a broker.
-var backends = []struct {
-	name string
-	open func(t testing.TB, b *broker.Broker) transport.Backend
-}{
-	{"Native", nativeBackend},
-	{"Official", officialBackend},
-}
-
-// nativeBackend returns the kit's own client on b, closed at test end.
-func nativeBackend(t testing.TB, b *broker.Broker) transport.Backend {
-	t.Helper()
-	be, err := transport.Native(cluster(b.Addr()))
-	if err != nil {
-		t.Fatalf("native backend: %v", err)
-	}
-	t.Cleanup(func() { _ = be.Close() })
-	return be
-}
-
-// officialBackend returns the official client's backend on b, closed at
-// test end. Its consumers close once the broker went quiet.
-func officialBackend(t testing.TB, b *broker.Broker) transport.Backend {
-	t.Helper()
-	be, err := official.New(cluster(b.Addr()), official.WithQuietWait(b.WaitQuiet))
-	if err != nil {
-		t.Fatalf("official backend: %v", err)
-	}
-	t.Cleanup(func() { _ = be.Close() })
-	return be
-}
 
 // producerGroups numbers producer groups, so that publishers sharing a
 // backend never share a group.

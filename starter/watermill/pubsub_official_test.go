@@ -9,6 +9,7 @@ import (
 
 	rmqwm "github.com/rocketkit/rocketkit/starter/watermill"
 	"github.com/rocketkit/rocketkit/transport"
+	"github.com/rocketkit/rocketkit/transport/transporttest"
 )
 
 // TestPubSubOfficial runs the suite on the official client's backend, with
@@ -41,7 +42,7 @@ func TestPubSubOfficial(t *testing.T) {
 		e, ok := envs[t]
 		if !ok {
 			b := startBroker(t)
-			e = env{be: officialBackend(t, b), addr: b.Addr()}
+			e = env{be: transporttest.Official(t, b), addr: b.Addr()}
 			envs[t] = e
 		}
 		return e

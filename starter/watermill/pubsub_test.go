@@ -8,6 +8,7 @@ import (
 
 	rmqwm "github.com/rocketkit/rocketkit/starter/watermill"
 	"github.com/rocketkit/rocketkit/transport"
+	"github.com/rocketkit/rocketkit/transport/transporttest"
 )
 
 // clusteringFeatures are the suite's features of the default
@@ -60,7 +61,7 @@ var clusteringFeatures = tests.Features{
 func TestPubSub(t *testing.T) {
 	t.Parallel() // overlaps the other long tests, which mostly wait
 	b := startBroker(t)
-	runSuite(t, clusteringFeatures, nativeBackend(t, b), b.Addr(), "wmtest-{topic}")
+	runSuite(t, clusteringFeatures, transporttest.Native(t, b), b.Addr(), "wmtest-{topic}")
 }
 
 // TestPubSubOrderly runs the suite with Orderly subscribers and a publisher
