@@ -12,9 +12,9 @@ import (
 
 	"github.com/rocketkit/rocketkit/broker/brokertest"
 	"github.com/rocketkit/rocketkit/client"
+	"github.com/rocketkit/rocketkit/internal/backendtest"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
-	"github.com/rocketkit/rocketkit/transport/transporttest"
 )
 
 // noSender fails every send.
@@ -67,10 +67,10 @@ func (f *flakySender) attempt(send func() (*client.SendResult, error)) (*client.
 // fact reached the broker is found by key and not sent again: nothing is
 // lost, nothing is stored twice, and every key keeps its order.
 func TestRelayRetriesBrokerErrors(t *testing.T) {
-	transporttest.ForEachBackend(t, testRelayRetriesBrokerErrors)
+	backendtest.ForEachBackend(t, testRelayRetriesBrokerErrors)
 }
 
-func testRelayRetriesBrokerErrors(t *testing.T, kind transporttest.Backend) {
+func testRelayRetriesBrokerErrors(t *testing.T, kind backendtest.Backend) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
 	b := brokertest.Start(t)
@@ -114,10 +114,10 @@ func testRelayRetriesBrokerErrors(t *testing.T, kind transporttest.Backend) {
 // anything is resent: a row the broker has is marked sent, one it lacks
 // is sent. A lookup that fails holds the row (and its key) back.
 func TestUnknownRowsResolvedByKey(t *testing.T) {
-	transporttest.ForEachBackend(t, testUnknownRowsResolvedByKey)
+	backendtest.ForEachBackend(t, testUnknownRowsResolvedByKey)
 }
 
-func testUnknownRowsResolvedByKey(t *testing.T, kind transporttest.Backend) {
+func testUnknownRowsResolvedByKey(t *testing.T, kind backendtest.Backend) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
 	b := brokertest.Start(t)

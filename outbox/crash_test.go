@@ -20,13 +20,13 @@ import (
 	"github.com/rocketkit/rocketkit/broker"
 	"github.com/rocketkit/rocketkit/broker/brokertest"
 	"github.com/rocketkit/rocketkit/client"
+	"github.com/rocketkit/rocketkit/internal/backendtest"
 	"github.com/rocketkit/rocketkit/internal/clientlog"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/inbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
 	"github.com/rocketkit/rocketkit/transport"
 	"github.com/rocketkit/rocketkit/transport/official"
-	"github.com/rocketkit/rocketkit/transport/transporttest"
 )
 
 // Kill points of the crash matrix. The child relay announces the point on
@@ -312,7 +312,7 @@ func crashRuns() int {
 // (hooks stop it there, so none is left to chance); the test names the
 // points that did not fire.
 func TestRelayCrashMatrix(t *testing.T) {
-	dups := runCrashMatrix(t, transporttest.Native, crashRuns(), true)
+	dups := runCrashMatrix(t, backendtest.Native, crashRuns(), true)
 	if dups != 0 {
 		t.Errorf("%d messages stored twice on the broker despite key-based compensation", dups)
 	}
@@ -321,7 +321,7 @@ func TestRelayCrashMatrix(t *testing.T) {
 // The crash matrix with relays on the official client's backend, once
 // through every kill point (the stress build: a third of the native runs).
 func TestRelayCrashMatrixOfficial(t *testing.T) {
-	dups := runCrashMatrix(t, transporttest.Official, max(crashRuns()/3, len(killModes)), true)
+	dups := runCrashMatrix(t, backendtest.Official, max(crashRuns()/3, len(killModes)), true)
 	if dups != 0 {
 		t.Errorf("%d messages stored twice on the broker despite key-based compensation", dups)
 	}
@@ -331,7 +331,7 @@ func TestRelayCrashMatrixOfficial(t *testing.T) {
 // the broker; the inbox consumer still applies every message exactly
 // once.
 func TestRelayCrashMatrixWithoutLookup(t *testing.T) {
-	dups := runCrashMatrix(t, transporttest.Native, max(crashRuns()/3, 6), false)
+	dups := runCrashMatrix(t, backendtest.Native, max(crashRuns()/3, 6), false)
 	t.Logf("without compensation: %d raw duplicates on the broker, none applied twice", dups)
 }
 

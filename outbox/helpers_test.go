@@ -14,11 +14,11 @@ import (
 	"github.com/rocketkit/rocketkit/admin"
 	"github.com/rocketkit/rocketkit/broker"
 	"github.com/rocketkit/rocketkit/client"
+	"github.com/rocketkit/rocketkit/internal/backendtest"
 	"github.com/rocketkit/rocketkit/internal/clienttest"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/protocol/message"
 	"github.com/rocketkit/rocketkit/transport"
-	"github.com/rocketkit/rocketkit/transport/transporttest"
 )
 
 // uniqueName gives client objects, groups and topics their own names.
@@ -30,7 +30,7 @@ var uniqueTopic = clienttest.UniqueName
 // startProducer returns an outbox producer on a Native backend of b.
 func startProducer(t testing.TB, b *broker.Broker) *outbox.Producer {
 	t.Helper()
-	return newProducer(t, transporttest.Native(t, b))
+	return newProducer(t, backendtest.Native(t, b))
 }
 
 // newProducer returns an outbox producer on be, closed at test end.
@@ -174,7 +174,7 @@ func createTopic(t testing.TB, b *broker.Broker, topic string) {
 func startConsumer(t testing.TB, b *broker.Broker, topic string, rec *recorder, handle func(context.Context, *client.MessageExt) error) {
 	t.Helper()
 	createTopic(t, b, topic)
-	be := transporttest.Native(t, b)
+	be := backendtest.Native(t, b)
 	c, err := be.NewConsumer(client.ConsumerConfig{
 		Group:         uniqueName("cg"),
 		Subscriptions: []client.Subscription{{Topic: topic}},

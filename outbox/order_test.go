@@ -13,9 +13,9 @@ import (
 
 	"github.com/rocketkit/rocketkit/broker/brokertest"
 	"github.com/rocketkit/rocketkit/client"
+	"github.com/rocketkit/rocketkit/internal/backendtest"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
-	"github.com/rocketkit/rocketkit/transport/transporttest"
 )
 
 // publishLoad publishes seqs 1..perKey for every entity, in order per
@@ -162,7 +162,7 @@ func checkDelivery(t testing.TB, msgs []got, total int, want map[string]int, all
 // Two relays (one on a *Producer of the kit's own client, one on a plain
 // producer of the official client's backend) drain one table while writers
 // publish: no message is sent twice and every key's messages are stored in
-// order in one queue, so both transporttest.Backends pick a key's queue alike.
+// order in one queue, so both backendtest.Backends pick a key's queue alike.
 func TestTwoRelaysKeepPerKeyOrder(t *testing.T) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
@@ -181,7 +181,7 @@ func TestTwoRelaysKeepPerKeyOrder(t *testing.T) {
 	rec := newRecorder()
 	startConsumer(t, b, topic, rec, nil)
 
-	plain, err := transporttest.Official(t, b).NewProducer(client.ProducerConfig{Group: uniqueName("pg"), Retries: -1})
+	plain, err := backendtest.Official(t, b).NewProducer(client.ProducerConfig{Group: uniqueName("pg"), Retries: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,18 +9,18 @@ import (
 	"time"
 
 	"github.com/rocketkit/rocketkit/broker/brokertest"
+	"github.com/rocketkit/rocketkit/internal/backendtest"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
-	"github.com/rocketkit/rocketkit/transport/transporttest"
 )
 
 // Commit makes a message real, rollback makes it vanish, and a panic in
 // the transaction function rolls back.
 func TestCommitDeliveredRollbackNever(t *testing.T) {
-	transporttest.ForEachBackend(t, testCommitDeliveredRollbackNever)
+	backendtest.ForEachBackend(t, testCommitDeliveredRollbackNever)
 }
 
-func testCommitDeliveredRollbackNever(t *testing.T, kind transporttest.Backend) {
+func testCommitDeliveredRollbackNever(t *testing.T, kind backendtest.Backend) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
 	b := brokertest.Start(t)

@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/rocketkit/rocketkit/broker/brokertest"
+	"github.com/rocketkit/rocketkit/internal/backendtest"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
-	"github.com/rocketkit/rocketkit/transport/transporttest"
 )
 
 // sumMetrics adds up what a relay reports through outbox.Metrics.
@@ -67,7 +67,7 @@ func TestRelayStats(t *testing.T) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
 	b := brokertest.Start(t)
-	p := newProducer(t, transporttest.Native(t, b))
+	p := newProducer(t, backendtest.Native(t, b))
 	lookup := outboxtest.KeyLookup(t, b.Addr())
 
 	t.Run("sent", func(t *testing.T) {

@@ -10,8 +10,8 @@ import (
 
 	"github.com/rocketkit/rocketkit/broker"
 	"github.com/rocketkit/rocketkit/broker/brokertest"
+	"github.com/rocketkit/rocketkit/internal/backendtest"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
-	"github.com/rocketkit/rocketkit/transport/transporttest"
 	"github.com/rocketkit/rocketkit/txcheck"
 )
 
@@ -30,10 +30,10 @@ func startQuietBroker(t testing.TB) *broker.Broker {
 // broker check back at once, and the producer's answer from the key
 // table delivers it.
 func TestTxFuncUnknownCheckBackNow(t *testing.T) {
-	transporttest.ForEachBackend(t, testTxFuncUnknownCheckBackNow)
+	backendtest.ForEachBackend(t, testTxFuncUnknownCheckBackNow)
 }
 
-func testTxFuncUnknownCheckBackNow(t *testing.T, kind transporttest.Backend) {
+func testTxFuncUnknownCheckBackNow(t *testing.T, kind backendtest.Backend) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
 	createOrders(t, db.DB)

@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/rocketkit/rocketkit/client"
+	"github.com/rocketkit/rocketkit/internal/backendtest"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/inbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
 	"github.com/rocketkit/rocketkit/outbox/sqlkit"
-	"github.com/rocketkit/rocketkit/transport/transporttest"
 	"github.com/rocketkit/rocketkit/txcheck"
 )
 
@@ -134,7 +134,7 @@ func TestSendInTransactionInvalidMessageOnePrefix(t *testing.T) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
 	b := startQuietBroker(t)
-	p := startProducer(t, transporttest.Native(t, b), testConfig(uniqueName("pg")), db)
+	p := startProducer(t, backendtest.Native(t, b), testConfig(uniqueName("pg")), db)
 	noop := func(context.Context, *sql.Tx) error { return nil }
 	_, err := p.SendInTransaction(ctx, "topic", make(chan int), noop)
 	if !errors.Is(err, outbox.ErrEncode) {

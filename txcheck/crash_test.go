@@ -15,12 +15,12 @@ import (
 	"time"
 
 	"github.com/rocketkit/rocketkit/client"
+	"github.com/rocketkit/rocketkit/internal/backendtest"
 	"github.com/rocketkit/rocketkit/internal/clientlog"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
 	"github.com/rocketkit/rocketkit/transport"
 	"github.com/rocketkit/rocketkit/transport/official"
-	"github.com/rocketkit/rocketkit/transport/transporttest"
 	"github.com/rocketkit/rocketkit/txcheck"
 )
 
@@ -149,10 +149,10 @@ func runChild(t *testing.T, env ...string) {
 // broker's check-backs from MySQL: the committed message is delivered, the
 // other two never are, and no half message stays pending.
 func TestCheckBackAfterProducerKilled(t *testing.T) {
-	transporttest.ForEachBackend(t, testCheckBackAfterProducerKilled)
+	backendtest.ForEachBackend(t, testCheckBackAfterProducerKilled)
 }
 
-func testCheckBackAfterProducerKilled(t *testing.T, kind transporttest.Backend) {
+func testCheckBackAfterProducerKilled(t *testing.T, kind backendtest.Backend) {
 	db := outboxtest.Open(t)
 	createOrders(t, db.DB)
 	b := startBroker(t, 100)

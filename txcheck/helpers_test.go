@@ -10,10 +10,10 @@ import (
 	"github.com/rocketkit/rocketkit/broker"
 	"github.com/rocketkit/rocketkit/broker/brokertest"
 	"github.com/rocketkit/rocketkit/client"
+	"github.com/rocketkit/rocketkit/internal/backendtest"
 	"github.com/rocketkit/rocketkit/internal/clienttest"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/transport"
-	"github.com/rocketkit/rocketkit/transport/transporttest"
 	"github.com/rocketkit/rocketkit/txcheck"
 )
 
@@ -101,7 +101,7 @@ func startConsumer(t testing.TB, b *broker.Broker, topic string) *recorder {
 		t.Fatal(err)
 	}
 	rec := &recorder{}
-	c, err := transporttest.Native(t, b).NewConsumer(client.ConsumerConfig{
+	c, err := backendtest.Native(t, b).NewConsumer(client.ConsumerConfig{
 		Group:         uniqueName("cg"),
 		Subscriptions: []client.Subscription{{Topic: topic}},
 		ConsumeFrom:   client.ConsumeFromFirstOffset,

@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rocketkit/rocketkit/internal/backendtest"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
 	"github.com/rocketkit/rocketkit/transport"
-	"github.com/rocketkit/rocketkit/transport/transporttest"
 	"github.com/rocketkit/rocketkit/txcheck"
 )
 
@@ -26,10 +26,10 @@ func (unknownChecker) Check(context.Context, txcheck.CheckParams) (txcheck.State
 // half message, is re-sent by the sweeper, by key, exactly once; a
 // delivered one is only verified.
 func TestSweeperResendsDiscardedMessage(t *testing.T) {
-	transporttest.ForEachBackend(t, testSweeperResendsDiscardedMessage)
+	backendtest.ForEachBackend(t, testSweeperResendsDiscardedMessage)
 }
 
-func testSweeperResendsDiscardedMessage(t *testing.T, kind transporttest.Backend) {
+func testSweeperResendsDiscardedMessage(t *testing.T, kind backendtest.Backend) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
 	createOrders(t, db.DB)
@@ -89,10 +89,10 @@ func testSweeperResendsDiscardedMessage(t *testing.T, kind transporttest.Backend
 // One producer serves flows in two databases: each topic's local
 // transaction runs, and its check-back is answered, in its own database.
 func TestRoutesByTopic(t *testing.T) {
-	transporttest.ForEachBackend(t, testRoutesByTopic)
+	backendtest.ForEachBackend(t, testRoutesByTopic)
 }
 
-func testRoutesByTopic(t *testing.T, kind transporttest.Backend) {
+func testRoutesByTopic(t *testing.T, kind backendtest.Backend) {
 	ctx := t.Context()
 	dbA, dbB := outboxtest.Open(t), outboxtest.Open(t)
 	createOrders(t, dbA.DB)

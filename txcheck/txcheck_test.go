@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rocketkit/rocketkit/internal/backendtest"
 	"github.com/rocketkit/rocketkit/outbox"
 	"github.com/rocketkit/rocketkit/outbox/outboxtest"
-	"github.com/rocketkit/rocketkit/transport/transporttest"
 	"github.com/rocketkit/rocketkit/txcheck"
 )
 
@@ -51,10 +51,10 @@ func keyRecorded(t testing.TB, db *sql.DB, key string) bool {
 // an error or a panic rolls both back and nothing is delivered; a payload
 // the codec cannot encode fails before the half message.
 func TestSendInTransactionOutcomes(t *testing.T) {
-	transporttest.ForEachBackend(t, testSendInTransactionOutcomes)
+	backendtest.ForEachBackend(t, testSendInTransactionOutcomes)
 }
 
-func testSendInTransactionOutcomes(t *testing.T, kind transporttest.Backend) {
+func testSendInTransactionOutcomes(t *testing.T, kind backendtest.Backend) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
 	createOrders(t, db.DB)
@@ -126,10 +126,10 @@ func testSendInTransactionOutcomes(t *testing.T, kind transporttest.Backend) {
 // With its database closed, a transactional send fails clearly, rolls the
 // half message back and writes nothing.
 func TestSendInTransactionClosedDB(t *testing.T) {
-	transporttest.ForEachBackend(t, testSendInTransactionClosedDB)
+	backendtest.ForEachBackend(t, testSendInTransactionClosedDB)
 }
 
-func testSendInTransactionClosedDB(t *testing.T, kind transporttest.Backend) {
+func testSendInTransactionClosedDB(t *testing.T, kind backendtest.Backend) {
 	ctx := t.Context()
 	db := outboxtest.Open(t)
 	b := startBroker(t, 15)

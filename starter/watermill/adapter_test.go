@@ -14,13 +14,13 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/rocketkit/rocketkit/broker"
+	"github.com/rocketkit/rocketkit/internal/backendtest"
 	rmqwm "github.com/rocketkit/rocketkit/starter/watermill"
 	"github.com/rocketkit/rocketkit/transport"
-	"github.com/rocketkit/rocketkit/transport/transporttest"
 )
 
 func TestRoundTripKeepsUUIDMetadataPayloadAndTag(t *testing.T) {
-	for _, bk := range transporttest.Backends {
+	for _, bk := range backendtest.Backends {
 		t.Run(bk.Name, func(t *testing.T) {
 			t.Parallel()
 			b := startBroker(t)
@@ -142,7 +142,7 @@ func TestPublishRefusesBadMetadata(t *testing.T) {
 // fresh publisher (on the official backend a client instance of its own,
 // which knows no broker yet) and a fresh topic.
 func TestConcurrentFirstPublishesToNewTopic(t *testing.T) {
-	for _, bk := range transporttest.Backends {
+	for _, bk := range backendtest.Backends {
 		t.Run(bk.Name, func(t *testing.T) {
 			t.Parallel()
 			b := startBroker(t)
@@ -281,7 +281,7 @@ func TestSubscribeRefusesConflictingGroupUse(t *testing.T) {
 }
 
 func TestNackRedeliversThroughRetryTopic(t *testing.T) {
-	for _, bk := range transporttest.Backends {
+	for _, bk := range backendtest.Backends {
 		t.Run(bk.Name, func(t *testing.T) {
 			t.Parallel()
 			b := startBroker(t)
@@ -442,7 +442,7 @@ func TestClosedPublisherAndSubscriberRefuse(t *testing.T) {
 }
 
 func TestUnackedMessagesSurviveClose(t *testing.T) {
-	for _, bk := range transporttest.Backends {
+	for _, bk := range backendtest.Backends {
 		t.Run(bk.Name, func(t *testing.T) {
 			t.Parallel()
 			b := startBroker(t)

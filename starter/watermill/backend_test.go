@@ -8,13 +8,13 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
+	"github.com/rocketkit/rocketkit/internal/backendtest"
 	rmqwm "github.com/rocketkit/rocketkit/starter/watermill"
-	"github.com/rocketkit/rocketkit/transport/transporttest"
 )
 
 func TestPublishersSharingABackendNeedDistinctGroups(t *testing.T) {
 	b := startBroker(t)
-	be := transporttest.Native(t, b)
+	be := backendtest.Native(t, b)
 	publisherOn(t, be, rmqwm.PublisherConfig{ProducerGroup: "same"})
 	pub, err := rmqwm.NewPublisher(rmqwm.PublisherConfig{ProducerGroup: "same"}, be, nil)
 	if err == nil {
@@ -31,7 +31,7 @@ func TestPublishersSharingABackendNeedDistinctGroups(t *testing.T) {
 // queues of its own, so both receive messages.
 func TestSubscribersSharingABackendSplitTheGroup(t *testing.T) {
 	b := startBroker(t)
-	be := transporttest.Native(t, b)
+	be := backendtest.Native(t, b)
 	pub := publisherOn(t, be, rmqwm.PublisherConfig{})
 	first, err := subscriberOn(t, be, b.Addr(), "split").Subscribe(t.Context(), "split")
 	if err != nil {

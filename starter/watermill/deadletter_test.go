@@ -8,8 +8,8 @@ import (
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 
+	"github.com/rocketkit/rocketkit/internal/backendtest"
 	rmqwm "github.com/rocketkit/rocketkit/starter/watermill"
-	"github.com/rocketkit/rocketkit/transport/transporttest"
 )
 
 // TestDeadLetterSendsToTheDLQAtOnce dead-letters a message on its first
@@ -18,7 +18,7 @@ import (
 // Nack, the message would come back on ch (which nobody reads) instead, and
 // never reach the dead-letter topic.
 func TestDeadLetterSendsToTheDLQAtOnce(t *testing.T) {
-	for _, bk := range transporttest.Backends {
+	for _, bk := range backendtest.Backends {
 		t.Run(bk.Name, func(t *testing.T) {
 			t.Parallel()
 			b := startBroker(t)
@@ -60,7 +60,7 @@ func TestDeadLetterSendsToTheDLQAtOnce(t *testing.T) {
 // MaxReconsumeTimes (16) times first.
 func TestDiscardMiddlewareDeadLettersFromARouter(t *testing.T) {
 	b := startBroker(t)
-	be := transporttest.Native(t, b)
+	be := backendtest.Native(t, b)
 	pub := publisherOn(t, be, rmqwm.PublisherConfig{})
 	sub := subscriberOn(t, be, b.Addr(), "billing-{topic}")
 

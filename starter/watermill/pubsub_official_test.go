@@ -7,9 +7,9 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/pubsub/tests"
 
+	"github.com/rocketkit/rocketkit/internal/backendtest"
 	rmqwm "github.com/rocketkit/rocketkit/starter/watermill"
 	"github.com/rocketkit/rocketkit/transport"
-	"github.com/rocketkit/rocketkit/transport/transporttest"
 )
 
 // TestPubSubOfficial runs the suite on the official client's backend, with
@@ -42,7 +42,7 @@ func TestPubSubOfficial(t *testing.T) {
 		e, ok := envs[t]
 		if !ok {
 			b := startBroker(t)
-			e = env{be: transporttest.Official(t, b), addr: b.Addr()}
+			e = env{be: backendtest.Official(t, b), addr: b.Addr()}
 			envs[t] = e
 		}
 		return e

@@ -6,9 +6,9 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/pubsub/tests"
 
+	"github.com/rocketkit/rocketkit/internal/backendtest"
 	rmqwm "github.com/rocketkit/rocketkit/starter/watermill"
 	"github.com/rocketkit/rocketkit/transport"
-	"github.com/rocketkit/rocketkit/transport/transporttest"
 )
 
 // clusteringFeatures are the suite's features of the default
@@ -61,7 +61,7 @@ var clusteringFeatures = tests.Features{
 func TestPubSub(t *testing.T) {
 	t.Parallel() // overlaps the other long tests, which mostly wait
 	b := startBroker(t)
-	runSuite(t, clusteringFeatures, transporttest.Native(t, b), b.Addr(), "wmtest-{topic}")
+	runSuite(t, clusteringFeatures, backendtest.Native(t, b), b.Addr(), "wmtest-{topic}")
 }
 
 // TestPubSubOrderly runs the suite with Orderly subscribers and a publisher

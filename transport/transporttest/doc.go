@@ -77,11 +77,4 @@
 // closes the broker and starts another on the same address and data
 // directory. WaitQuiet lets a backend wait until the broker serving an
 // address has gone quiet.
-//
-// # Both backends
-//
-// Code built on the transport seam (the outbox, txcheck, the watermill
-// adapter) is tested on both of the kit's backends: Backends lists them,
-// ForEachBackend runs a subtest per backend, and Native and Official open
-// one on a broker, closed at test end.
 package transporttest

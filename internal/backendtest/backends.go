@@ -1,4 +1,4 @@
-package transporttest
+package backendtest
 
 import (
 	"testing"
