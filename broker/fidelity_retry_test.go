@@ -2,6 +2,7 @@ package broker_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -103,5 +104,45 @@ func TestWaitPropertyStoredAsSent(t *testing.T) {
 	}
 	if v, ok := message.GetProperty(msgs[0].Properties, message.PropertyWaitStoreMsgOK); !ok || v != "true" {
 		t.Fatalf("stored properties %q: WAIT %q, want true as sent", msgs[0].Properties, v)
+	}
+}
+
+// A copy a consumer sends to %RETRY%<group> itself (Java's fallback when
+// CONSUMER_SEND_MSG_BACK fails) whose reconsumeTimes exceeds the
+// maxReconsumeTimes of its header is stored in %DLQ%<group>, queue 0,
+// without its DELAY; one within the maximum stays in the retry topic.
+func TestExhaustedRetrySendGoesToDLQ(t *testing.T) {
+	b := brokertest.Start(t)
+	rc := dialRaw(t, b.Addr())
+	group := uniqueName("g_exhausted")
+	retry, dlq := message.RetryTopic(group), message.DLQTopic(group)
+	send := func(body string, reconsume int) {
+		t.Helper()
+		f := sendFields(retry, "0", message.PropertyDelay+"\x01"+"5\x02")
+		f.Set("reconsumeTimes", strconv.Itoa(reconsume))
+		f.Set("maxReconsumeTimes", "16")
+		if resp := rc.mustCall(t, remoting.SendMessage, f, []byte(body)); resp.Code != remoting.Success {
+			t.Fatalf("send %s: %d %s", body, resp.Code, resp.Remark)
+		}
+	}
+	maxOffset := func(topic string) int64 {
+		t.Helper()
+		resp := rc.mustCall(t, remoting.GetMaxOffset, remoting.Fields{{Key: "topic", Value: topic}, {Key: "queueId", Value: "0"}}, nil)
+		if resp.Code != remoting.Success {
+			return -1
+		}
+		off, _ := resp.ExtFields.Int64("offset")
+		return off
+	}
+	send("exhausted", 17)
+	if got := maxOffset(dlq); got != 1 {
+		t.Fatalf("%s max offset %d after an exhausted retry, want 1", dlq, got)
+	}
+	send("one more try", 16)
+	if got := maxOffset(dlq); got != 1 {
+		t.Fatalf("%s max offset %d after a retry within the maximum, want still 1", dlq, got)
+	}
+	if got := maxOffset(retry); got > 0 {
+		t.Fatalf("%s max offset %d: the exhausted copy went to the retry topic", retry, got)
 	}
 }

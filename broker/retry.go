@@ -81,8 +81,8 @@ func (b *Broker) sendBack(req *remoting.Command, sb sendBackRequest) *remoting.C
 // routeExhaustedRetry sends a %RETRY% message that has been reconsumed too
 // often to the group's dead-letter topic instead; so also any retry of a
 // group that consumes orderly (an orderly consumer retries locally and
-// only dead-letters).
-func (b *Broker) routeExhaustedRetry(req *remoting.Command, h *sendHeader) *remoting.Command {
+// only dead-letters). h and tc then name the dead-letter topic, queue 0.
+func (b *Broker) routeExhaustedRetry(req *remoting.Command, h *sendHeader, tc *TopicConfig) *remoting.Command {
 	if !message.IsRetryTopic(h.topic) {
 		return nil
 	}
@@ -95,6 +95,7 @@ func (b *Broker) routeExhaustedRetry(req *remoting.Command, h *sendHeader) *remo
 	if err != nil {
 		return errorResponse(req, remoting.SystemError, err.Error())
 	}
+	*tc = dlq
 	h.topic, h.queueID = dlq.Name, 0
 	h.properties = message.DeleteProperties(h.properties, message.PropertyDelay)
 	return nil

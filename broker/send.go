@@ -142,7 +142,7 @@ func (b *Broker) prepareSend(c *conn, req *remoting.Command, h sendHeader) (prep
 	if resp != nil {
 		return preparedSend{}, resp
 	}
-	if resp := b.routeExhaustedRetry(req, &h); resp != nil {
+	if resp := b.routeExhaustedRetry(req, &h, &tc); resp != nil {
 		return preparedSend{}, resp
 	}
 	props := h.properties

@@ -133,7 +133,7 @@ func (c *Consumer) deadLetterOrderly(q *pullQueue, m *MessageExt, why string) bo
 		c.logDropped(m, why)
 		return true
 	}
-	if err := c.sendBack(c.handlerCtx, m, deadLetterLevel); err == nil {
+	if err := c.sendBackOrResend(c.handlerCtx, m, deadLetterLevel); err == nil {
 		return true
 	} else {
 		c.log.Warn("dead-lettering failed; the queue waits", "topic", m.Topic, "msg_id", m.MsgID, "err", err)

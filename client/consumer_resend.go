@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -19,6 +20,21 @@ func newInnerProducer(c *Client) *Producer {
 	return &Producer{c: c, cfg: cfg, group: innerProducerGroup}
 }
 
+// sendBackOrResend sends m back (sendBack) and, when that fails, a copy to
+// the group's retry topic (resendToRetry). nil once either went through.
+func (c *Consumer) sendBackOrResend(ctx context.Context, m *MessageExt, delayLevel int) error {
+	err := c.sendBack(ctx, m, delayLevel)
+	if err == nil {
+		return nil
+	}
+	if rerr := c.resendToRetry(ctx, m, delayLevel); rerr != nil {
+		return fmt.Errorf("%w; a copy to the retry topic failed too: %w", err, rerr)
+	}
+	c.log.Info("send back failed; sent a copy to the retry topic through another broker",
+		"topic", m.Topic, "msg_id", m.MsgID, "dead_letter", delayLevel == deadLetterLevel, "err", err)
+	return nil
+}
+
 // resendToRetry is Java's fallback when CONSUMER_SEND_MSG_BACK fails (the
 // master of m's broker group is down, say): a copy of m, sent by the
 // consumer itself to %RETRY%<group> on another group's master, with m's
@@ -26,8 +42,13 @@ func newInnerProducer(c *Client) *Producer {
 // ReconsumeTimes+1 and MaxReconsumeTimes in the header (the broker
 // dead-letters it past the maximum), and delayLevel, or 3+ReconsumeTimes
 // for 0 as the broker would choose. UNIQ_KEY is kept, so the copy has m's
-// MsgID. One attempt: the caller redelivers locally when it fails.
+// MsgID. For deadLetterLevel the reconsume count is past the maximum, so
+// the broker stores the copy in %DLQ%<group>. One attempt.
 func (c *Consumer) resendToRetry(ctx context.Context, m *MessageExt, delayLevel int) error {
+	reconsume := m.ReconsumeTimes + 1
+	if delayLevel == deadLetterLevel {
+		reconsume = max(reconsume, c.cfg.maxReconsume()+1)
+	}
 	if delayLevel <= 0 {
 		delayLevel = 3 + int(m.ReconsumeTimes)
 	}
@@ -44,7 +65,7 @@ func (c *Consumer) resendToRetry(ctx context.Context, m *MessageExt, delayLevel 
 	topic := message.RetryTopicPrefix + c.group
 	req := &sendRequest{topic: topic, flag: m.Flag, props: props, body: m.Body, born: time.Now().UnixMilli(),
 		group: p.group, uniqIDs: m.Property(message.PropertyUniqKey),
-		reconsumeTimes: m.ReconsumeTimes + 1, maxReconsumeTimes: c.cfg.maxReconsume()}
+		reconsumeTimes: reconsume, maxReconsumeTimes: c.cfg.maxReconsume()}
 	if p.cfg.CompressOver >= 0 && len(m.Body) > p.cfg.CompressOver {
 		if z, err := compress(m.Body, p.cfg.CompressLevel); err == nil && len(z) < len(m.Body) {
 			req.body = z

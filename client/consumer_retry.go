@@ -29,18 +29,12 @@ func (c *Consumer) retry(q *pullQueue, msgs []*MessageExt) {
 		case c.cfg.Broadcasting:
 			again = append(again, m)
 		default:
-			err := c.sendBack(c.handlerCtx, m, c.cfg.RetryDelayLevel)
-			if err != nil {
-				if rerr := c.resendToRetry(c.handlerCtx, m, c.cfg.RetryDelayLevel); rerr != nil {
-					c.log.Warn("send back failed, and so did sending a copy to the retry topic; redelivering locally",
-						"topic", m.Topic, "msg_id", m.MsgID, "err", err, "resend_err", rerr)
-					again = append(again, m)
-					continue
-				}
-				c.log.Info("send back failed; sent a copy to the retry topic through another broker",
-					"topic", m.Topic, "msg_id", m.MsgID, "err", err)
+			if err := c.sendBackOrResend(c.handlerCtx, m, c.cfg.RetryDelayLevel); err != nil {
+				c.log.Warn("send back failed; redelivering locally", "topic", m.Topic, "msg_id", m.MsgID, "err", err)
+				again = append(again, m)
+			} else {
+				done = append(done, m)
 			}
-			done = append(done, m)
 		}
 	}
 	q.finish(done)
@@ -50,8 +44,9 @@ func (c *Consumer) retry(q *pullQueue, msgs []*MessageExt) {
 }
 
 // deadLetter acts on ConsumeDeadLetter from a concurrent handler: each
-// message is sent to the dead-letter topic (retried every SuspendInterval
-// until the broker takes it); broadcasting drops them with a log line.
+// message is sent to the dead-letter topic (through another master's
+// retry topic when its own cannot take it; retried every SuspendInterval
+// until a broker takes it); broadcasting drops them with a log line.
 func (c *Consumer) deadLetter(q *pullQueue, msgs []*MessageExt) {
 	var done []*MessageExt
 	for _, m := range msgs {
@@ -60,7 +55,7 @@ func (c *Consumer) deadLetter(q *pullQueue, msgs []*MessageExt) {
 			done = append(done, m)
 			continue
 		}
-		if err := c.sendBack(c.handlerCtx, m, deadLetterLevel); err != nil {
+		if err := c.sendBackOrResend(c.handlerCtx, m, deadLetterLevel); err != nil {
 			c.log.Warn("dead-lettering failed; trying again", "topic", m.Topic, "msg_id", m.MsgID, "err", err)
 			c.wg.Go(func() {
 				if c.deadLetterUntil(q, m) {
@@ -79,7 +74,7 @@ func (c *Consumer) deadLetter(q *pullQueue, msgs []*MessageExt) {
 // uncommitted and is delivered again to the queue's next owner).
 func (c *Consumer) deadLetterUntil(q *pullQueue, m *MessageExt) bool {
 	for sleepCtx(q.ctx, c.cfg.SuspendInterval) {
-		err := c.sendBack(c.handlerCtx, m, deadLetterLevel)
+		err := c.sendBackOrResend(c.handlerCtx, m, deadLetterLevel)
 		if err == nil {
 			return true
 		}

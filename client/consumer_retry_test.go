@@ -82,10 +82,29 @@ func TestConsumerDeadLetter(t *testing.T) {
 
 // When the broker refuses the send-back, the consumer sends a copy to the
 // group's retry topic itself (Java's fallback): it comes back from there
-// with ReconsumeTimes+1 and the same MsgID. When that copy fails too, the
-// message is redelivered locally (never lost), with ReconsumeTimes+1, from
-// its own queue.
+// with ReconsumeTimes+1 and the same MsgID, or, dead-lettered, goes to the
+// DLQ. When that copy fails too, the message is redelivered locally (never
+// lost), with ReconsumeTimes+1, from its own queue.
 func TestConsumerSendBackRefused(t *testing.T) {
+	t.Run("dead letter: a copy past the maximum lands in the DLQ", func(t *testing.T) {
+		b := startBroker(t)
+		var faults faultNet
+		c := newTestClient(t, b, "c1", WithDialFunc(faults.Dial))
+		createTopic(t, c, b, "flaky", 1)
+		send(t, c, b, "flaky", testMsg{body: "poison"})
+		faults.failWith(remoting.ConsumerSendMsgBack, remoting.SystemError)
+		in := newInbox()
+		con := startConsumer(t, c, ConsumerConfig{Group: "flaky", ConsumeFrom: ConsumeFromFirstOffset,
+			SuspendInterval: 20 * time.Millisecond, Subscriptions: []Subscription{{Topic: "flaky"}}},
+			in.handler(func(*MessageExt) ConsumeResult { return ConsumeDeadLetter }))
+		in.wait(t, 1)
+		dlq := message.DLQTopic("flaky")
+		waitUntil(t, "the message in the DLQ", func() bool { return maxOffset(t, c, b, dlq, 0) == 1 })
+		closeConsumer(t, con)
+		if in.len() != 1 || faults.count(remoting.ConsumerSendMsgBack) != 1 {
+			t.Fatalf("%d deliveries and %d send-backs, want 1 and 1", in.len(), faults.count(remoting.ConsumerSendMsgBack))
+		}
+	})
 	for _, tt := range []struct {
 		name        string
 		failResend  bool
@@ -134,15 +153,17 @@ func TestConsumerSendBackRefused(t *testing.T) {
 	}
 }
 
-// A dead-letter send-back that fails is tried again until the broker takes
-// it; the handler is not called again.
+// A dead-letter send-back that fails, and whose copy to the retry topic
+// fails too, is tried again until a broker takes it; the handler is not
+// called again.
 func TestConsumerDeadLetterRetriedUntilAccepted(t *testing.T) {
 	b := startBroker(t)
 	var faults faultNet
 	c := newTestClient(t, b, "c1", WithDialFunc(faults.Dial))
 	createTopic(t, c, b, "poison", 1)
-	faults.failWith(remoting.ConsumerSendMsgBack, remoting.SystemError)
 	send(t, c, b, "poison", testMsg{body: "x"})
+	faults.failWith(remoting.ConsumerSendMsgBack, remoting.SystemError)
+	faults.failWith(remoting.SendMessage, remoting.SystemError)
 	in := newInbox()
 	startConsumer(t, c, ConsumerConfig{Group: "poison", ConsumeFrom: ConsumeFromFirstOffset, SuspendInterval: 10 * time.Millisecond,
 		Subscriptions: []Subscription{{Topic: "poison"}}}, in.handler(func(*MessageExt) ConsumeResult { return ConsumeDeadLetter }))
