@@ -79,7 +79,8 @@
 //	              16 for concurrent and unlimited for orderly listeners.
 //	timeout       the deadline of each handler call's ctx, a duration
 //	              ("30s", "1m30s") or whole milliseconds ("30000").
-//	              Default: none.
+//	              Default: none here; the starter gives listeners
+//	              without it rocketmq.consumer.consume-timeout (15m).
 //	batch         1..1024: the handler receives up to this many messages
 //	              per call, through HandleBatch instead of Handle.
 //	suspend       orderly only: how long a queue pauses after a failed

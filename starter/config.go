@@ -130,8 +130,10 @@ type ConsumerConfig struct {
 	// ConsumeThreadMax is a listener's handler concurrency unless its tag
 	// sets consumers. Default 20.
 	ConsumeThreadMax int `koanf:"consume-thread-max"`
-	// ConsumeTimeout is the client's expiry of a message stuck in a
-	// handler (then redelivered). Default 15m.
+	// ConsumeTimeout is the deadline of each handler call's ctx unless a
+	// listener's tag sets timeout (Java's consumeTimeout: a message stuck
+	// in a handler longer fails, and is retried, once the handler returns
+	// on the cancelled ctx). Default 15m.
 	ConsumeTimeout time.Duration `koanf:"consume-timeout"`
 	// MaxReconsumeTimes is the retry budget unless a tag sets
 	// maxReconsume. Default -1 (DefaultConfig): 16 for concurrent
@@ -280,8 +282,8 @@ func (c *Config) Validate() error {
 	if c.Producer.SendMessageTimeout <= 0 {
 		bad("producer.send-message-timeout", "%v must be positive", c.Producer.SendMessageTimeout)
 	}
-	if c.Consumer.ConsumeTimeout < time.Minute {
-		bad("consumer.consume-timeout", "%v is below 1m (the client scans for expired messages at this period)", c.Consumer.ConsumeTimeout)
+	if c.Consumer.ConsumeTimeout <= 0 {
+		bad("consumer.consume-timeout", "%v must be positive (a listener's timeout tag overrides it)", c.Consumer.ConsumeTimeout)
 	}
 	for _, kp := range [][3]string{
 		{"", c.AccessKey, c.SecretKey},

@@ -64,6 +64,9 @@ func newListenerSet(s *settings, ep *Endpoint, targets []any, codec listener.Cod
 		if spec.Suspend < 0 {
 			spec.Suspend = cc.SuspendCurrentQueueTime
 		}
+		if spec.Timeout == 0 {
+			spec.Timeout = cc.ConsumeTimeout
+		}
 		it := &runningListener{}
 		opts := []listener.Option{listener.WithCodec(codec), listener.WithLogger(log), listener.WithReplySender(it.sendReply)}
 		if m != nil {

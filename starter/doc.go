@@ -86,8 +86,9 @@
 //	rocketmq.consumer.offset-dir                  beside the embedded broker's
 //	                                              data; where broadcasting
 //	                                              listeners keep offsets
-//	rocketmq.consumer.consume-timeout             15m: the official client's expiry
-//	                                              of a stuck message
+//	rocketmq.consumer.consume-timeout             15m: a handler call's ctx
+//	                                              deadline unless a tag sets
+//	                                              timeout
 //	rocketmq.consumer.max-reconsume-times         -1: 16 concurrent,
 //	                                              unlimited orderly
 //	rocketmq.consumer.suspend-current-queue-time  1s: orderly pause after
