@@ -66,12 +66,7 @@ func (c *Consumer) resendToRetry(ctx context.Context, m *MessageExt, delayLevel 
 	req := &sendRequest{topic: topic, flag: m.Flag, props: props, body: m.Body, born: time.Now().UnixMilli(),
 		group: p.group, uniqIDs: m.Property(message.PropertyUniqKey),
 		reconsumeTimes: reconsume, maxReconsumeTimes: c.cfg.maxReconsume()}
-	if p.cfg.CompressOver >= 0 && len(m.Body) > p.cfg.CompressOver {
-		if z, err := compress(m.Body, p.cfg.CompressLevel); err == nil && len(z) < len(m.Body) {
-			req.body = z
-			req.sysFlag |= message.FlagCompressed
-		}
-	}
+	p.compressBody(req)
 	q, addr, err := p.pick(ctx, &Message{Topic: topic}, nil, m.Queue.BrokerName)
 	if err != nil {
 		return err

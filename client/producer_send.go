@@ -199,13 +199,20 @@ func (p *Producer) prepare(msg *Message, extraSysFlag int32) (*sendRequest, erro
 	r := &sendRequest{topic: p.c.wireName(msg.Topic), sysFlag: extraSysFlag, flag: msg.Flag, props: props,
 		body: msg.Body, born: now.UnixMilli(), group: p.group, uniqIDs: uniq,
 		reply: msg.Properties[message.PropertyMsgType] == message.ReplyMessageFlag}
-	if p.cfg.CompressOver >= 0 && len(msg.Body) > p.cfg.CompressOver {
-		if z, err := compress(msg.Body, p.cfg.CompressLevel); err == nil && len(z) < len(msg.Body) {
-			r.body = z
-			r.sysFlag |= message.FlagCompressed
-		}
-	}
+	p.compressBody(r)
 	return r, nil
+}
+
+// compressBody compresses r's body, as Java does, when it is larger than
+// CompressOver and compression makes it smaller.
+func (p *Producer) compressBody(r *sendRequest) {
+	if p.cfg.CompressOver < 0 || len(r.body) <= p.cfg.CompressOver {
+		return
+	}
+	if z, err := compress(r.body, p.cfg.CompressLevel); err == nil && len(z) < len(r.body) {
+		r.body = z
+		r.sysFlag |= message.FlagCompressed
+	}
 }
 
 // prepareBatch checks and encodes a batch. Each message gets its own
