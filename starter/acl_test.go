@@ -122,8 +122,11 @@ func TestACLThroughStarter(t *testing.T) {
 					t.Fatalf("send to %s: %v", dest, err)
 				}
 			}
-			orders.in.waitFor(t, 1, 30*time.Second)
-			own.in.waitFor(t, 1, 30*time.Second)
+			// The topics are created by these sends, after the consumers
+			// started: the official client may see them only at its next
+			// route refresh (every 30s) and rebalance (every 20s).
+			orders.in.waitFor(t, 1, 60*time.Second)
+			own.in.waitFor(t, 1, 60*time.Second)
 
 			_, err = app.Template.Send(sendCtx(t), "acl-deny:created", "x")
 			wantNoPermission(t, "send to a DENY topic", err, "account app-account has no PUB on topic acl-deny")
