@@ -49,7 +49,10 @@ func TestSendAndReceive(t *testing.T) {
 			topic := "quotes-" + which
 			app := startertest.New(t, startertest.Config(map[string]any{"rocketmq.client": which, "quotes.topic": topic}),
 				startertest.Listener(func() *PriceQuotes { return &PriceQuotes{} }))
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			// The topic is created by the first request, after the reply
+			// listener started: the official client may see it only at its
+			// next route refresh (every 30s) and rebalance (every 20s).
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			for i := range 3 {
 				var q PriceQuote
